@@ -1,0 +1,19 @@
+// Package storage keeps the one thing corti-auth ever writes to browser storage:
+// pending logins (PKCE verifier, state, nonce) waiting for their callback.
+// Tokens are never stored.
+package storage
+
+// Store is a string key/value store with the semantics of the Web Storage API
+// (https://developer.mozilla.org/docs/Web/API/Storage). Every method may fail
+// with an error wrapping ErrUnavailable (storage disabled, a SecurityError in a
+// sandboxed iframe, a full quota).
+type Store interface {
+	// Get returns the value under key and whether it exists.
+	Get(key string) (string, bool, error)
+	// Set stores value under key, replacing any earlier value.
+	Set(key, value string) error
+	// Remove deletes key; removing a missing key is not an error.
+	Remove(key string) error
+	// Keys lists every key in the store, in no particular order.
+	Keys() ([]string, error)
+}
