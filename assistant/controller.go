@@ -1,0 +1,181 @@
+package assistant
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/corti-auth/corti-auth/pkce"
+)
+
+// Defaults of the official <corti-embedded> component.
+const (
+	DefaultReadyTimeout   = 30 * time.Second
+	DefaultRequestTimeout = 10 * time.Second
+)
+
+// TokenSource gives the controller fresh tokens: the session's getAccessToken
+// semantics.
+type TokenSource interface {
+	// Fresh returns a token response whose access token has more than the
+	// refresh buffer left (refreshing first if needed), with its expiry and the
+	// profile from the ID token.
+	Fresh(ctx context.Context) (resp *pkce.TokenResponse, expiresAt time.Time, profile Profile, err error)
+}
+
+// Options configure a Controller. Frame, Post and Tokens are required.
+type Options struct {
+	Frame  Frame
+	Post   func(msg []byte) error // the bridge's postMessage, targetOrigin = Frame.Origin
+	Tokens TokenSource
+	// IsServiceAccount reports whether an access token belongs to a service
+	// account (client credentials); such tokens are never posted. Nil skips the
+	// check: the bridge supplies it from the token package.
+	IsServiceAccount func(accessToken string) bool
+	ReadyTimeout     time.Duration // ≤ 0 → DefaultReadyTimeout
+	RequestTimeout   time.Duration // ≤ 0 → DefaultRequestTimeout
+	// NewID returns request ids; nil → "req_<unixms>_<random>", unique across
+	// all controllers of the module.
+	NewID func() string
+	// OnEvent receives every valid event from the iframe, embedded.ready and
+	// legacy deprecated ones included, in arrival order. It is called from
+	// Receive and must not block.
+	OnEvent func(name string, confidential bool, payload json.RawMessage)
+	// OnAuth is called after each auth round trip: Start's, Reauth's and the
+	// one after a reload.
+	OnAuth func(User, error)
+	// Logf is a debug log. It never receives a confidential event's payload
+	// nor the text of an unknown message.
+	Logf  func(format string, args ...any)
+	Clock Clock // nil → real time
+}
+
+// Controller speaks the protocol with one Assistant iframe. Each controller
+// keeps its own bookkeeping, so two panes on one page do not interfere. Its
+// methods are safe for concurrent use.
+type Controller struct {
+	o       Options
+	ready   chan struct{} // closed by the first embedded.ready
+	done    chan struct{} // closed by Destroy or SessionEnded
+	authSem chan struct{} // one auth at a time
+	ctx     context.Context
+	cancel  context.CancelFunc
+
+	sendMu sync.Mutex // held around Post, so nothing is posted after Destroy or SessionEnded return
+
+	mu           sync.Mutex
+	isReady      bool
+	authStarted  bool  // Start began authenticating: Reauth is no longer a no-op
+	authAnswered bool  // an auth response arrived: a later embedded.ready is a reload
+	reloading    bool  // a reload's auth is queued or in flight; ready repeats are ignored
+	reloadGen    int   // tells reload auths apart
+	stopErr      error // ErrEnded or ErrDestroyed, wrapped; nil while live
+	destroyed    bool
+	pending      map[string]*pending
+	user         User
+	hasUser      bool
+}
+
+type pending struct {
+	action string
+	ch     chan result // 1-buffered; exactly one send, by whoever deletes the entry
+}
+
+type result struct {
+	msg Message
+	err error
+}
+
+// NewController returns a controller for the iframe described by o.Frame. It
+// returns an error wrapping ErrInvalidOptions when Frame.Origin, Post or Tokens
+// is missing.
+func NewController(o Options) (*Controller, error) {
+	switch {
+	case o.Frame.Origin == "":
+		return nil, fmt.Errorf("%w: no Frame.Origin", ErrInvalidOptions)
+	case o.Post == nil:
+		return nil, fmt.Errorf("%w: no Post", ErrInvalidOptions)
+	case o.Tokens == nil:
+		return nil, fmt.Errorf("%w: no Tokens", ErrInvalidOptions)
+	}
+	if o.Clock == nil {
+		o.Clock = realClock{}
+	}
+	if o.ReadyTimeout <= 0 {
+		o.ReadyTimeout = DefaultReadyTimeout
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.NewID == nil {
+		clock := o.Clock
+		o.NewID = func() string { return newID(clock.Now()) }
+	}
+	c := &Controller{
+		o:       o,
+		ready:   make(chan struct{}),
+		done:    make(chan struct{}),
+		authSem: make(chan struct{}, 1),
+		pending: make(map[string]*pending),
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	return c, nil
+}
+
+// User returns the user of the last successful auth, and whether there was one.
+func (c *Controller) User() (User, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.user, c.hasUser
+}
+
+// SessionEnded stops sending: pending requests fail with ErrEnded (wrapped with
+// the reason), and so do later requests. Incoming events are still delivered.
+func (c *Controller) SessionEnded(reason string) {
+	err := ErrEnded
+	if reason != "" {
+		err = fmt.Errorf("%w: %s", ErrEnded, reason)
+	}
+	c.stop(err, false)
+}
+
+// Destroy rejects pending requests with ErrDestroyed and stops timers; later
+// messages are ignored and later calls fail with ErrDestroyed. It is idempotent.
+func (c *Controller) Destroy() { c.stop(ErrDestroyed, true) }
+
+func (c *Controller) stop(err error, destroy bool) {
+	c.sendMu.Lock()
+	c.mu.Lock()
+	if c.destroyed || (!destroy && c.stopErr != nil) {
+		c.mu.Unlock()
+		c.sendMu.Unlock()
+		return
+	}
+	if c.stopErr == nil {
+		close(c.done)
+	}
+	c.stopErr = err
+	c.destroyed = destroy
+	pend := c.pending
+	c.pending = make(map[string]*pending)
+	c.mu.Unlock()
+	c.sendMu.Unlock()
+	c.cancel()
+	for _, p := range pend {
+		p.ch <- result{err: err}
+	}
+}
+
+func (c *Controller) stopped() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopErr
+}
+
+func (c *Controller) logf(format string, args ...any) {
+	if c.o.Logf != nil {
+		c.o.Logf(format, args...)
+	}
+}
