@@ -1,0 +1,162 @@
+package pkce
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// AuthorizeRequest is an OpenID Connect authorization request with PKCE
+// (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1). response_type is always
+// "code" and code_challenge_method always "S256"; neither can be changed.
+type AuthorizeRequest struct {
+	Endpoint    string            // full URL of …/protocol/openid-connect/auth
+	ClientID    string            // public client id
+	RedirectURI string            // registered, absolute callback URL
+	Scope       string            // normalized with NormalizeScope
+	Challenge   string            // S256Challenge(verifier)
+	State       string            // NewState()
+	Nonce       string            // NewNonce()
+	Prompt      string            // optional: space-separated none|login|consent|select_account
+	LoginHint   string            // optional → login_hint
+	UILocales   string            // optional → ui_locales
+	Extra       map[string]string // optional extra parameters (kc_idp_hint, acr_values, ...)
+}
+
+// reservedParams are set from the AuthorizeRequest fields only; Extra and the
+// endpoint's own query may not carry them.
+var reservedParams = []string{
+	"response_type", "client_id", "redirect_uri", "scope", "code_challenge",
+	"code_challenge_method", "state", "nonce", "prompt", "login_hint", "ui_locales",
+}
+
+// forbiddenParams never belong in a front-channel request: the verifier would
+// defeat PKCE, and secrets never live in a browser.
+var forbiddenParams = []string{"code_verifier", "client_secret"}
+
+var validPrompts = []string{"none", "login", "consent", "select_account"}
+
+// URL returns the authorize URL: the Endpoint with its existing query kept and
+// the request parameters appended in a fixed order (Extra sorted by key).
+//
+// It returns an error wrapping ErrInvalidParam, naming the offending field or
+// parameter, when Endpoint is not an absolute https URL (http is allowed only
+// for 127.0.0.1, localhost and [::1]) or has a fragment; ClientID, RedirectURI,
+// Challenge, State or Nonce is empty; RedirectURI is not absolute; Challenge is
+// not an S256 challenge (43 base64url characters); Prompt holds anything but
+// none, login, consent and select_account, or none with another value; or Extra
+// (or the Endpoint's query) sets a reserved parameter, code_verifier or
+// client_secret. response_type other than code is refused with "only
+// response_type=code is supported (Authorization Code + PKCE)", and
+// code_challenge_method=plain with "plain PKCE is refused; S256 is always used".
+func (r AuthorizeRequest) URL() (string, error) {
+	u, err := parseEndpoint("authorize endpoint", r.Endpoint)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range []struct{ name, value string }{
+		{"client_id", r.ClientID}, {"redirect_uri", r.RedirectURI},
+		{"code_challenge", r.Challenge}, {"state", r.State}, {"nonce", r.Nonce},
+	} {
+		if f.value == "" {
+			return "", fmt.Errorf("%w: %s is empty", ErrInvalidParam, f.name)
+		}
+	}
+	if err := checkAbsolute("redirect_uri", r.RedirectURI); err != nil {
+		return "", err
+	}
+	if !isS256Challenge(r.Challenge) {
+		return "", fmt.Errorf("%w: code_challenge %q is not an S256 challenge", ErrInvalidParam, r.Challenge)
+	}
+	if err := checkPrompt(r.Prompt); err != nil {
+		return "", err
+	}
+	existing, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return "", fmt.Errorf("%w: authorize endpoint query: %v", ErrInvalidParam, err)
+	}
+	for k, vs := range existing {
+		if err := checkExtra("authorize endpoint query", k, vs[0]); err != nil {
+			return "", err
+		}
+	}
+	extraKeys := make([]string, 0, len(r.Extra))
+	for k, v := range r.Extra {
+		if err := checkExtra("extra parameter", k, v); err != nil {
+			return "", err
+		}
+		extraKeys = append(extraKeys, k)
+	}
+	slices.Sort(extraKeys)
+
+	params := []param{
+		{"response_type", "code"},
+		{"client_id", r.ClientID},
+		{"redirect_uri", r.RedirectURI},
+		{"scope", NormalizeScope(r.Scope)},
+		{"code_challenge", r.Challenge},
+		{"code_challenge_method", "S256"},
+		{"state", r.State},
+		{"nonce", r.Nonce},
+	}
+	for _, o := range []param{{"prompt", r.Prompt}, {"login_hint", r.LoginHint}, {"ui_locales", r.UILocales}} {
+		if o.value != "" {
+			params = append(params, o)
+		}
+	}
+	for _, k := range extraKeys {
+		params = append(params, param{k, r.Extra[k]})
+	}
+	return withParams(u, params), nil
+}
+
+// checkPrompt validates the OIDC prompt parameter (OIDC Core §3.1.2.1): a
+// space-separated list of known values in which "none" stands alone.
+func checkPrompt(prompt string) error {
+	if prompt == "" {
+		return nil
+	}
+	values := strings.Fields(prompt)
+	for _, p := range values {
+		if !slices.Contains(validPrompts, p) {
+			return fmt.Errorf("%w: prompt %q: %q is not one of none, login, consent, select_account", ErrInvalidParam, prompt, p)
+		}
+	}
+	if len(values) > 1 && slices.Contains(values, "none") {
+		return fmt.Errorf("%w: prompt %q: none cannot be combined with other values", ErrInvalidParam, prompt)
+	}
+	return nil
+}
+
+// checkExtra refuses a parameter that corti-auth sets itself or that must never
+// be sent from a browser.
+func checkExtra(where, key, value string) error {
+	switch {
+	case key == "":
+		return fmt.Errorf("%w: %s with an empty name", ErrInvalidParam, where)
+	case key == "response_type" && value != "code":
+		return fmt.Errorf("%w: %s response_type=%q: only response_type=code is supported (Authorization Code + PKCE)", ErrInvalidParam, where, value)
+	case key == "code_challenge_method" && strings.EqualFold(value, "plain"):
+		return fmt.Errorf("%w: %s code_challenge_method=plain: plain PKCE is refused; S256 is always used", ErrInvalidParam, where)
+	case slices.Contains(reservedParams, key):
+		return fmt.Errorf("%w: %s %s is set by corti-auth and cannot be overridden", ErrInvalidParam, where, key)
+	case slices.Contains(forbiddenParams, key):
+		return fmt.Errorf("%w: %s %s must never be sent from a browser", ErrInvalidParam, where, key)
+	}
+	return nil
+}
+
+// isS256Challenge reports whether c has the shape of an S256 challenge: a
+// SHA-256 sum in unpadded base64url, 43 characters.
+func isS256Challenge(c string) bool {
+	if len(c) != 43 {
+		return false
+	}
+	for i := 0; i < len(c); i++ {
+		if !unreserved(c[i]) || c[i] == '.' || c[i] == '~' {
+			return false
+		}
+	}
+	return true
+}

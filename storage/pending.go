@@ -1,0 +1,196 @@
+package storage
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// PendingLogin is what an authorize request leaves behind for its callback:
+// the PKCE verifier, the state and nonce to check, and where the request went.
+type PendingLogin struct {
+	State       string
+	Verifier    string
+	Nonce       string
+	RedirectURI string
+	ClientID    string
+	Issuer      string
+	CreatedAt   time.Time // stored as unix milliseconds
+}
+
+// PendingPrefix starts the key of every pending login; the state follows it.
+const PendingPrefix = "corti-auth:pending:"
+
+// PendingTTL is how long a pending login waits for its callback by default.
+const PendingTTL = 10 * time.Minute
+
+// Pending keeps pending logins in a Store, one entry per login under
+// PendingPrefix+state, so that logins started in two tabs never overwrite each
+// other (the flaw of a single global verifier slot). Entries are deleted when
+// taken and swept when stale.
+type Pending struct {
+	Store Store
+	Now   func() time.Time // nil → time.Now
+	TTL   time.Duration    // 0 → PendingTTL
+}
+
+// pendingEntry is the stored JSON form of a PendingLogin.
+type pendingEntry struct {
+	State       string `json:"state"`
+	Verifier    string `json:"verifier"`
+	Nonce       string `json:"nonce"`
+	RedirectURI string `json:"redirect_uri"`
+	ClientID    string `json:"client_id"`
+	Issuer      string `json:"issuer,omitempty"`
+	CreatedAt   int64  `json:"created_at"` // unix milliseconds
+}
+
+func (p *Pending) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Pending) ttl() time.Duration {
+	if p.TTL > 0 {
+		return p.TTL
+	}
+	return PendingTTL
+}
+
+// Save stores l under its state, after sweeping stale entries (see Sweep). A
+// zero CreatedAt is set to the current time. It returns an error when State or
+// Verifier is empty, and an error wrapping ErrUnavailable when the store fails
+// (a full quota, storage denied).
+func (p *Pending) Save(l PendingLogin) error {
+	if l.State == "" || l.Verifier == "" {
+		return errors.New("storage: pending login needs a state and a verifier")
+	}
+	if _, err := p.Sweep(); err != nil {
+		return err
+	}
+	if l.CreatedAt.IsZero() {
+		l.CreatedAt = p.now()
+	}
+	b, err := json.Marshal(pendingEntry{
+		State: l.State, Verifier: l.Verifier, Nonce: l.Nonce, RedirectURI: l.RedirectURI,
+		ClientID: l.ClientID, Issuer: l.Issuer, CreatedAt: l.CreatedAt.UnixMilli(),
+	})
+	if err != nil {
+		return fmt.Errorf("storage: encode pending login: %w", err)
+	}
+	if err := p.Store.Set(PendingPrefix+l.State, string(b)); err != nil {
+		return unavailable("save pending login", err)
+	}
+	return nil
+}
+
+// Take returns the pending login saved under state and deletes it; the
+// deletion happens before Take returns, so a replayed callback finds nothing.
+// It returns an error wrapping ErrNoPending when there is none (or the entry
+// is corrupt, which is deleted too), ErrExpired when it is older than the TTL
+// (deleted all the same), and ErrUnavailable when the store fails — in which
+// case the login is not returned, since it could not be consumed.
+func (p *Pending) Take(state string) (PendingLogin, error) {
+	if state == "" {
+		return PendingLogin{}, fmt.Errorf("%w: empty state", ErrNoPending)
+	}
+	key := PendingPrefix + state
+	raw, ok, err := p.Store.Get(key)
+	if err != nil {
+		return PendingLogin{}, unavailable("read pending login", err)
+	}
+	if !ok {
+		return PendingLogin{}, ErrNoPending
+	}
+	if err := p.Store.Remove(key); err != nil {
+		return PendingLogin{}, unavailable("delete pending login", err)
+	}
+	l, err := decodePending(raw, state)
+	if err != nil {
+		return PendingLogin{}, err
+	}
+	if p.stale(l) {
+		return PendingLogin{}, fmt.Errorf("%w: created %s", ErrExpired, l.CreatedAt.UTC().Format(time.RFC3339))
+	}
+	return l, nil
+}
+
+// Peek returns the pending login saved under state without deleting it; ok is
+// false when there is none, or it is corrupt or expired. The error wraps
+// ErrUnavailable when the store fails.
+func (p *Pending) Peek(state string) (l PendingLogin, ok bool, err error) {
+	raw, ok, err := p.Store.Get(PendingPrefix + state)
+	if err != nil {
+		return PendingLogin{}, false, unavailable("read pending login", err)
+	}
+	if !ok || state == "" {
+		return PendingLogin{}, false, nil
+	}
+	l, err = decodePending(raw, state)
+	if err != nil || p.stale(l) {
+		return PendingLogin{}, false, nil
+	}
+	return l, true, nil
+}
+
+// Sweep deletes every pending login that is older than the TTL, dated more
+// than a TTL in the future (a clock set back), or unparseable, and returns how
+// many it removed. Entries of other logins still waiting are kept. It returns an
+// error wrapping ErrUnavailable when the store fails.
+func (p *Pending) Sweep() (removed int, err error) {
+	keys, err := p.Store.Keys()
+	if err != nil {
+		return 0, unavailable("list pending logins", err)
+	}
+	for _, key := range keys {
+		state, ok := strings.CutPrefix(key, PendingPrefix)
+		if !ok {
+			continue
+		}
+		raw, ok, err := p.Store.Get(key)
+		if err != nil {
+			return removed, unavailable("read pending login", err)
+		}
+		if !ok {
+			continue // removed meanwhile, by another tab
+		}
+		if l, err := decodePending(raw, state); err == nil && !p.stale(l) {
+			continue
+		}
+		if err := p.Store.Remove(key); err != nil {
+			return removed, unavailable("delete pending login", err)
+		}
+		removed++
+	}
+	return removed, nil
+}
+
+func (p *Pending) stale(l PendingLogin) bool {
+	age := p.now().Sub(l.CreatedAt)
+	return age > p.ttl() || age < -p.ttl()
+}
+
+// decodePending parses a stored entry; a corrupt one gives an error wrapping
+// ErrNoPending with the reason.
+func decodePending(raw, state string) (PendingLogin, error) {
+	var e pendingEntry
+	if err := json.Unmarshal([]byte(raw), &e); err != nil {
+		return PendingLogin{}, fmt.Errorf("%w: corrupt entry: %v", ErrNoPending, err)
+	}
+	switch {
+	case e.State != state:
+		return PendingLogin{}, fmt.Errorf("%w: corrupt entry: stored under state %q but holds %q", ErrNoPending, state, e.State)
+	case e.Verifier == "":
+		return PendingLogin{}, fmt.Errorf("%w: corrupt entry: no verifier", ErrNoPending)
+	case e.CreatedAt <= 0:
+		return PendingLogin{}, fmt.Errorf("%w: corrupt entry: no creation time", ErrNoPending)
+	}
+	return PendingLogin{
+		State: e.State, Verifier: e.Verifier, Nonce: e.Nonce, RedirectURI: e.RedirectURI,
+		ClientID: e.ClientID, Issuer: e.Issuer, CreatedAt: time.UnixMilli(e.CreatedAt),
+	}, nil
+}
