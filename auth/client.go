@@ -1,0 +1,282 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/corti-auth/corti-auth/pkce"
+	"github.com/corti-auth/corti-auth/storage"
+	"github.com/corti-auth/corti-auth/token"
+)
+
+// Fetcher sends HTTP requests for the client. The browser bridge implements it
+// with fetch(); tests implement it with net/http against a real provider.
+// Errors are transport failures only: an HTTP error status is not an error.
+type Fetcher interface {
+	// PostForm POSTs form as application/x-www-form-urlencoded, with no other
+	// header and no credentials.
+	PostForm(ctx context.Context, url string, form url.Values) (status int, body []byte, err error)
+	// Get fetches url.
+	Get(ctx context.Context, url string) (status int, body []byte, err error)
+}
+
+// Client is one configured OAuth client of a Corti realm.
+type Client struct {
+	cfg     Config
+	fetch   Fetcher
+	pending *storage.Pending
+	keys    *token.KeySet
+	now     func() time.Time
+}
+
+// NewClient returns a client for cfg (as returned by ParseConfig). store holds
+// pending logins; keys caches JWKS per issuer; now nil means time.Now.
+func NewClient(cfg Config, f Fetcher, store storage.Store, keys *token.KeySets, now func() time.Time) *Client {
+	if now == nil {
+		now = time.Now
+	}
+	return &Client{
+		cfg:     cfg,
+		fetch:   f,
+		pending: &storage.Pending{Store: store, Now: now},
+		keys:    keys.For(cfg.Issuer()),
+		now:     now,
+	}
+}
+
+// Config returns the client's configuration.
+func (c *Client) Config() Config { return c.cfg }
+
+// AuthorizeOptions are the optional parameters of an authorize request.
+type AuthorizeOptions struct {
+	Prompt      string            `json:"prompt"`
+	LoginHint   string            `json:"loginHint"`
+	UILocales   string            `json:"uiLocales"`
+	ExtraParams map[string]string `json:"extraParams"`
+}
+
+// AuthorizeURL starts a login: it makes a PKCE verifier, state and nonce, stores
+// them as one pending login keyed by state (sweeping stale ones), and returns the
+// authorize URL. Errors: ErrInvalidConfig for reserved or invalid parameters,
+// storage.ErrUnavailable when the pending login cannot be stored.
+func (c *Client) AuthorizeURL(o AuthorizeOptions) (string, error) {
+	verifier, err := pkce.NewVerifier()
+	if err != nil {
+		return "", err
+	}
+	state, err := pkce.NewState()
+	if err != nil {
+		return "", err
+	}
+	nonce, err := pkce.NewNonce()
+	if err != nil {
+		return "", err
+	}
+	u, err := pkce.AuthorizeRequest{
+		Endpoint:    c.cfg.Endpoint("auth"),
+		ClientID:    c.cfg.ClientID,
+		RedirectURI: c.cfg.RedirectURI,
+		Scope:       c.cfg.Scope,
+		Challenge:   pkce.S256Challenge(verifier),
+		State:       state,
+		Nonce:       nonce,
+		Prompt:      o.Prompt,
+		LoginHint:   o.LoginHint,
+		UILocales:   o.UILocales,
+		Extra:       o.ExtraParams,
+	}.URL()
+	if err != nil {
+		return "", &ConfigError{Key: "authorizeURL options", Reason: strings.TrimPrefix(err.Error(), "pkce: ")}
+	}
+	err = c.pending.Save(storage.PendingLogin{
+		State: state, Verifier: verifier, Nonce: nonce,
+		RedirectURI: c.cfg.RedirectURI, ClientID: c.cfg.ClientID, Issuer: c.cfg.Issuer(),
+		CreatedAt: c.now(),
+	})
+	if err != nil {
+		return "", err
+	}
+	return u, nil
+}
+
+// Result is a completed sign-in.
+type Result struct {
+	Tokens     *pkce.TokenResponse
+	ReceivedAt time.Time
+	IDToken    *token.IDToken // nil when the provider sent no id_token
+}
+
+// HandleCallback completes a login from the callback URL: it checks the
+// authorization response (error, state, RFC 9207 iss), takes the pending login
+// out of storage (deleted before the exchange, so a replayed callback finds
+// nothing), exchanges the code once — never retried — and verifies the ID token.
+//
+// Errors: ErrNotCallback; *pkce.OAuthError for error= in the callback or an error
+// answer of the token endpoint; ErrNoPendingLogin, ErrStateMismatch,
+// ErrLoginExpired, ErrIssMismatch; transport errors of the Fetcher;
+// pkce.ErrBadResponse; token.ErrIDTokenInvalid; storage.ErrUnavailable.
+func (c *Client) HandleCallback(ctx context.Context, rawURL string) (*Result, error) {
+	cb, err := pkce.ParseCallback(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if cb.State == "" || (cb.Code == "" && cb.Error == "") {
+		return nil, ErrNotCallback
+	}
+	login, err := c.takePending(cb.State)
+	if err != nil {
+		return nil, err
+	}
+	if cb.Error != "" {
+		return nil, cb.Err()
+	}
+	if login.ClientID != c.cfg.ClientID || login.Issuer != c.cfg.Issuer() {
+		return nil, fmt.Errorf("%w: the pending login belongs to client %q of %s", ErrStateMismatch, login.ClientID, login.Issuer)
+	}
+	if cb.Iss != "" && cb.Iss != c.cfg.Issuer() {
+		return nil, fmt.Errorf("%w: callback iss %q, expected %q", ErrIssMismatch, cb.Iss, c.cfg.Issuer())
+	}
+	if cb.Code == "" {
+		return nil, fmt.Errorf("%w: no code", ErrNotCallback)
+	}
+	form := pkce.CodeForm(c.cfg.ClientID, cb.Code, login.RedirectURI, login.Verifier)
+	resp, received, err := c.tokenRequest(ctx, form)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Tokens: resp, ReceivedAt: received}
+	if resp.IDToken != "" {
+		id, err := c.VerifyIDToken(ctx, resp.IDToken, login.Nonce)
+		if err != nil {
+			return nil, err
+		}
+		res.IDToken = id
+	} else if strings.Contains(" "+c.cfg.Scope+" ", " openid ") {
+		return nil, fmt.Errorf("%w: the provider sent no id_token for scope openid", token.ErrIDTokenInvalid)
+	}
+	return res, nil
+}
+
+// takePending takes the pending login of state out of storage. A state that
+// matches nothing while other logins of this client wait is a mismatch; with
+// nothing waiting at all it is a callback handled already (or never started here).
+func (c *Client) takePending(state string) (storage.PendingLogin, error) {
+	login, err := c.pending.Take(state)
+	switch {
+	case err == nil:
+		return login, nil
+	case errors.Is(err, storage.ErrExpired):
+		return login, fmt.Errorf("%w: %v", ErrLoginExpired, err)
+	case errors.Is(err, storage.ErrNoPending):
+		if n, _ := c.waiting(); n > 0 {
+			return login, fmt.Errorf("%w: the callback's state matches none of the %d login(s) waiting", ErrStateMismatch, n)
+		}
+		return login, fmt.Errorf("%w: it was handled already, timed out, or was started in another browser", ErrNoPendingLogin)
+	default:
+		return login, err
+	}
+}
+
+func (c *Client) waiting() (int, error) {
+	keys, err := c.pending.Store.Keys()
+	n := 0
+	for _, k := range keys {
+		if strings.HasPrefix(k, storage.PendingPrefix) {
+			n++
+		}
+	}
+	return n, err
+}
+
+// VerifyIDToken verifies an ID token of this realm and client; nonce "" skips
+// the nonce check (refreshed ID tokens).
+func (c *Client) VerifyIDToken(ctx context.Context, raw, nonce string) (*token.IDToken, error) {
+	v := &token.IDTokenVerifier{Issuer: c.cfg.Issuer(), ClientID: c.cfg.ClientID, Keys: c.keys, Now: c.now}
+	return v.Verify(ctx, raw, nonce)
+}
+
+// Refresh exchanges a refresh token at the token endpoint. A refreshed ID token
+// is verified and must keep the subject of the one before (prevSub, when known).
+func (c *Client) Refresh(ctx context.Context, refreshToken, prevSub string) (*pkce.TokenResponse, time.Time, error) {
+	resp, received, err := c.tokenRequest(ctx, pkce.RefreshForm(c.cfg.ClientID, refreshToken, ""))
+	if err != nil {
+		return nil, received, err
+	}
+	if resp.IDToken != "" {
+		id, err := c.VerifyIDToken(ctx, resp.IDToken, "")
+		if err != nil {
+			return nil, received, err
+		}
+		if prevSub != "" && id.Subject != prevSub {
+			return nil, received, &token.IDTokenError{Check: "sub", Err: fmt.Errorf("refreshed id_token is for %q, the session is %q", id.Subject, prevSub)}
+		}
+	}
+	return resp, received, nil
+}
+
+// PasswordLogin is the resource owner password credentials grant (RFC 6749 §4.3),
+// only with allowPasswordGrant. The password is sent once and never stored.
+func (c *Client) PasswordLogin(ctx context.Context, username, password string) (*Result, error) {
+	if !c.cfg.AllowPasswordGrant {
+		return nil, fmt.Errorf("%w: set allowPasswordGrant: true to use it, or better, sign in with login() (Authorization Code + PKCE)", ErrPasswordGrantDisabled)
+	}
+	if username == "" || password == "" {
+		return nil, &ConfigError{Key: "loginWithPassword", Reason: "username and password are required"}
+	}
+	resp, received, err := c.tokenRequest(ctx, pkce.PasswordForm(c.cfg.ClientID, username, password, c.cfg.Scope))
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Tokens: resp, ReceivedAt: received}
+	if resp.IDToken != "" {
+		if res.IDToken, err = c.VerifyIDToken(ctx, resp.IDToken, ""); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// Revoke revokes a token (RFC 7009) at the realm's revoke endpoint.
+func (c *Client) Revoke(ctx context.Context, tok, hint string) error {
+	status, body, err := c.fetch.PostForm(ctx, c.cfg.Endpoint("revoke"), pkce.RevokeForm(c.cfg.ClientID, tok, hint))
+	if err != nil {
+		return err
+	}
+	if status/100 != 2 {
+		_, err := pkce.ParseTokenEndpointResponse(status, body)
+		return err
+	}
+	return nil
+}
+
+// EndSessionURL is the realm's RP-initiated logout URL.
+func (c *Client) EndSessionURL(idTokenHint, postLogoutRedirectURI string) (string, error) {
+	if postLogoutRedirectURI != "" {
+		if err := checkURL(postLogoutRedirectURI, false); err != nil {
+			return "", &ConfigError{Key: "redirectUri", Reason: err.Error()}
+		}
+	}
+	return pkce.EndSession{
+		Endpoint:              c.cfg.Endpoint("logout"),
+		IDTokenHint:           idTokenHint,
+		ClientID:              c.cfg.ClientID,
+		PostLogoutRedirectURI: postLogoutRedirectURI,
+	}.URL()
+}
+
+// tokenRequest POSTs a form to the token endpoint once (never retried here: a
+// code is one-time; refresh retries are the session's decision) and parses the
+// answer. The receipt time is taken when the answer arrives.
+func (c *Client) tokenRequest(ctx context.Context, form url.Values) (*pkce.TokenResponse, time.Time, error) {
+	status, body, err := c.fetch.PostForm(ctx, c.cfg.Endpoint("token"), form)
+	received := c.now()
+	if err != nil {
+		return nil, received, err
+	}
+	resp, err := pkce.ParseTokenEndpointResponse(status, body)
+	return resp, received, err
+}

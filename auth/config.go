@@ -1,0 +1,201 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/corti-auth/corti-auth/pkce"
+)
+
+// Config is the client configuration, as createClient takes it from JS.
+type Config struct {
+	ClientID            string   `json:"clientId"`
+	RedirectURI         string   `json:"redirectUri"`
+	Environment         string   `json:"environment"`
+	Tenant              string   `json:"tenant"`
+	AuthBaseURL         string   `json:"authBaseURL"`
+	AssistantBaseURL    string   `json:"assistantBaseURL"`
+	Scope               string   `json:"scope"`
+	PendingLoginStorage string   `json:"pendingLoginStorage"`
+	RefreshBufferSec    *float64 `json:"refreshBufferSeconds"`
+	AllowPasswordGrant  bool     `json:"allowPasswordGrant"`
+	ShareAcrossTabs     bool     `json:"shareAcrossTabs"`
+}
+
+// Defaults of the configuration.
+const (
+	DefaultEnvironment   = "eu"
+	DefaultTenant        = "base"
+	DefaultRefreshBuffer = 120 * time.Second
+)
+
+var (
+	envPattern    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	tenantPattern = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
+)
+
+// secretKeys are configuration keys that would put a client secret in a browser.
+var secretKeys = []string{"clientSecret", "client_secret", "secret"}
+
+// ParseConfig decodes and validates a configuration from its JSON form, filling
+// defaults. Every failure is a *ConfigError (wrapping ErrInvalidConfig): unknown
+// keys, a client secret (secrets never live in a browser), a missing clientId or
+// redirectUri, values of the wrong type or shape.
+func ParseConfig(data []byte) (Config, error) {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(data, &probe); err != nil || probe == nil {
+		return Config{}, &ConfigError{Reason: "the config must be an object"}
+	}
+	for _, k := range secretKeys {
+		if _, ok := probe[k]; ok {
+			return Config{}, &ConfigError{Key: k, Reason: "a client secret must never be in a browser: keep secrets on a backend " +
+				"(see the backend-for-frontend example) and use a public client with Authorization Code + PKCE here"}
+		}
+	}
+	var c Config
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&c); err != nil {
+		var ute *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &ute):
+			return Config{}, &ConfigError{Key: ute.Field, Reason: "must be a " + jsType(ute.Type.Kind().String())}
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			k := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return Config{}, &ConfigError{Key: k, Reason: "unknown key (known: " + strings.Join(knownKeys(), ", ") + ")"}
+		case err != io.EOF:
+			return Config{}, &ConfigError{Reason: err.Error()}
+		}
+	}
+	return c.normalize()
+}
+
+func jsType(kind string) string {
+	switch kind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "ptr", "float64":
+		return "number"
+	}
+	return kind
+}
+
+func knownKeys() []string {
+	return []string{"clientId", "redirectUri", "environment", "tenant", "authBaseURL", "assistantBaseURL", "scope",
+		"pendingLoginStorage", "refreshBufferSeconds", "allowPasswordGrant", "shareAcrossTabs"}
+}
+
+func (c Config) normalize() (Config, error) {
+	c.ClientID = strings.TrimSpace(c.ClientID)
+	if c.ClientID == "" {
+		return c, &ConfigError{Key: "clientId", Reason: "required: the public OAuth client id from Corti Console"}
+	}
+	if err := checkURL(c.RedirectURI, false); err != nil {
+		return c, &ConfigError{Key: "redirectUri", Reason: "required, an absolute https URL registered for the client: " + err.Error()}
+	}
+	if c.Environment == "" {
+		c.Environment = DefaultEnvironment
+	}
+	if !envPattern.MatchString(c.Environment) {
+		return c, &ConfigError{Key: "environment", Reason: fmt.Sprintf("%q is not an environment name such as \"eu\" or \"us\"", c.Environment)}
+	}
+	if c.Tenant == "" {
+		c.Tenant = DefaultTenant
+	}
+	if !tenantPattern.MatchString(c.Tenant) {
+		return c, &ConfigError{Key: "tenant", Reason: fmt.Sprintf("%q is not a tenant (Keycloak realm) name", c.Tenant)}
+	}
+	for _, u := range []struct {
+		key string
+		v   *string
+	}{{"authBaseURL", &c.AuthBaseURL}, {"assistantBaseURL", &c.AssistantBaseURL}} {
+		if *u.v == "" {
+			continue
+		}
+		*u.v = strings.TrimRight(*u.v, "/")
+		if err := checkURL(*u.v, true); err != nil {
+			return c, &ConfigError{Key: u.key, Reason: err.Error()}
+		}
+	}
+	if c.AuthBaseURL == "" {
+		c.AuthBaseURL = "https://auth." + c.Environment + ".corti.app"
+	}
+	if c.AssistantBaseURL == "" {
+		c.AssistantBaseURL = "https://assistant." + c.Environment + ".corti.app"
+	}
+	c.Scope = pkce.NormalizeScope(c.Scope)
+	switch c.PendingLoginStorage {
+	case "":
+		c.PendingLoginStorage = "local"
+	case "local", "session":
+	default:
+		return c, &ConfigError{Key: "pendingLoginStorage", Reason: `must be "local" or "session"`}
+	}
+	if c.RefreshBufferSec != nil {
+		if v := *c.RefreshBufferSec; v < 0 || v > 86400 || v != v {
+			return c, &ConfigError{Key: "refreshBufferSeconds", Reason: "must be between 0 and 86400"}
+		}
+	}
+	return c, nil
+}
+
+// checkURL accepts an absolute https URL, or http for a loopback host (local
+// development). base URLs may not carry a query or fragment.
+func checkURL(raw string, base bool) error {
+	if raw == "" {
+		return errors.New("missing")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute URL", raw)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return fmt.Errorf("%q: http is allowed only for 127.0.0.1, localhost and [::1]; use https", raw)
+		}
+	default:
+		return fmt.Errorf("%q: scheme must be https", raw)
+	}
+	if u.User != nil {
+		return fmt.Errorf("%q: user info is not allowed", raw)
+	}
+	if base && (u.RawQuery != "" || u.Fragment != "") {
+		return fmt.Errorf("%q: a base URL has no query or fragment", raw)
+	}
+	if !base && u.Fragment != "" {
+		return fmt.Errorf("%q: a redirect URI has no fragment (RFC 6749 §3.1.2)", raw)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	return host == "127.0.0.1" || host == "localhost" || host == "::1"
+}
+
+// RefreshBuffer is refreshBufferSeconds as a duration (default 120 s).
+func (c Config) RefreshBuffer() time.Duration {
+	if c.RefreshBufferSec == nil {
+		return DefaultRefreshBuffer
+	}
+	return time.Duration(*c.RefreshBufferSec * float64(time.Second))
+}
+
+// Issuer is the realm issuer: {authBaseURL}/realms/{tenant}.
+func (c Config) Issuer() string { return c.AuthBaseURL + "/realms/" + c.Tenant }
+
+// Endpoint returns the URL of an OpenID Connect endpoint of the realm
+// ("auth", "token", "certs", "userinfo", "logout", "revoke").
+func (c Config) Endpoint(name string) string {
+	return c.Issuer() + "/protocol/openid-connect/" + name
+}

@@ -1,0 +1,78 @@
+//go:build js && wasm
+
+package bridge
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/hack-pad/safejs"
+)
+
+// ToJS converts a Go value for JS: JS values pass through; nil is undefined;
+// strings, numbers and bools directly; anything else through JSON.
+func ToJS(v any) (safejs.Value, error) {
+	switch x := v.(type) {
+	case nil:
+		return safejs.Undefined(), nil
+	case safejs.Value:
+		return x, nil
+	case string, bool, int, int64, float64:
+		return safejs.ValueOf(x)
+	case json.RawMessage:
+		return parseJSON(x)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return safejs.Undefined(), fmt.Errorf("bridge: cannot convert %T for JS: %w", v, err)
+	}
+	return parseJSON(b)
+}
+
+func parseJSON(b []byte) (safejs.Value, error) {
+	if len(b) == 0 {
+		return safejs.Undefined(), nil
+	}
+	return rt.json.Call("parse", string(b))
+}
+
+// JSONOf serialises a JS value with JSON.stringify (functions and undefined
+// members are dropped, as JSON does). undefined gives nil.
+func JSONOf(v safejs.Value) ([]byte, error) {
+	if v.IsUndefined() {
+		return nil, nil
+	}
+	s, err := rt.json.Call("stringify", v)
+	if err != nil {
+		return nil, err
+	}
+	if s.IsUndefined() {
+		return nil, nil
+	}
+	str, err := s.String()
+	return []byte(str), err
+}
+
+// str reads a property as a string, "" when absent or not a string.
+func str(v safejs.Value, key string) string {
+	p, err := v.Get(key)
+	if err != nil || p.Type() != safejs.TypeString {
+		return ""
+	}
+	s, _ := p.String()
+	return s
+}
+
+// jsString is String(v), defensively.
+func jsString(v safejs.Value) string {
+	f, err := safejs.Global().Get("String")
+	if err != nil {
+		return ""
+	}
+	s, err := f.Invoke(v)
+	if err != nil {
+		return ""
+	}
+	out, _ := s.String()
+	return out
+}

@@ -1,0 +1,106 @@
+//go:build js && wasm
+
+package bridge
+
+import (
+	"sync"
+
+	"github.com/hack-pad/safejs"
+)
+
+// emitter delivers named events to JS listeners, in order, from its own
+// goroutine: whoever emits (a session holding its state, a message handler)
+// never calls JS and never waits for a listener.
+type emitter struct {
+	mu    sync.Mutex
+	next  int
+	subs  map[string]map[int]safejs.Value
+	queue []queued
+	wake  chan struct{}
+}
+
+type queued struct {
+	name   string
+	detail any // Go value (converted with ToJS), error (a CortiAuthError) or safejs.Value
+}
+
+func newEmitter() *emitter {
+	e := &emitter{subs: map[string]map[int]safejs.Value{}, wake: make(chan struct{}, 1)}
+	go e.loop()
+	return e
+}
+
+// on adds a listener and returns a JS function that removes it.
+func (e *emitter) on(name string, fn safejs.Value) safejs.Value {
+	e.mu.Lock()
+	e.next++
+	id := e.next
+	if e.subs[name] == nil {
+		e.subs[name] = map[int]safejs.Value{}
+	}
+	e.subs[name][id] = fn
+	e.mu.Unlock()
+	var off safejs.Func
+	off, _ = safejs.FuncOf(func(safejs.Value, []safejs.Value) any {
+		e.mu.Lock()
+		delete(e.subs[name], id)
+		e.mu.Unlock()
+		off.Release()
+		return nil
+	})
+	return off.Value()
+}
+
+func (e *emitter) emit(name string, detail any) {
+	e.mu.Lock()
+	e.queue = append(e.queue, queued{name, detail})
+	e.mu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// clear removes every listener.
+func (e *emitter) clear() {
+	e.mu.Lock()
+	e.subs = map[string]map[int]safejs.Value{}
+	e.mu.Unlock()
+}
+
+func (e *emitter) loop() {
+	for range e.wake {
+		for {
+			e.mu.Lock()
+			if len(e.queue) == 0 {
+				e.mu.Unlock()
+				break
+			}
+			q := e.queue[0]
+			e.queue = e.queue[1:]
+			var fns []safejs.Value
+			for _, f := range e.subs[q.name] {
+				fns = append(fns, f)
+			}
+			for _, f := range e.subs["*"] {
+				fns = append(fns, f)
+			}
+			e.mu.Unlock()
+			if len(fns) == 0 {
+				continue
+			}
+			var detail safejs.Value
+			switch d := q.detail.(type) {
+			case error:
+				detail = ErrorValue(d)
+			default:
+				detail, _ = ToJS(d)
+			}
+			for _, f := range fns {
+				if _, err := f.Invoke(detail, q.name); err != nil {
+					console("error", "corti-auth: a "+q.name+" listener threw:", jsErrorValue(err))
+				}
+			}
+		}
+	}
+}

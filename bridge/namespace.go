@@ -1,0 +1,86 @@
+//go:build js && wasm
+
+package bridge
+
+import (
+	"fmt"
+
+	"github.com/corti-auth/corti-auth/auth"
+	"github.com/corti-auth/corti-auth/token"
+	"github.com/hack-pad/safejs"
+)
+
+// Namespace builds the object that load() resolves with: version,
+// decodeToken, createClient.
+func Namespace(version string) safejs.Value {
+	keys := token.NewKeySets(Fetcher{}.GetFunc())
+	return newObject().
+		set("version", version).
+		set("decodeToken", SyncFunc(func(args []safejs.Value) (any, error) {
+			raw, ok := argString(args, 0, "")
+			if !ok {
+				return nil, fmt.Errorf("%w: decodeToken takes a string", token.ErrInvalidToken)
+			}
+			c, err := token.DecodeUnverified(raw)
+			if err != nil {
+				return nil, err
+			}
+			return claimsJS(c), nil
+		})).
+		set("createClient", SyncFunc(func(args []safejs.Value) (any, error) {
+			a := arg(args, 0)
+			if a.Type() != safejs.TypeObject || a.IsNull() {
+				return nil, &auth.ConfigError{Reason: "createClient takes a config object: {clientId, redirectUri, ...}"}
+			}
+			// Keys whose value is a function are invisible to JSON: refuse them
+			// explicitly rather than ignoring them.
+			if err := refuseFunctions(a); err != nil {
+				return nil, err
+			}
+			b, err := JSONOf(a)
+			if err != nil {
+				return nil, &auth.ConfigError{Reason: "the config cannot be serialised: " + err.Error()}
+			}
+			cfg, err := auth.ParseConfig(b)
+			if err != nil {
+				return nil, err
+			}
+			return newClient(cfg, keys).object(), nil
+		})).v
+}
+
+func refuseFunctions(o safejs.Value) error {
+	keys, err := rt.object.Call("keys", o)
+	if err != nil {
+		return nil
+	}
+	n, _ := keys.Length()
+	for i := 0; i < n; i++ {
+		k, _ := keys.Index(i)
+		ks, _ := k.String()
+		v, _ := o.Get(ks)
+		if v.Type() == safejs.TypeFunction {
+			return &auth.ConfigError{Key: ks, Reason: "must not be a function"}
+		}
+	}
+	return nil
+}
+
+// claimsJS is decodeToken's result, with the contract's key names.
+func claimsJS(c *token.Claims) map[string]any {
+	return map[string]any{
+		"environment":       c.Environment,
+		"tenant":            c.Tenant,
+		"issuer":            c.Issuer,
+		"subject":           c.Subject,
+		"clientId":          c.ClientID,
+		"expiresAt":         c.ExpiresAt,
+		"issuedAt":          c.IssuedAt,
+		"email":             c.Email,
+		"name":              c.Name,
+		"preferredUsername": c.PreferredUsername,
+		"scope":             c.Scope,
+		"isServiceAccount":  c.IsServiceAccount,
+		"claims":            c.Raw,
+	}
+}

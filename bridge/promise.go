@@ -1,0 +1,170 @@
+//go:build js && wasm
+
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/hack-pad/safejs"
+)
+
+// ErrPanic marks a recovered Go panic; it becomes code "internal" in JS.
+var ErrPanic = errors.New("bridge: internal error (recovered panic)")
+
+// PanicError is a recovered panic with its value and stack.
+type PanicError struct {
+	Value any
+	Stack string
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("%v: %v", ErrPanic, e.Value) }
+func (e *PanicError) Unwrap() error { return ErrPanic }
+
+// protect runs fn and turns a panic into a *PanicError. It never asserts the
+// recovered value's type: syscall/js panics with strings and *js.ValueError.
+func protect(fn func() (any, error)) (v any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = nil, &PanicError{Value: r, Stack: string(debug.Stack())}
+		}
+	}()
+	return fn()
+}
+
+// NewPromise returns a JS Promise settled by fn, which runs in its own goroutine
+// (never inside the JS callback). A panic in fn rejects with code "internal";
+// the module keeps working.
+func NewPromise(fn func(ctx context.Context) (any, error)) safejs.Value {
+	var resolve, reject safejs.Value
+	exec, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		if len(args) >= 2 {
+			resolve, reject = args[0], args[1]
+		}
+		return nil
+	})
+	if err != nil {
+		return safejs.Undefined()
+	}
+	p, err := jsPromise.New(exec.Value())
+	exec.Release()
+	if err != nil {
+		return safejs.Undefined()
+	}
+	go func() {
+		v, err := protect(func() (any, error) { return fn(context.Background()) })
+		if err != nil {
+			_, _ = reject.Invoke(ErrorValue(err))
+			return
+		}
+		jv, cerr := ToJS(v)
+		if cerr != nil {
+			_, _ = reject.Invoke(ErrorValue(cerr))
+			return
+		}
+		_, _ = resolve.Invoke(jv)
+	}()
+	return p
+}
+
+// Await waits for a JS promise (or thenable), after net/http's roundtrip_js.go:
+// one then(onOK, onErr), 1-buffered channels, both funcs released. When ctx ends
+// first, the funcs stay alive until the promise settles (a released func that JS
+// still calls would only log), so nothing leaks into a dead callback.
+func Await(ctx context.Context, p safejs.Value) (safejs.Value, error) {
+	okc := make(chan safejs.Value, 1)
+	errc := make(chan safejs.Value, 1)
+	onOK, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		okc <- arg(args, 0)
+		return nil
+	})
+	if err != nil {
+		return safejs.Undefined(), err
+	}
+	onErr, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		errc <- arg(args, 0)
+		return nil
+	})
+	if err != nil {
+		onOK.Release()
+		return safejs.Undefined(), err
+	}
+	release := func() { onOK.Release(); onErr.Release() }
+	// Promise.resolve(p) accepts plain values and thenables alike.
+	pr, err := jsPromise.Call("resolve", p)
+	if err == nil {
+		_, err = pr.Call("then", onOK.Value(), onErr.Value())
+	}
+	if err != nil {
+		release()
+		return safejs.Undefined(), err
+	}
+	select {
+	case v := <-okc:
+		release()
+		return v, nil
+	case e := <-errc:
+		release()
+		return safejs.Undefined(), FromJSError(e)
+	case <-ctx.Done():
+		go func() {
+			select {
+			case <-okc:
+			case <-errc:
+			}
+			release()
+		}()
+		return safejs.Undefined(), ctx.Err()
+	}
+}
+
+func arg(args []safejs.Value, i int) safejs.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return safejs.Undefined()
+}
+
+// Func makes a JS function from fn for methods that return a Promise.
+func Func(fn func(args []safejs.Value) func(ctx context.Context) (any, error)) safejs.Value {
+	return keep(func(_ safejs.Value, args []safejs.Value) any {
+		work, err := protect(func() (any, error) { return fn(args), nil })
+		if err != nil {
+			return NewPromise(func(context.Context) (any, error) { return nil, err })
+		}
+		return NewPromise(work.(func(ctx context.Context) (any, error)))
+	})
+}
+
+// SyncFunc makes a JS function from fn for methods that answer at once: its
+// error is thrown in JS as a CortiAuthError (through the loader's wrapSync, as a
+// Go function cannot throw), and a panic is thrown with code "internal".
+func SyncFunc(fn func(args []safejs.Value) (any, error)) safejs.Value {
+	raw := keep(func(_ safejs.Value, args []safejs.Value) any {
+		v, err := protect(func() (any, error) { return fn(args) })
+		if err == nil {
+			var jv safejs.Value
+			if jv, err = ToJS(v); err == nil {
+				return map[string]any{"v": safejs.Unsafe(jv)}
+			}
+		}
+		return map[string]any{"e": safejs.Unsafe(ErrorValue(err))}
+	})
+	w, err := rt.wrapSync.Invoke(raw)
+	if err != nil {
+		return raw
+	}
+	return w
+}
+
+// keep makes a long-lived JS function (the namespace's and objects' methods).
+// Panics inside fn are the caller's to recover.
+func keep(fn func(this safejs.Value, args []safejs.Value) any) safejs.Value {
+	f, err := safejs.FuncOf(fn)
+	if err != nil {
+		return safejs.Undefined()
+	}
+	return f.Value()
+}
