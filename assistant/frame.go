@@ -3,6 +3,7 @@ package assistant
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -76,9 +77,16 @@ func NewFrame(baseURL string) (Frame, error) {
 	if u.Scheme == "http" && !isLoopback(host) {
 		return bad("http is allowed only for 127.0.0.1, localhost and [::1]")
 	}
-	port := u.Port()
 	if strings.HasSuffix(u.Host, ":") {
 		return bad("empty port")
+	}
+	port := u.Port()
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return bad("port %q out of range", port)
+		}
+		port = strconv.Itoa(n) // as the browser serialises it: "08181" → "8181"
 	}
 	if (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
 		port = ""
