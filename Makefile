@@ -1,0 +1,76 @@
+# corti-auth — build, demo, test. See README.md.
+SHELL := /bin/bash
+GO ?= go
+GOROOT := $(shell $(GO) env GOROOT)
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+WASMFLAGS := -trimpath -ldflags='-s -w -X main.version=$(VERSION)'
+WASM_EXEC_TEST := $(GOROOT)/lib/wasm/go_js_wasm_exec
+FUZZTIME ?= 30s
+export TMPDIR ?= /tmp
+
+.PHONY: all build demo test vet test-native test-wasm test-e2e size bench fuzz clean
+all: build
+
+wasm_exec.js: $(GOROOT)/lib/wasm/wasm_exec.js
+	cp $< $@
+
+dist/corti-auth.wasm: $(shell find . -name '*.go' -not -path './node_modules/*') go.mod go.sum
+	@mkdir -p dist
+	GOOS=js GOARCH=wasm $(GO) build $(WASMFLAGS) -o $@ .
+
+dist/wasm_exec.js: wasm_exec.js
+	@mkdir -p dist
+	cp $< $@
+
+dist/corti-auth.js: web/loader/core.js web/loader/esm.js
+	@mkdir -p dist
+	cat web/loader/core.js web/loader/esm.js > $@
+
+dist/corti-auth.global.js: web/loader/core.js web/loader/global-head.js web/loader/global-tail.js
+	@mkdir -p dist
+	cat web/loader/global-head.js web/loader/core.js web/loader/global-tail.js > $@
+
+dist/corti-auth.d.ts: web/types/corti-auth.d.ts
+	@mkdir -p dist
+	cp $< $@
+
+build: dist/corti-auth.wasm dist/wasm_exec.js dist/corti-auth.js dist/corti-auth.global.js dist/corti-auth.d.ts
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+demo: build node_modules/.package-lock.json
+	node web/dev/demo.mjs
+
+vet: wasm_exec.js
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./...
+
+test-native: wasm_exec.js
+	$(GO) test -count=1 ./...
+
+# The packages with JS halves, under Node (go_js_wasm_exec).
+test-wasm:
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC_TEST)" ./storage/ ./bridge/
+
+test-e2e: build node_modules/.package-lock.json
+	node --test --test-concurrency=1 web/dev/ web/e2e/
+
+test: vet test-native test-wasm test-e2e
+
+size: dist/corti-auth.wasm
+	node web/bench/size.mjs dist/corti-auth.wasm
+
+bench: build node_modules/.package-lock.json
+	$(GO) test -run='^$$' -bench=. -benchmem ./pkce ./token ./session ./assistant
+	node web/bench/bench.mjs
+
+fuzz:
+	@for t in "pkce FuzzParseCallback" "pkce FuzzParseTokenResponse" "token FuzzDecodeUnverified" "token FuzzVerifyIDToken" "token FuzzParseIssuer" "assistant FuzzParseMessage"; do \
+		set -- $$t; echo "== $$2 ($$1, $(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$$2$$" -fuzztime=$(FUZZTIME) ./$$1 || exit 1; \
+	done
+
+clean:
+	rm -rf dist

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// jsImports are the packages that reach JavaScript.
+var jsImports = map[string]bool{"syscall/js": true, "github.com/hack-pad/safejs": true}
+
+// TestJSFilesCarryBuildTags fails when a Go file that imports syscall/js or
+// safejs lacks the `//go:build js && wasm` line: without it `go test ./...`
+// stops working natively.
+func TestJSFilesCarryBuildTags(t *testing.T) {
+	checked := 0
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || d.Name() == "dist" || strings.HasPrefix(d.Name(), ".")) && path != "." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly|parser.ParseComments)
+		if err != nil {
+			return err
+		}
+		usesJS := false
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			usesJS = usesJS || jsImports[p]
+		}
+		if !usesJS {
+			return nil
+		}
+		checked++
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		first, _, _ := bytes.Cut(src, []byte("\n"))
+		if string(bytes.TrimSpace(first)) != "//go:build js && wasm" {
+			t.Errorf("%s imports syscall/js or safejs but its first line is %q, not //go:build js && wasm", path, first)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked == 0 {
+		t.Fatal("found no file that imports JS: the walk is broken")
+	}
+}
+
+func goEnv(t *testing.T, key string) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", key).Output()
+	if err != nil {
+		t.Fatalf("go env %s: %v", key, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// TestWasmExecMatchesToolchain fails when wasm_exec.js is not the toolchain's:
+// a mismatched glue file breaks the module at run time.
+func TestWasmExecMatchesToolchain(t *testing.T) {
+	want, err := os.ReadFile(filepath.Join(goEnv(t, "GOROOT"), "lib", "wasm", "wasm_exec.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("wasm_exec.js")
+	if err != nil {
+		t.Fatalf("%v (run make wasm_exec.js)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("wasm_exec.js differs from $(go env GOROOT)/lib/wasm/wasm_exec.js: run `make wasm_exec.js`")
+	}
+}
+
+func wasmDeps(t *testing.T, pkgs ...string) map[string]bool {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"list", "-deps"}, pkgs...)...)
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps %v: %v", pkgs, err)
+	}
+	deps := map[string]bool{}
+	for _, l := range strings.Fields(string(out)) {
+		deps[l] = true
+	}
+	return deps
+}
+
+// TestWasmDoesNotLinkNetHTTP: net/http adds ~6 MB raw / 1 MB brotli; HTTP goes
+// through the browser's fetch.
+func TestWasmDoesNotLinkNetHTTP(t *testing.T) {
+	deps := wasmDeps(t, ".")
+	if !deps["github.com/corti-auth/corti-auth/bridge"] {
+		t.Fatal("the main package does not depend on bridge: the dependency list is wrong")
+	}
+	for _, bad := range []string{"net/http", "golang.org/x/oauth2"} {
+		if deps[bad] {
+			t.Errorf("the wasm build links %s", bad)
+		}
+	}
+}
+
+// TestPurePackagesDoNotTouchJS: everything decidable without a browser is pure
+// Go, so it tests natively.
+func TestPurePackagesDoNotTouchJS(t *testing.T) {
+	for _, p := range []string{"./pkce", "./token", "./session", "./assistant", "./auth"} {
+		deps := wasmDeps(t, p)
+		for js := range jsImports {
+			if deps[js] {
+				t.Errorf("%s depends on %s under GOOS=js", p, js)
+			}
+		}
+	}
+}
