@@ -1,0 +1,220 @@
+// Type declarations for corti-auth: OAuth2 Authorization Code + PKCE for Corti,
+// scheduled refresh, token decoding and the Corti Assistant iframe.
+
+/** Every error code a CortiAuthError can carry. */
+export type CortiAuthErrorCode =
+  | "invalid_config"
+  | "storage_unavailable"
+  | "no_pending_login"
+  | "state_mismatch"
+  | "login_expired"
+  | "iss_mismatch"
+  | "oauth_error"
+  | "network_error"
+  | "timeout"
+  | "bad_response"
+  | "invalid_token"
+  | "id_token_invalid"
+  | "not_user_token"
+  | "session_ended"
+  | "assistant_timeout"
+  | "assistant_error"
+  | "password_grant_disabled"
+  | "internal";
+
+/** Every rejection and throw of corti-auth. */
+export declare class CortiAuthError extends Error {
+  readonly name: "CortiAuthError";
+  readonly code: CortiAuthErrorCode;
+  /** RFC 6749 error code (access_denied, invalid_grant, …) with code "oauth_error". */
+  readonly oauthError?: string;
+  readonly description?: string;
+  readonly errorUri?: string;
+  /** HTTP status of a failed token endpoint answer. */
+  readonly status?: number;
+  /** The Assistant's errorCode (UNAUTHORIZED, INVALID_PAYLOAD, …) with code "assistant_error". */
+  readonly assistantCode?: string;
+  /** The ID-token check that failed (signature, iss, aud, azp, exp, iat, nonce, sub, …). */
+  readonly check?: string;
+  readonly cause?: unknown;
+}
+
+export interface LoadOptions {
+  /** URL of corti-auth.wasm; default: next to corti-auth.js. */
+  wasmURL?: string | URL;
+}
+
+/** Loads the module once per page and resolves with the namespace. */
+export declare function load(options?: LoadOptions): Promise<CortiAuth>;
+
+export interface CortiAuth {
+  readonly version: string;
+  /**
+   * Decodes a JWT WITHOUT verifying its signature: for display, scheduling and
+   * the service-account refusal only — never for an authorization decision.
+   * Throws CortiAuthError "invalid_token".
+   */
+  decodeToken(jwt: string): DecodedToken;
+  /** Throws CortiAuthError "invalid_config" (unknown keys, clientSecret, missing clientId/redirectUri). */
+  createClient(config: ClientConfig): Client;
+}
+
+export interface DecodedToken {
+  /** "eu", "us", "beta-eu", …; "" for a non-Corti issuer. */
+  environment: string;
+  tenant: string;
+  issuer: string;
+  subject: string;
+  clientId: string;
+  /** Epoch seconds; 0 when absent. */
+  expiresAt: number;
+  issuedAt: number;
+  email: string;
+  name: string;
+  preferredUsername: string;
+  scope: string;
+  isServiceAccount: boolean;
+  claims: Record<string, unknown>;
+}
+
+export interface ClientConfig {
+  clientId: string;
+  redirectUri: string;
+  /** Default "eu": https://auth.<env>.corti.app and https://assistant.<env>.corti.app. */
+  environment?: string;
+  /** Keycloak realm; default "base". */
+  tenant?: string;
+  authBaseURL?: string;
+  assistantBaseURL?: string;
+  /** Default "openid profile"; openid is always included. */
+  scope?: string;
+  pendingLoginStorage?: "local" | "session";
+  /** Default 120, capped at half the token lifetime. */
+  refreshBufferSeconds?: number;
+  allowPasswordGrant?: boolean;
+  shareAcrossTabs?: boolean;
+  /** Refused: secrets never live in a browser. */
+  clientSecret?: never;
+}
+
+export interface AuthorizeOptions {
+  prompt?: "none" | "login" | "consent" | "select_account" | (string & {});
+  loginHint?: string;
+  uiLocales?: string;
+  /** Extra authorize parameters; reserved ones (response_type, code_challenge_method, state, …) are refused. */
+  extraParams?: Record<string, string>;
+}
+
+/** The raw token response as Keycloak sent it (snake_case), plus expires_at. */
+export interface TokenResponse {
+  access_token: string;
+  token_type?: string;
+  expires_in?: number;
+  refresh_token?: string;
+  refresh_expires_in?: number;
+  id_token?: string;
+  scope?: string;
+  session_state?: string;
+  "not-before-policy"?: number;
+  [extra: string]: unknown;
+}
+
+export interface SessionTokens extends TokenResponse {
+  /** Epoch seconds: time of receipt + expires_in (the JWT exp only as a fallback). */
+  expires_at: number;
+  refresh_expires_at?: number;
+}
+
+export interface FromTokensOptions {
+  /** Backend-for-frontend hook: returns a fresh token response. Called once per refresh, however many callers wait. */
+  refresh?: (current: TokenResponse) => Promise<TokenResponse>;
+}
+
+export interface Client {
+  readonly config: Readonly<Required<Omit<ClientConfig, "clientSecret" | "refreshBufferSeconds">>> & { refreshBufferSeconds?: number };
+  authorizeURL(options?: AuthorizeOptions): Promise<string>;
+  login(options?: AuthorizeOptions): Promise<void>;
+  isCallback(url?: string): boolean;
+  handleCallback(url?: string): Promise<Session>;
+  /** With shareAcrossTabs, a sibling tab's live session; otherwise null. Tokens never come from storage. */
+  restore(): Promise<Session | null>;
+  fromTokens(tokens: TokenResponse, options?: FromTokensOptions): Session;
+  /** Only with allowPasswordGrant: true (else "password_grant_disabled"). */
+  loginWithPassword(username: string, password: string): Promise<Session>;
+}
+
+export type EndedReason = "invalid_grant" | "refresh_expired" | "expired" | "logout" | "id_token_invalid" | (string & {});
+
+export interface SessionEvents {
+  refreshed: SessionTokens;
+  expiring: { expiresAt: number; error: string };
+  ended: { reason: EndedReason };
+  error: CortiAuthError;
+}
+
+export interface LogoutOptions {
+  /** post_logout_redirect_uri; default the client's redirectUri. */
+  redirectUri?: string;
+  /** Navigate to the end-session endpoint; default true. */
+  navigate?: boolean;
+}
+
+export interface MountOptions {
+  baseURL?: string;
+  readyTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  title?: string;
+}
+
+export interface Session {
+  readonly tokens: SessionTokens;
+  readonly claims: DecodedToken;
+  readonly ended: boolean;
+  /** A token valid for at least the refresh buffer (refreshing first when needed). */
+  getAccessToken(): Promise<string>;
+  /** Forced refresh; concurrent callers share one request. */
+  refresh(): Promise<SessionTokens>;
+  on<K extends keyof SessionEvents>(name: K, listener: (detail: SessionEvents[K], name: K) => void): () => void;
+  mountAssistant(target: Element | string, options?: MountOptions): Promise<Assistant>;
+  logout(options?: LogoutOptions): Promise<void>;
+  close(): void;
+}
+
+export interface AssistantUser {
+  id: string;
+  email: string;
+  name: string;
+}
+
+export interface Encounter {
+  identifier: string;
+  status: string;
+  type: string;
+  period: { startedAt: string; endedAt?: string };
+  title?: string;
+}
+
+export interface CreateInteractionPayload {
+  assignedUserId?: string;
+  encounter: Encounter;
+  patient?: { identifier?: string; name?: string; birthDate?: string; gender?: string };
+}
+
+export interface Assistant {
+  readonly iframe: HTMLIFrameElement;
+  readonly origin: string;
+  readonly user: AssistantUser | null;
+  request<T = unknown>(action: string, payload?: unknown): Promise<T>;
+  /** Events of the iframe ("embedded.navigated", …, or "*"), plus "auth", "ended" and "error". */
+  on(event: string, listener: (payload: any, name: string) => void): () => void;
+  createInteraction(payload: CreateInteractionPayload): Promise<{ id: string; createdAt: string; status?: string }>;
+  navigate(path: string): Promise<unknown>;
+  configureApp(config: Record<string, unknown>): Promise<Record<string, unknown>>;
+  setInteractionOptions(options: Record<string, unknown>): Promise<unknown>;
+  addFacts(payload: { facts: { text: string; group: string; source?: string }[] }): Promise<unknown>;
+  startRecording(): Promise<unknown>;
+  stopRecording(): Promise<unknown>;
+  getStatus(): Promise<{ auth: { isAuthenticated: boolean; user?: AssistantUser }; currentUrl: string; interaction: unknown }>;
+  getTemplates(): Promise<{ templates: unknown[] }>;
+  destroy(): void;
+}
