@@ -79,6 +79,10 @@ func (v *IDTokenVerifier) Verify(ctx context.Context, raw, expectedNonce string)
 		jwt.WithAudience(v.ClientID),
 		jwt.WithIssuedAt(),
 		jwt.WithExpirationRequired(),
+		// A base64url segment has one canonical form (RFC 7515 §2, §C): with
+		// lax decoding, flipping the unused low bits of the signature's last
+		// character would give a second string that verifies.
+		jwt.WithStrictDecoding(),
 	)
 	var keyErr error
 	claims := jwt.MapClaims{}
