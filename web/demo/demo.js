@@ -1,0 +1,120 @@
+// The demo host page: only the public corti-auth API.
+import { load } from "/dist/corti-auth.js";
+
+const $ = (id) => document.getElementById(id);
+const show = (id, on) => { $(id).hidden = !on; };
+
+function setState(state, text) {
+  $("state").dataset.state = state;
+  $("state").textContent = text;
+  show("signed-out", state === "signed-out");
+  show("signed-in", state === "signed-in");
+  show("actions", state === "signed-in");
+  show("assistant-panel", state === "signed-in");
+}
+
+// Errors in plain words, with their code.
+const plain = {
+  network_error: "The sign-in server could not be reached.",
+  timeout: "The sign-in server did not answer in time.",
+  oauth_error: "The sign-in server refused the request.",
+  state_mismatch: "This sign-in response does not belong to a sign-in started here.",
+  no_pending_login: "This sign-in response was already used or has expired. Please sign in again.",
+  login_expired: "The sign-in took too long. Please sign in again.",
+  iss_mismatch: "The sign-in response came from an unexpected server.",
+  id_token_invalid: "The identity token could not be verified.",
+  session_ended: "The session has ended. Please sign in again.",
+  assistant_timeout: "The Corti Assistant did not answer in time.",
+  assistant_error: "The Corti Assistant refused the request.",
+  not_user_token: "The Corti Assistant needs a user's sign-in, not a service account.",
+  storage_unavailable: "Browser storage is unavailable (private mode or a sandboxed frame?).",
+};
+
+function showError(err) {
+  const code = err && err.code ? err.code : "internal";
+  let text = `${plain[code] || "Something went wrong."} (${code}`;
+  if (err && err.oauthError) text += `: ${err.oauthError}`;
+  text += ")";
+  if (err && err.description) text += ` — ${err.description}`;
+  $("error").textContent = text;
+  show("error", true);
+  console.error(err);
+}
+
+let session = null;
+let refreshes = 0;
+let timer = 0;
+
+function tick() {
+  if (!session) return;
+  const left = Math.round(session.tokens.expires_at - Date.now() / 1000);
+  $("countdown").textContent = left > 0 ? `expires in ${left} s` : "expired";
+}
+
+async function signedIn(s) {
+  session = s;
+  const c = s.claims;
+  $("user").textContent = `${c.name || c.preferredUsername} <${c.email}>`;
+  $("tenant").textContent = c.tenant;
+  $("environment").textContent = c.environment || "(not a Corti issuer)";
+  setState("signed-in", `Signed in as ${c.name || c.preferredUsername}`);
+  tick();
+  clearInterval(timer);
+  timer = setInterval(tick, 1000);
+  s.on("refreshed", () => { refreshes++; $("refresh-count").textContent = String(refreshes); tick(); });
+  s.on("error", (e) => console.warn("corti-auth:", e.code, e.message));
+  s.on("ended", ({ reason }) => {
+    clearInterval(timer);
+    session = null;
+    $("assistant").replaceChildren();
+    setState("signed-out", `Signed out (${reason})`);
+  });
+  $("assistant-state").textContent = "Loading the Assistant…";
+  try {
+    const a = await s.mountAssistant("#assistant");
+    $("assistant-state").textContent = `Assistant signed in as ${a.user ? a.user.email : "?"}`;
+    a.on("auth", (u) => { $("assistant-state").textContent = `Assistant re-authenticated as ${u.email}`; });
+    window.demoAssistant = a;
+  } catch (e) {
+    $("assistant-state").textContent = `Assistant unavailable (${e.code})`;
+    console.warn(e);
+  }
+}
+
+async function main() {
+  const cfg = await (await fetch("/config.json")).json();
+  $("issuer").textContent = `${cfg.authBaseURL}/realms/${cfg.tenant}`;
+  const corti = await load();
+  const client = corti.createClient({
+    clientId: cfg.clientId,
+    redirectUri: `${location.origin}/`,
+    tenant: cfg.tenant,
+    authBaseURL: cfg.authBaseURL,
+    assistantBaseURL: cfg.assistantBaseURL,
+    shareAcrossTabs: true,
+  });
+  window.demo = { corti, client, get session() { return session; } };
+  $("sign-in").addEventListener("click", () => {
+    setState("signing-in", "Signing in…");
+    client.login({ prompt: "login" }).catch((e) => { setState("error", "Sign-in failed"); showError(e); });
+  });
+  $("refresh").addEventListener("click", () => session && session.refresh().catch(showError));
+  $("sign-out").addEventListener("click", () => session && session.logout({ redirectUri: `${location.origin}/` }).catch(showError));
+
+  if (client.isCallback()) {
+    setState("signing-in", "Signing in…");
+    try {
+      await signedIn(await client.handleCallback());
+    } catch (e) {
+      setState("error", "Sign-in failed");
+      show("signed-out", true);
+      showError(e);
+    }
+    return;
+  }
+  const restored = await client.restore();
+  if (restored) await signedIn(restored);
+  else setState("signed-out", "Signed out");
+}
+
+main().catch((e) => { setState("error", "corti-auth failed to start"); showError(e); });
