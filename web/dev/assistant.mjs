@@ -1,0 +1,115 @@
+// The stand-in Corti Assistant: serves /embedded (a page speaking CORTI_EMBEDDED v1, see
+// /work/shared/docs/corti-embedded-v1.md), verifies access tokens server-side (/verify, jose +
+// the provider's JWKS) and records accepted auths (/report) for env.control.assistantLog().
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRemoteJWKSet, decodeJwt, jwtVerify, errors as joseErrors } from 'jose';
+import { closableServer, readBody, sendJSON, sendText, makeLogger } from './util.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const UI = path.join(here, 'assistant');
+
+/**
+ * opts: { port, authBaseURL: () => string, log }
+ */
+export async function startAssistantServer(opts) {
+  const log = makeLogger(opts.log, 'assistant');
+  const reports = [];
+  const jwksByIssuer = new Map();
+
+  function jwksFor(issuer) {
+    let set = jwksByIssuer.get(issuer);
+    if (!set) {
+      // cooldownDuration 0: a token signed with a kid we have not seen refetches at once (key rotation).
+      set = createRemoteJWKSet(new URL(`${issuer}/protocol/openid-connect/certs`), { cooldownDuration: 0, cacheMaxAge: 60_000, timeoutDuration: 5000 });
+      jwksByIssuer.set(issuer, set);
+    }
+    return set;
+  }
+
+  async function verify(accessToken) {
+    let unverified;
+    try { unverified = decodeJwt(accessToken); } catch {
+      return { ok: false, errorCode: 'UNAUTHORIZED', error: 'Invalid or expired tokens: access_token is not a JWT' };
+    }
+    const iss = unverified.iss;
+    const base = opts.authBaseURL();
+    const m = typeof iss === 'string' && iss.startsWith(`${base}/realms/`) && /^[^/]+$/.test(iss.slice(`${base}/realms/`.length));
+    if (!m) return { ok: false, errorCode: 'UNAUTHORIZED', error: `Invalid or expired tokens: unknown issuer ${iss}` };
+    try {
+      const { payload, protectedHeader } = await jwtVerify(accessToken, jwksFor(iss), { issuer: iss, algorithms: ['RS256'], clockTolerance: 0 });
+      if (typeof payload.preferred_username === 'string' && payload.preferred_username.startsWith('service-account-')) {
+        return { ok: false, errorCode: 'UNAUTHORIZED', error: 'client credentials are not supported' };
+      }
+      return { ok: true, claims: payload, kid: protectedHeader.kid };
+    } catch (err) {
+      const why = err instanceof joseErrors.JWTExpired ? 'token expired' : err?.code || err?.message || String(err);
+      log('verify failed', why);
+      return { ok: false, errorCode: 'UNAUTHORIZED', error: `Invalid or expired tokens: ${why}` };
+    }
+  }
+
+  const http = closableServer((req, res) => {
+    handle(req, res).catch((err) => {
+      log('error', err);
+      if (!res.headersSent) sendJSON(res, 500, { ok: false, errorCode: 'INTERNAL_ERROR', error: String(err?.message || err) });
+      else res.destroy();
+    });
+  });
+
+  async function serveFile(res, name, type) {
+    const body = await fs.readFile(path.join(UI, name));
+    res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, 'Cache-Control': 'no-cache' });
+    res.end(body);
+  }
+
+  async function handle(req, res) {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    log(req.method, req.url);
+    if (req.method === 'GET' && (url.pathname === '/embedded' || url.pathname === '/embedded/')) {
+      await serveFile(res, 'embedded.html', 'text/html; charset=utf-8');
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/embedded.js') {
+      await serveFile(res, 'embedded.js', 'text/javascript; charset=utf-8');
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/verify') {
+      if (!isSameOrigin(req)) { sendJSON(res, 403, { ok: false, errorCode: 'INTERNAL_ERROR', error: 'cross-origin' }); return; }
+      let body;
+      try { body = JSON.parse((await readBody(req)).toString() || '{}'); } catch { body = {}; }
+      if (typeof body.access_token !== 'string') { sendJSON(res, 400, { ok: false, errorCode: 'INVALID_PAYLOAD', error: 'access_token missing' }); return; }
+      sendJSON(res, 200, await verify(body.access_token));
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/report') {
+      if (!isSameOrigin(req)) { sendJSON(res, 403, { ok: false }); return; }
+      let body;
+      try { body = JSON.parse((await readBody(req)).toString() || '{}'); } catch { body = {}; }
+      reports.push({ at: typeof body.at === 'number' ? body.at : Date.now(), sub: body.sub, exp: body.exp, accessToken: body.accessToken });
+      sendJSON(res, 200, { ok: true });
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/') {
+      sendText(res, 200, 'Corti Assistant (stand-in). The embedded app lives at /embedded.\n');
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/favicon.ico') { res.writeHead(204); res.end(); return; }
+    sendText(res, 404, 'not found\n');
+  }
+
+  function isSameOrigin(req) {
+    const origin = req.headers.origin;
+    return !origin || origin === `http://127.0.0.1:${port}`;
+  }
+
+  const port = await http.listen(opts.port || 0);
+  return {
+    port,
+    baseURL: `http://127.0.0.1:${port}`,
+    log() { return reports.map((r) => ({ ...r })); },
+    clearLog() { reports.length = 0; },
+    close() { return http.close(); },
+  };
+}

@@ -1,0 +1,215 @@
+// Stand-in for the Corti Assistant's embedded app: CORTI_EMBEDDED v1 (see docs/corti-embedded-v1.md).
+// Test hooks (query): noReady=1 never announces ready; silent=1 announces but never answers;
+// legacy=1 answers in the old docs shape (data / error:{message, code}); parentOrigin=<origin> when
+// document.referrer is empty.
+(function () {
+  'use strict';
+  var params = new URLSearchParams(location.search);
+  var flag = function (n) { return params.has(n) && params.get(n) !== '0' && params.get(n) !== 'false'; };
+  var noReady = flag('noReady');
+  var silent = flag('silent');
+  var legacy = flag('legacy');
+
+  var parentOrigin = null;
+  try { if (document.referrer) parentOrigin = new URL(document.referrer).origin; } catch (e) { /* ignore */ }
+  if (!parentOrigin && params.get('parentOrigin')) parentOrigin = params.get('parentOrigin');
+  if (!parentOrigin && location.ancestorOrigins && location.ancestorOrigins.length) parentOrigin = location.ancestorOrigins[0];
+  if (parentOrigin === 'null') parentOrigin = null;
+
+  var state = {
+    user: null,
+    exp: null,
+    currentPath: '/',
+    interaction: null,
+    config: { debug: false, ui: {}, appearance: {}, locale: { interfaceLanguage: 'en', dictationLanguage: 'en' }, network: {} },
+    interactionOptions: {},
+    facts: [],
+    recording: false,
+    replyOrigin: null,
+  };
+  var A = window.__assistant = {
+    authCount: 0,
+    received: [],
+    tokens: [],
+    events: [],
+    readyPosts: 0,
+    parentOrigin: parentOrigin,
+    mode: { noReady: noReady, silent: silent, legacy: legacy },
+    state: state,
+  };
+
+  var $ = function (id) { return document.getElementById(id); };
+  $('mode').textContent = [noReady && 'noReady', silent && 'silent', legacy && 'legacy'].filter(Boolean).join(' ')
+    + (parentOrigin ? ' · parent ' + parentOrigin : ' · parent origin unknown');
+
+  function setStatus(text, s) { $('status').textContent = text; $('status').setAttribute('data-state', s); }
+
+  function tick() {
+    var el = $('expires-in');
+    if (!state.exp) { el.textContent = '—'; return; }
+    var left = Math.round(state.exp - Date.now() / 1000);
+    if (left > 0) { el.textContent = 'expires in ' + left + ' s'; el.className = ''; }
+    else { el.textContent = 'expired ' + (-left) + ' s ago'; el.className = 'expired'; if (state.user) setStatus('token expired', 'error'); }
+  }
+  setInterval(tick, 250);
+
+  function post(msg) {
+    var target = state.replyOrigin || parentOrigin;
+    if (!target || window.parent === window) return;
+    window.parent.postMessage(msg, target);
+  }
+
+  function emit(event, payload) {
+    var msg = { type: 'CORTI_EMBEDDED_EVENT', version: 'v1', event: event, confidential: false, payload: payload };
+    A.events.push({ event: event, payload: payload, at: Date.now() });
+    if (event !== 'embedded.ready') $('last-event').textContent = event;
+    post(msg);
+  }
+
+  // readiness: re-announce every 25 ms until the first valid request
+  var readyTimer = null;
+  function announce() {
+    if (!parentOrigin || window.parent === window) return;
+    A.readyPosts += 1;
+    window.parent.postMessage({ type: 'CORTI_EMBEDDED_EVENT', version: 'v1', event: 'embedded.ready', confidential: false, payload: { version: 'v1' } }, parentOrigin);
+  }
+  if (!noReady) {
+    announce();
+    readyTimer = setInterval(announce, 25);
+    $('last-event').textContent = 'embedded.ready';
+  }
+
+  function Fail(code, message) { var e = new Error(message); e.assistantCode = code; return e; }
+  function isObj(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
+  function merge(dst, src) {
+    Object.keys(src).forEach(function (k) {
+      if (isObj(src[k]) && isObj(dst[k])) merge(dst[k], src[k]);
+      else dst[k] = isObj(src[k]) ? merge({}, src[k]) : src[k];
+    });
+    return dst;
+  }
+  function uuid() { return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2)); }
+
+  var handlers = {
+    auth: async function (p) {
+      if (!isObj(p)) throw Fail('INVALID_PAYLOAD', 'payload must be a token response object');
+      if (typeof p.access_token !== 'string' || !p.access_token) throw Fail('INVALID_PAYLOAD', 'access_token is required');
+      if (typeof p.token_type !== 'string' || p.token_type.toLowerCase() !== 'bearer') throw Fail('INVALID_PAYLOAD', 'token_type must be "Bearer"');
+      if (p.refresh_token !== undefined && p.refresh_token !== null && typeof p.refresh_token !== 'string') throw Fail('INVALID_PAYLOAD', 'refresh_token must be a string');
+      if (p.id_token !== undefined && p.id_token !== null && typeof p.id_token !== 'string') throw Fail('INVALID_PAYLOAD', 'id_token must be a string');
+      if (p.accessToken !== undefined && p.access_token === undefined) throw Fail('INVALID_PAYLOAD', 'camelCase token fields are not accepted');
+      var r;
+      try {
+        var resp = await fetch('/verify', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ access_token: p.access_token }) });
+        r = await resp.json();
+      } catch (e) { throw Fail('INTERNAL_ERROR', 'token verification unavailable: ' + e.message); }
+      if (!r.ok) {
+        setStatus('rejected: ' + r.error, 'error');
+        throw Fail(r.errorCode || 'UNAUTHORIZED', r.error || 'Invalid or expired tokens');
+      }
+      var c = r.claims;
+      state.user = { id: c.sub, email: c.email, name: c.name };
+      state.exp = c.exp;
+      A.authCount += 1;
+      var now = Date.now();
+      A.tokens.push({ accessToken: p.access_token, at: now, exp: c.exp, sub: c.sub, kid: r.kid });
+      $('auth-count').textContent = String(A.authCount);
+      $('user').textContent = (c.name || c.preferred_username || c.sub) + (c.email ? ' <' + c.email + '>' : '');
+      setStatus('signed in', 'authenticated');
+      tick();
+      fetch('/report', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ at: now, sub: c.sub, exp: c.exp, accessToken: p.access_token }) }).catch(function () {});
+      emit('embedded.authenticated', {
+        tokenType: p.token_type,
+        scope: p.scope,
+        expiresIn: p.expires_in,
+        refreshExpiresIn: p.refresh_expires_in,
+        hasRefreshToken: typeof p.refresh_token === 'string' && p.refresh_token.length > 0,
+        hasIdToken: typeof p.id_token === 'string' && p.id_token.length > 0,
+        hasProfile: isObj(p.profile),
+      });
+      var user = { id: c.sub, email: c.email };
+      if (c.name) user.name = c.name;
+      return { user: user };
+    },
+    getStatus: async function () {
+      var authed = !!state.user && (!state.exp || state.exp > Date.now() / 1000);
+      var auth = { isAuthenticated: authed };
+      if (state.user) auth.user = state.user;
+      return { auth: auth, currentUrl: location.origin + state.currentPath, interaction: state.interaction };
+    },
+    createInteraction: async function (p) {
+      if (p !== undefined && !isObj(p)) throw Fail('INVALID_PAYLOAD', 'payload must be an object');
+      var it = { id: uuid(), createdAt: new Date().toISOString() };
+      state.interaction = { id: it.id, createdAt: it.createdAt, status: 'created', encounter: p && p.encounter, patient: p && p.patient };
+      emit('embedded.interactionCreated', { interaction: { id: it.id, createdAt: it.createdAt } });
+      return { id: it.id, createdAt: it.createdAt, status: 'created' };
+    },
+    navigate: async function (p) {
+      if (!isObj(p) || typeof p.path !== 'string' || p.path.charAt(0) !== '/') throw Fail('INVALID_PAYLOAD', 'navigate needs {path: "/…"}');
+      state.currentPath = p.path;
+      $('current-path').textContent = p.path;
+      emit('embedded.navigated', { path: p.path });
+      return undefined;
+    },
+    configureApp: async function (p) {
+      if (!isObj(p)) throw Fail('INVALID_PAYLOAD', 'payload must be an object');
+      merge(state.config, p);
+      return JSON.parse(JSON.stringify(state.config));
+    },
+    getTemplates: async function () {
+      return { templates: [
+        { id: 'soap', name: 'SOAP note', language: 'en' },
+        { id: 'discharge', name: 'Discharge summary', language: 'en' },
+        { id: 'referral', name: 'Referral letter', language: 'en' },
+      ] };
+    },
+    setInteractionOptions: async function (p) {
+      if (p !== undefined && !isObj(p)) throw Fail('INVALID_PAYLOAD', 'payload must be an object');
+      merge(state.interactionOptions, p || {});
+      return undefined;
+    },
+    addFacts: async function (p) {
+      if (!isObj(p) || !Array.isArray(p.facts)) throw Fail('INVALID_PAYLOAD', 'addFacts needs {facts: [...]}');
+      state.facts = state.facts.concat(p.facts);
+      return undefined;
+    },
+    startRecording: async function () { state.recording = true; emit('recording.started', {}); return undefined; },
+    stopRecording: async function () { state.recording = false; emit('recording.stopped', {}); return undefined; },
+    setCredentials: async function (p) {
+      if (!isObj(p) || typeof p.password !== 'string') throw Fail('INVALID_PAYLOAD', 'setCredentials needs {password}');
+      return undefined;
+    },
+    showDeviceLinkQR: async function () { return { status: 'dismissed' }; },
+  };
+
+  function respond(ev, d, ok, result, code, message) {
+    var msg = { type: 'CORTI_EMBEDDED_RESPONSE', version: 'v1', action: d.action, requestId: d.requestId, success: ok };
+    if (ok) {
+      if (result !== undefined) { if (legacy) msg.data = result; else msg.payload = result; }
+    } else if (legacy) {
+      msg.error = { message: message, code: code };
+    } else {
+      msg.error = message;
+      msg.errorCode = code;
+    }
+    ev.source.postMessage(msg, ev.origin);
+  }
+
+  window.addEventListener('message', async function (ev) {
+    A.received.push({ origin: ev.origin, data: ev.data, at: Date.now() });
+    var d = ev.data;
+    if (!isObj(d) || d.type !== 'CORTI_EMBEDDED' || d.version !== 'v1' || typeof d.action !== 'string' || !d.action) return;
+    if (ev.source !== window.parent) return;
+    if (readyTimer !== null) { clearInterval(readyTimer); readyTimer = null; }
+    state.replyOrigin = ev.origin;
+    if (silent) return;
+    var h = Object.prototype.hasOwnProperty.call(handlers, d.action) ? handlers[d.action] : null;
+    if (!h) { respond(ev, d, false, undefined, 'INVALID_PAYLOAD', 'UNKNOWN_ACTION: ' + d.action); return; }
+    try {
+      var result = await h(d.payload);
+      respond(ev, d, true, result);
+    } catch (e) {
+      respond(ev, d, false, undefined, e.assistantCode || 'INTERNAL_ERROR', e.message || String(e));
+    }
+  });
+})();

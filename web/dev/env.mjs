@@ -1,0 +1,165 @@
+// The local development / test environment for corti-auth:
+//   provider  (oidc-provider shaped like Corti's Keycloak)  http://127.0.0.1:<P>/realms/<tenant>
+//   assistant (stand-in Corti Assistant, /embedded)         http://127.0.0.1:<Q>
+//   host      (static files + /config.json)                 http://127.0.0.1:<R>
+// See startEnv() below for options and the returned object.
+import crypto from 'node:crypto';
+import { startProviderServer } from './provider.mjs';
+import { startAssistantServer } from './assistant.mjs';
+import { staticHandler } from './static.mjs';
+import { closableServer, sendJSON, sendText, makeLogger } from './util.mjs';
+
+export const DEFAULT_USER = Object.freeze({
+  username: 'doctor',
+  password: 'correct-horse',
+  email: 'jane.doe@example.com',
+  name: 'Dr Jane Doe',
+  givenName: 'Jane',
+  familyName: 'Doe',
+});
+
+/**
+ * @param {object} [opts]
+ * @param {string} [opts.tenant='base']
+ * @param {number} [opts.accessTokenTTL=300]
+ * @param {number} [opts.refreshTokenTTL=1800]
+ * @param {boolean} [opts.rotateRefreshTokens=false]
+ * @param {number} [opts.providerPort=0] @param {number} [opts.assistantPort=0] @param {number} [opts.hostPort=0]
+ * @param {Record<string,string>} [opts.staticRoots]  URL prefix → directory (longest prefix wins)
+ * @param {Record<string,string>} [opts.hostHeaders] extra headers on host-served files
+ * @param {string} [opts.bffURL]  optional, published in /config.json
+ * @param {boolean} [opts.log=false]
+ */
+export async function startEnv(opts = {}) {
+  const tenant = opts.tenant || 'base';
+  const log = makeLogger(!!opts.log, 'host');
+  const settings = {
+    accessTokenTTL: positive(opts.accessTokenTTL, 300),
+    refreshTokenTTL: positive(opts.refreshTokenTTL, 1800),
+    rotate: !!opts.rotateRefreshTokens,
+  };
+  let hostHeaders = { ...(opts.hostHeaders || {}) };
+  const clients = {
+    public: 'corti-demo',
+    service: { id: 'corti-service', secret: `svc-${crypto.randomBytes(12).toString('hex')}` },
+    ropc: 'corti-ropc',
+    bff: { id: 'corti-bff', secret: `bff-${crypto.randomBytes(12).toString('hex')}` },
+  };
+  const user = { ...DEFAULT_USER, sub: crypto.randomUUID() };
+
+  const started = [];
+  let provider;
+  let assistant;
+  let hostURL;
+  let bffURL = opts.bffURL;
+  try {
+    // host first: the provider's clients need its origin
+    const serveStatic = staticHandler(opts.staticRoots || {}, () => hostHeaders);
+    const host = closableServer((req, res) => {
+      handleHost(req, res).catch((err) => {
+        log('error', err);
+        if (!res.headersSent) sendText(res, 500, 'internal error');
+        else res.destroy();
+      });
+    });
+    async function handleHost(req, res) {
+      const url = new URL(req.url, hostURL);
+      log(req.method, req.url);
+      if (url.pathname === '/config.json' && (req.method === 'GET' || req.method === 'HEAD')) {
+        const cfg = {
+          authBaseURL: provider.authBaseURL,
+          assistantBaseURL: assistant.baseURL,
+          tenant,
+          clientId: clients.public,
+          environment: 'dev',
+        };
+        if (bffURL) cfg.bffURL = bffURL;
+        sendJSON(res, 200, cfg, { 'Cache-Control': 'no-cache' });
+        return;
+      }
+      if (await serveStatic(req, res, url.pathname)) return;
+      sendText(res, 404, 'not found\n', 'text/plain; charset=utf-8', hostHeaders);
+    }
+    const hostPort = await host.listen(opts.hostPort || 0);
+    started.push(host);
+    hostURL = `http://127.0.0.1:${hostPort}`;
+
+    provider = await startProviderServer({
+      tenant, port: opts.providerPort || 0, hostOrigin: () => hostURL, settings, user, clients, log: !!opts.log,
+    });
+    started.push(provider);
+    assistant = await startAssistantServer({ port: opts.assistantPort || 0, authBaseURL: () => provider.authBaseURL, log: !!opts.log });
+    started.push(assistant);
+  } catch (err) {
+    await Promise.allSettled(started.map((s) => s.close()));
+    throw err;
+  }
+
+  const tokenURL = `${provider.issuer}/protocol/openid-connect/token`;
+  let closed = false;
+
+  const control = {
+    setAccessTokenTTL(s) { settings.accessTokenTTL = positive(s, settings.accessTokenTTL); },
+    setRefreshTokenTTL(s) { settings.refreshTokenTTL = positive(s, settings.refreshTokenTTL); },
+    setRotation(on) { settings.rotate = !!on; },
+    settings() { return { ...settings }; },
+    failTokenEndpoint(status = 503, ms = 1000) { provider.failTokenEndpoint(status, ms); },
+    stats() { const s = provider.stats(); return s; },
+    resetStats() { provider.resetStats(); },
+    revokeAll() { return provider.revokeAll(); },
+    rotateSigningKey() { return provider.rotateSigningKey(); },
+    jwks() { return provider.jwks(); },
+    stopProvider() { return provider.stop(); },
+    startProvider() { return provider.start(); },
+    async clientCredentialsToken() {
+      const res = await fetch(tokenURL, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Authorization: `Basic ${Buffer.from(`${clients.service.id}:${clients.service.secret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      });
+      const json = await res.json();
+      if (!res.ok) throw Object.assign(new Error(`client_credentials failed: ${res.status} ${JSON.stringify(json)}`), { status: res.status, body: json });
+      return json;
+    },
+    async passwordToken(username = user.username, password = user.password, scope = 'openid profile email') {
+      const res = await fetch(tokenURL, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'password', client_id: clients.ropc, username, password, scope }),
+      });
+      const json = await res.json();
+      if (!res.ok) throw Object.assign(new Error(`password grant failed: ${res.status} ${JSON.stringify(json)}`), { status: res.status, body: json });
+      return json;
+    },
+    assistantLog() { return assistant.log(); },
+    clearAssistantLog() { assistant.clearLog(); },
+  };
+
+  return {
+    tenant,
+    issuer: provider.issuer,
+    authBaseURL: provider.authBaseURL,
+    assistantBaseURL: assistant.baseURL,
+    hostURL,
+    tokenURL,
+    ports: { provider: provider.port, assistant: assistant.port, host: Number(new URL(hostURL).port) },
+    clients: structuredClone(clients),
+    user: { ...user },
+    control,
+    setHostHeaders(obj) { hostHeaders = { ...(obj || {}) }; },
+    setBffURL(url) { bffURL = url || undefined; },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled(started.map((s) => s.close()));
+    },
+  };
+}
+
+function positive(v, dflt) {
+  const n = Number(v);
+  return Number.isFinite(n) && n > 0 ? Math.floor(n) : dflt;
+}
