@@ -40,7 +40,7 @@ func ParseTokenResponse(body []byte) (*TokenResponse, error) {
 	if err := d.Decode(&raw); err != nil || raw == nil {
 		return nil, fmt.Errorf("%w: not a JSON object", ErrBadResponse)
 	}
-	if d.More() {
+	if len(bytes.TrimSpace(body[d.InputOffset():])) != 0 {
 		return nil, fmt.Errorf("%w: trailing data after the JSON object", ErrBadResponse)
 	}
 	t := &TokenResponse{Raw: raw}
@@ -124,19 +124,19 @@ func (t *TokenResponse) MarshalJSON() ([]byte, error) {
 
 // Map returns the response as a JSON-ready map: every raw member, then the known
 // fields set on t (empty strings and zero numbers are left out unless they were
-// present in Raw).
+// present in Raw; a member received as null stays null while its field is zero).
 func (t *TokenResponse) Map() map[string]any {
 	m := make(map[string]any, len(t.Raw)+9)
 	for k, v := range t.Raw {
 		m[k] = v
 	}
 	setS := func(k, v string) {
-		if _, ok := t.Raw[k]; v != "" || ok {
+		if r, ok := t.Raw[k]; v != "" || ok && string(r) != "null" {
 			m[k] = v
 		}
 	}
 	setN := func(k string, v int64) {
-		if _, ok := t.Raw[k]; v != 0 || ok {
+		if r, ok := t.Raw[k]; v != 0 || ok && string(r) != "null" {
 			m[k] = v
 		}
 	}
