@@ -1,0 +1,223 @@
+//go:build js && wasm
+
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/corti-auth/corti-auth/auth"
+	"github.com/corti-auth/corti-auth/pkce"
+	"github.com/hack-pad/safejs"
+)
+
+func init() {
+	if err := Init(safejs.Undefined()); err != nil {
+		panic(err)
+	}
+}
+
+// settle awaits a promise made by the bridge and reports its outcome.
+func settle(t *testing.T, p safejs.Value) (safejs.Value, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return Await(ctx, p)
+}
+
+func codeOf(t *testing.T, err error) string {
+	t.Helper()
+	var je *JSError
+	if !errors.As(err, &je) {
+		t.Fatalf("rejection is not a JS error: %v", err)
+	}
+	return je.Code
+}
+
+func TestPanicRejectsWithInternalAndModuleKeepsWorking(t *testing.T) {
+	p := NewPromise(func(context.Context) (any, error) {
+		var m map[string]int
+		m["boom"]++ // a real nil-map panic
+		return nil, nil
+	})
+	_, err := settle(t, p)
+	if err == nil {
+		t.Fatal("a panicking function resolved")
+	}
+	if c := codeOf(t, err); c != "internal" {
+		t.Fatalf("code %q, want internal", c)
+	}
+	var je *JSError
+	errors.As(err, &je)
+	if je.Name != "CortiAuthError" {
+		t.Errorf("name %q", je.Name)
+	}
+	// A panic with a non-error value, as syscall/js raises.
+	_, err = settle(t, NewPromise(func(context.Context) (any, error) { panic("syscall/js: call of Value.Get on undefined") }))
+	if c := codeOf(t, err); c != "internal" {
+		t.Fatalf("string panic: code %q", c)
+	}
+	// Later calls still work.
+	v, err := settle(t, NewPromise(func(context.Context) (any, error) { return map[string]any{"ok": 1}, nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := mustGet(v, "ok").Int(); n != 1 {
+		t.Fatalf("resolved value %v", v)
+	}
+}
+
+func TestSyncFuncThrowsCortiAuthError(t *testing.T) {
+	f := SyncFunc(func(args []safejs.Value) (any, error) {
+		if len(args) == 0 {
+			return nil, &auth.ConfigError{Key: "x", Reason: "missing"}
+		}
+		return "fine", nil
+	})
+	_, err := f.Invoke()
+	if err == nil {
+		t.Fatal("no throw")
+	}
+	thrown := jsErrorValue(err)
+	if c := str(thrown, "code"); c != "invalid_config" {
+		t.Fatalf("thrown code %q", c)
+	}
+	v, err := f.Invoke(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := v.String(); s != "fine" {
+		t.Fatalf("value %q", s)
+	}
+	boom := SyncFunc(func([]safejs.Value) (any, error) { panic(fmt.Errorf("boom")) })
+	_, err = boom.Invoke()
+	if c := str(jsErrorValue(err), "code"); c != "internal" {
+		t.Fatalf("panic in a sync func: code %q", c)
+	}
+}
+
+func TestAwaitRejectionReasons(t *testing.T) {
+	fn, _ := safejs.Global().Get("Function")
+	for _, tc := range []struct{ src, want string }{
+		{"return Promise.reject(new TypeError('Failed to fetch'))", "Failed to fetch"},
+		{"return Promise.reject('plain string')", "plain string"},
+		{"return Promise.reject(undefined)", "rejected without a reason"},
+		{"return Promise.reject({code: 'x'})", "[object Object]"},
+	} {
+		mk, _ := fn.New(tc.src)
+		p, _ := mk.Invoke()
+		_, err := settle(t, p)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.src, err, tc.want)
+		}
+	}
+	// A context that ends first.
+	mk, _ := fn.New("return new Promise(r => setTimeout(r, 2000))")
+	p, _ := mk.Invoke()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := Await(ctx, p); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("await with an ended context: %v", err)
+	}
+}
+
+func TestErrorCodes(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		code string
+	}{
+		{&pkce.OAuthError{ErrorCode: "invalid_grant", Status: 400}, "oauth_error"},
+		{fmt.Errorf("wrapped: %w", auth.ErrStateMismatch), "state_mismatch"},
+		{fmt.Errorf("%w: x", ErrNetwork), "network_error"},
+		{fmt.Errorf("%w: x", ErrTimeout), "timeout"},
+		{&PanicError{Value: "x"}, "internal"},
+		{errors.New("something else"), "internal"},
+		{fmt.Errorf("%w", pkce.ErrBadResponse), "bad_response"},
+	} {
+		if c := Code(tc.err); c != tc.code {
+			t.Errorf("Code(%v) = %q, want %q", tc.err, c, tc.code)
+		}
+	}
+	v := ErrorValue(&pkce.OAuthError{ErrorCode: "access_denied", Description: "user cancelled"})
+	if str(v, "oauthError") != "access_denied" || str(v, "description") != "user cancelled" || str(v, "name") != "CortiAuthError" {
+		t.Fatalf("oauth error props: %s", jsString(v))
+	}
+	inst, _ := v.InstanceOf(mustGet(safejs.Global(), "Error"))
+	if !inst {
+		t.Fatal("not instanceof Error")
+	}
+}
+
+// jsServer starts a Node HTTP server (the test runs in Node through
+// go_js_wasm_exec, which exposes require) answering by path.
+func jsServer(t *testing.T) string {
+	t.Helper()
+	fn, _ := safejs.Global().Get("Function")
+	mk, err := fn.New(`return new Promise((resolve) => {
+		const http = require("http");
+		const srv = http.createServer((req, res) => {
+			let body = "";
+			req.on("data", (c) => body += c);
+			req.on("end", () => {
+				if (req.url === "/hang") return; // never answers
+				if (req.url === "/echo") {
+					res.setHeader("Content-Type", "application/json");
+					return res.end(JSON.stringify({method: req.method, ct: req.headers["content-type"] || "", body, cookie: req.headers.cookie || ""}));
+				}
+				if (req.url === "/503") { res.statusCode = 503; return res.end("<html>down</html>"); }
+				res.statusCode = 404; res.end("{}");
+			});
+		});
+		srv.listen(0, "127.0.0.1", () => { srv.unref(); resolve("http://127.0.0.1:" + srv.address().port); });
+	})`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := mk.Invoke()
+	v, err := settle(t, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := v.String()
+	return s
+}
+
+func TestFetcher(t *testing.T) {
+	base := jsServer(t)
+	ctx := context.Background()
+	f := Fetcher{Timeout: 300 * time.Millisecond}
+
+	status, body, err := f.PostForm(ctx, base+"/echo", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"a b"}})
+	if err != nil || status != 200 {
+		t.Fatalf("echo: %d %v", status, err)
+	}
+	for _, want := range []string{`"method":"POST"`, `"ct":"application/x-www-form-urlencoded"`, `grant_type=refresh_token`, `refresh_token=a+b`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("echo body %s lacks %s", body, want)
+		}
+	}
+	status, body, err = f.Get(ctx, base+"/503")
+	if err != nil || status != 503 {
+		t.Fatalf("503: %d %v", status, err)
+	}
+	if _, err := pkce.ParseTokenEndpointResponse(status, body); Code(err) != "oauth_error" {
+		t.Errorf("503 page: %v", err)
+	}
+	start := time.Now()
+	_, _, err = f.Get(ctx, base+"/hang")
+	if !errors.Is(err, ErrTimeout) || Code(err) != "timeout" {
+		t.Fatalf("hang: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("timeout took %v", d)
+	}
+	_, _, err = f.Get(ctx, "http://127.0.0.1:1/nothing")
+	if !errors.Is(err, ErrNetwork) || Code(err) != "network_error" {
+		t.Fatalf("refused: %v", err)
+	}
+}

@@ -1,0 +1,163 @@
+// Issue 2: the PKCE sign-in round trip in a real browser against the local provider.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { setup, openApp, signIn, sleep } from "./harness.mjs";
+
+let h;
+before(async () => { h = await setup(); });
+after(async () => { await h?.close(); });
+
+async function context() {
+  return h.browser.newContext();
+}
+
+test("full login through the form gives a session; pending entry gone; address bar clean; no token in storage", async () => {
+  const ctx = await context();
+  try {
+    const page = await openApp(ctx, h.env);
+    const before = h.env.control.stats().token.authorization_code;
+    const cb = await signIn(page, h.env);
+    assert.match(cb, /[?&]code=/);
+    const pendingBefore = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("corti-auth:pending:")).length);
+    assert.equal(pendingBefore, 1, "one pending login waits for the callback");
+    const r = await page.evaluate(() => window.t.try(async () => {
+      const s = await window.t.client.handleCallback();
+      window.t.track(s);
+      return { tokens: s.tokens, claims: s.claims, href: location.href,
+        storage: JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) };
+    }));
+    assert.ok(r.ok, JSON.stringify(r.error));
+    const { tokens, claims, href, storage } = r.value;
+    assert.ok(tokens.access_token.split(".").length === 3, "a JWT access token");
+    assert.ok(tokens.refresh_token && tokens.id_token, "refresh and ID tokens");
+    assert.equal(typeof tokens.expires_at, "number");
+    assert.ok(Math.abs(tokens.expires_at - (Date.now() / 1000 + tokens.expires_in)) < 5, "expires_at = receipt + expires_in");
+    assert.equal(claims.tenant, "base");
+    assert.equal(claims.preferredUsername, h.env.user.username);
+    assert.equal(claims.email, h.env.user.email);
+    assert.equal(h.env.control.stats().token.authorization_code, before + 1, "exactly one code exchange");
+    assert.doesNotMatch(href, /code=|state=/, "code and state leave the address bar");
+    assert.ok(!storage.includes("corti-auth:pending:"), "the pending entry is deleted");
+    for (const t of [tokens.access_token, tokens.refresh_token, tokens.id_token]) {
+      assert.ok(!storage.includes(t), "no token in localStorage or sessionStorage");
+    }
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("tampered state → state_mismatch, and no code exchange", async () => {
+  const ctx = await context();
+  try {
+    const page = await openApp(ctx, h.env);
+    const cb = await signIn(page, h.env);
+    const before = h.env.control.stats().token.authorization_code;
+    const u = new URL(cb);
+    u.searchParams.set("state", u.searchParams.get("state").slice(0, -4) + "AAAA");
+    const r = await page.evaluate((url) => window.t.try(() => window.t.client.handleCallback(url)), u.href);
+    assert.equal(r.ok, false);
+    assert.equal(r.error.code, "state_mismatch");
+    assert.equal(r.error.name, "CortiAuthError");
+    assert.ok(r.error.isError, "instanceof Error");
+    assert.equal(h.env.control.stats().token.authorization_code, before);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("the same callback URL opened twice: the second gives no_pending_login and no second token request", async () => {
+  const ctx = await context();
+  try {
+    const page = await openApp(ctx, h.env);
+    const cb = await signIn(page, h.env);
+    const first = await page.evaluate(() => window.t.try(() => window.t.client.handleCallback().then(() => true)));
+    assert.ok(first.ok, JSON.stringify(first.error));
+    const count = h.env.control.stats().token.authorization_code;
+    await page.goto(cb); // the callback URL again (back button, reload, a shared link)
+    await page.waitForFunction(() => document.body.dataset.ready === "1");
+    const second = await page.evaluate(() => window.t.try(() => window.t.client.handleCallback()));
+    assert.equal(second.ok, false);
+    assert.equal(second.error.code, "no_pending_login");
+    assert.equal(h.env.control.stats().token.authorization_code, count, "the provider saw no second token request");
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("the user cancels → oauth_error / access_denied", async () => {
+  const ctx = await context();
+  try {
+    const page = await openApp(ctx, h.env);
+    const url = await page.evaluate(() => window.t.client.authorizeURL({ prompt: "login" }));
+    await page.goto(url);
+    await Promise.all([page.waitForURL((u) => u.searchParams.has("error")), page.click("#kc-cancel")]);
+    await page.waitForFunction(() => document.body.dataset.ready === "1");
+    assert.ok(await page.evaluate(() => window.t.client.isCallback()));
+    const r = await page.evaluate(() => window.t.try(() => window.t.client.handleCallback()));
+    assert.equal(r.error.code, "oauth_error");
+    assert.equal(r.error.oauthError, "access_denied");
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("a pending login past its TTL → login_expired", async () => {
+  const ctx = await context();
+  try {
+    const page = await openApp(ctx, h.env);
+    await signIn(page, h.env);
+    // Age the one pending entry by 11 minutes (the TTL is 10).
+    await page.evaluate(() => {
+      const k = Object.keys(localStorage).find((k) => k.startsWith("corti-auth:pending:"));
+      const v = JSON.parse(localStorage.getItem(k));
+      const key = Object.keys(v).find((f) => /created/i.test(f));
+      v[key] = typeof v[key] === "number" ? v[key] - 11 * 60 * 1000 : new Date(Date.parse(v[key]) - 11 * 60 * 1000).toISOString();
+      localStorage.setItem(k, JSON.stringify(v));
+    });
+    const before = h.env.control.stats().token.authorization_code;
+    const r = await page.evaluate(() => window.t.try(() => window.t.client.handleCallback()));
+    assert.equal(r.error.code, "login_expired");
+    assert.equal(h.env.control.stats().token.authorization_code, before);
+    assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("corti-auth:pending:")).length), 0);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("a wrong password shows the provider's error and no callback happens", async () => {
+  const ctx = await context();
+  try {
+    const page = await openApp(ctx, h.env);
+    const url = await page.evaluate(() => window.t.client.authorizeURL({ prompt: "login" }));
+    await page.goto(url);
+    await page.fill("#username", h.env.user.username);
+    await page.fill("#password", "wrong-password");
+    await page.click("#kc-login");
+    await page.waitForSelector("#input-error");
+    assert.match(await page.textContent("#input-error"), /Invalid username or password/);
+    await sleep(300);
+    assert.ok(page.url().startsWith(h.env.authBaseURL), "still at the provider: " + page.url());
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("the provider stopped → network_error (or timeout), not a hang", async () => {
+  const ctx = await context();
+  try {
+    const page = await openApp(ctx, h.env);
+    await signIn(page, h.env);
+    await h.env.control.stopProvider();
+    try {
+      const t0 = Date.now();
+      const r = await page.evaluate(() => window.t.try(() => window.t.client.handleCallback()));
+      assert.equal(r.ok, false);
+      assert.ok(["network_error", "timeout"].includes(r.error.code), r.error.code);
+      assert.ok(Date.now() - t0 < 20000);
+    } finally {
+      await h.env.control.startProvider();
+    }
+  } finally {
+    await ctx.close();
+  }
+});
