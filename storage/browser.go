@@ -31,7 +31,7 @@ func Session() (*Browser, error) { return global("sessionStorage") }
 
 func global(name string) (b *Browser, err error) {
 	defer recoverJS(name, &err)
-	v, err := safejs.Global().Get(name)
+	v, err := getProp(safejs.Global(), name)
 	if err != nil {
 		return nil, jsFailure(name, "open", err)
 	}
@@ -59,7 +59,7 @@ func (b *Browser) Get(key string) (value string, ok bool, err error) {
 		return "", false, nil
 	}
 	s, err := v.String()
-	if err != nil {
+	if err != nil || v.Type() != safejs.TypeString {
 		return "", false, fmt.Errorf("storage: %s getItem: %w: returned a %s", b.name, ErrUnavailable, v.Type())
 	}
 	return s, true, nil
@@ -87,7 +87,7 @@ func (b *Browser) Remove(key string) (err error) {
 // Keys lists every key through length and key(i).
 func (b *Browser) Keys() (keys []string, err error) {
 	defer recoverJS(b.name, &err)
-	lv, err := b.obj.Get("length")
+	lv, err := getProp(b.obj, "length")
 	if err != nil {
 		return nil, jsFailure(b.name, "length", err)
 	}
@@ -111,6 +111,22 @@ func (b *Browser) Keys() (keys []string, err error) {
 		keys = append(keys, s)
 	}
 	return keys, nil
+}
+
+// getProp reads the property p of obj through Reflect.get. safejs's Get cannot
+// be used for a property whose getter may throw (window.localStorage in a
+// sandboxed iframe): wasm_exec.js reads properties without try/catch, so the
+// exception would kill the Go program. Calls are caught, so the read goes
+// through one.
+func getProp(obj safejs.Value, p string) (safejs.Value, error) {
+	if t := obj.Type(); t != safejs.TypeObject && t != safejs.TypeFunction {
+		return safejs.Undefined(), fmt.Errorf("not an object but %s", t)
+	}
+	reflect, err := safejs.Global().Get("Reflect")
+	if err != nil {
+		return safejs.Undefined(), err
+	}
+	return reflect.Call("get", obj, p)
 }
 
 // jsFailure maps an error from safejs (usually a thrown DOMException) to an
@@ -144,11 +160,9 @@ func describe(err error) (s string) {
 	}
 	name, message := prop(v, "name"), prop(v, "message")
 	switch {
+	case name == "" && message == "":
+		return "JavaScript exception"
 	case name == "":
-		name = "Error"
-		if message == "" {
-			return "JavaScript exception"
-		}
 		return message
 	case message == "":
 		return name
@@ -156,10 +170,10 @@ func describe(err error) (s string) {
 	return name + ": " + message
 }
 
-// prop returns the string property p of v, or "" when it is missing or not a
-// string.
+// prop returns the string property p of v, or "" when it is missing, not a
+// string, or its getter throws.
 func prop(v safejs.Value, p string) string {
-	pv, err := v.Get(p)
+	pv, err := getProp(v, p)
 	if err != nil || pv.Type() != safejs.TypeString {
 		return ""
 	}
