@@ -60,6 +60,7 @@ func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 // RSA-OAEP encryption key, which must be ignored.
 func jwksBody(t testing.TB, keys ...testJWK) []byte {
 	t.Helper()
+	testKeys(t)
 	var out []map[string]any
 	for _, k := range keys {
 		m := map[string]any{"kid": k.kid, "alg": k.alg, "use": k.use}
