@@ -65,8 +65,10 @@ func TestAuthorizeURL(t *testing.T) {
 			prefix: testEndpoint + "?kc_locale=de&x=%2F&response_type=code&",
 		},
 		{
-			name:   "http on loopback",
-			modify: func(r *AuthorizeRequest) { r.Endpoint = "http://127.0.0.1:8080/realms/base/protocol/openid-connect/auth" },
+			name: "http on loopback",
+			modify: func(r *AuthorizeRequest) {
+				r.Endpoint = "http://127.0.0.1:8080/realms/base/protocol/openid-connect/auth"
+			},
 			prefix: "http://127.0.0.1:8080/realms/base/",
 		},
 		{

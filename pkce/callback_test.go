@@ -74,8 +74,8 @@ func TestIsCallback(t *testing.T) {
 		{"https://app.example.com/cb?code=abc&state=xyz", true},
 		{"https://app.example.com/cb?error=login_required&state=xyz", true},
 		{"https://app.example.com/cb#code=abc&state=xyz", true},
-		{"https://app.example.com/cb?code=abc", false},      // no state: not ours
-		{"https://app.example.com/cb?state=xyz", false},     // neither code nor error
+		{"https://app.example.com/cb?code=abc", false},        // no state: not ours
+		{"https://app.example.com/cb?state=xyz", false},       // neither code nor error
 		{"https://app.example.com/cb?code=&state=xyz", false}, // empty code
 		{"https://app.example.com/", false},
 		{"", false},

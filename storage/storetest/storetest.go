@@ -41,7 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 			"nul":       "a\x00b",
 			"newlines":  "line1\nline2\r\n",
 			"large":     strings.Repeat("0123456789abcdef", 64<<10/16), // 64 KiB
-			"キー 🔑":     "unicode key",
+			"キー 🔑":      "unicode key",
 			"":          "empty key",
 			"null":      "null",
 			"undefined": "undefined",
