@@ -42,8 +42,10 @@ func ParseCallback(rawURL string) (Callback, error) {
 	}
 	query, qerr := url.ParseQuery(u.RawQuery)
 	frag, ferr := url.ParseQuery(u.EscapedFragment())
-	if ferr != nil || !isResponse(frag) {
-		frag = nil // a fragment that is a route (#/home) or anchor, not parameters
+	if !isResponse(frag) {
+		frag = nil // a fragment that is a route (#/home) or an anchor, not parameters
+	} else if ferr != nil {
+		return Callback{}, fmt.Errorf("%w: fragment: %v", ErrInvalidCallback, ferr)
 	}
 	if qerr != nil && (isResponse(query) || frag == nil) {
 		return Callback{}, fmt.Errorf("%w: query: %v", ErrInvalidCallback, qerr)

@@ -51,6 +51,7 @@ func TestParseCallbackRefused(t *testing.T) {
 		{"code twice", "https://app.example.com/cb?code=abc&code=def&state=s"},
 		{"error twice in fragment", "https://app.example.com/cb#error=a&error=b&state=s"},
 		{"bad escape", "https://app.example.com/cb?code=%zz&state=s"},
+		{"bad escape in fragment", "https://app.example.com/cb#code=abc&state=s&error_description=%zz"},
 		{"control character", "https://app.example.com/cb?code=a\x7f&state=s\x00"},
 		{"bad host", "https://[::1/cb?code=a&state=s"},
 		{"too long", "https://app.example.com/cb?code=a&state=s&pad=" + strings.Repeat("x", 64<<10)},
