@@ -330,6 +330,9 @@ export async function startProviderServer(opts) {
       if (client.clientId === clients.bff.id) return u.protocol === 'http:' && u.hostname === '127.0.0.1';
       return undefined;
     };
+    // sid in codes/tokens/ID tokens for every client (Keycloak always has one); oidc-provider only adds it
+    // for back-channel-logout clients.
+    ClientProto.includeSid = function includeSid() { return true; };
     ClientProto.redirectUriAllowed = function redirectUriAllowed(value) {
       const a = allowed(this, value);
       return a === undefined ? origRedirect.call(this, value) : a;
