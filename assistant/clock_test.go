@@ -102,7 +102,9 @@ func TestDefaultTimeouts(t *testing.T) {
 		t.Fatalf("Start err = %v", err)
 	}
 
-	h.f.do(func() { h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","event":"embedded.ready","payload":{"version":"v1"}}`) })
+	h.f.do(func() {
+		h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","event":"embedded.ready","payload":{"version":"v1"}}`)
+	})
 	go func() { _, err := h.c.Start(context.Background()); errc <- err }()
 	waitFor(t, "the request timer", func() bool { return len(clock.active()) == 1 })
 	if d := clock.active()[0]; d != 10*time.Second {

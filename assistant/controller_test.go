@@ -582,7 +582,9 @@ func TestHelpers(t *testing.T) {
 		{func() (json.RawMessage, error) {
 			return h.c.ConfigureApp(ctx, map[string]any{"appearance": map[string]any{"primaryColor": "#00f"}})
 		}, "configureApp", `{"appearance":{"primaryColor":"#00f"}}`},
-		{func() (json.RawMessage, error) { return h.c.SetInteractionOptions(ctx, map[string]any{"mode": "virtual"}) },
+		{func() (json.RawMessage, error) {
+			return h.c.SetInteractionOptions(ctx, map[string]any{"mode": "virtual"})
+		},
 			"setInteractionOptions", `{"mode":"virtual"}`},
 		{func() (json.RawMessage, error) {
 			return h.c.AddFacts(ctx, []map[string]string{{"text": "BP 120/80", "group": "vitals"}})
@@ -620,7 +622,9 @@ func TestRequestWaitsForReady(t *testing.T) {
 	if n := len(h.f.requests()); n != 0 {
 		t.Fatalf("posted %d requests before ready", n)
 	}
-	h.f.do(func() { h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","event":"embedded.ready","payload":{"version":"v1"}}`) })
+	h.f.do(func() {
+		h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","event":"embedded.ready","payload":{"version":"v1"}}`)
+	})
 	if err := <-errc; err != nil {
 		t.Fatal(err)
 	}
