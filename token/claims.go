@@ -69,6 +69,8 @@ var unverifiedParser = jwt.NewParser()
 // "service-account-", or when the token names no user at all: preferred_username,
 // email, name, sid and session_state all absent or empty. Keycloak issues the
 // second shape for client credentials when the "profile" scope mapper is off.
+// A user token stripped of all five (a Keycloak "lightweight" access token)
+// would also count as a service account: the refusal errs on the safe side.
 func DecodeUnverified(raw string) (*Claims, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("%w: empty", ErrInvalidToken)

@@ -33,7 +33,7 @@ type Fetcher func(ctx context.Context, url string) (status int, body []byte, err
 type KeySet struct {
 	url   string
 	fetch Fetcher
-	now   func() time.Time // injected by tests
+	now   func() time.Time // nil means time.Now; set by tests
 
 	mu          sync.Mutex
 	keys        []jwk
@@ -52,7 +52,14 @@ type inflight struct {
 // NewKeySet returns the KeySet of the JWKS at jwksURL, fetched with fetch. It
 // fetches nothing until Key is called.
 func NewKeySet(jwksURL string, fetch Fetcher) *KeySet {
-	return &KeySet{url: jwksURL, fetch: fetch, now: time.Now}
+	return &KeySet{url: jwksURL, fetch: fetch}
+}
+
+func (k *KeySet) clock() time.Time {
+	if k.now != nil {
+		return k.now()
+	}
+	return time.Now()
 }
 
 // URL returns the JWKS URL.
@@ -65,7 +72,8 @@ func (k *KeySet) URL() string { return k.url }
 // When kid is not in the cached JWKS, Key fetches the JWKS again, at most once
 // per call, and only if the last fetch ended at least 10 s ago; so a rotated
 // key is found on the first call that needs it, and unknown kids cannot make
-// every call a request. It returns an error wrapping ErrJWKS when the JWKS
+// every call a request. While no fetch has succeeded, every call fetches (one
+// fetch at a time). It returns an error wrapping ErrJWKS when the JWKS
 // cannot be fetched or used, or when ctx ends while waiting for it; another
 // error when kid is still unknown, when kid is empty and the JWKS holds several
 // keys, or when the JWK cannot verify alg (its kty, crv or alg does not fit).
@@ -78,7 +86,7 @@ func (k *KeySet) Key(ctx context.Context, kid, alg string) (crypto.PublicKey, er
 	k.mu.Unlock()
 	if gen > 0 {
 		key, err := pick(keys, kid, alg)
-		if !errors.Is(err, errUnknownKey) || kid == "" || k.now().Sub(last) < refetchInterval {
+		if !errors.Is(err, errUnknownKey) || kid == "" || k.clock().Sub(last) < refetchInterval {
 			return key, err
 		}
 	}
@@ -147,7 +155,7 @@ func (k *KeySet) update(ctx context.Context, fl *inflight) {
 		k.keys = keys
 		k.gen++
 	}
-	k.lastAttempt = k.now()
+	k.lastAttempt = k.clock()
 	k.inflight = nil
 	k.mu.Unlock()
 	fl.keys, fl.err = keys, err
