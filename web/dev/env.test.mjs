@@ -312,6 +312,33 @@ test('browser: authorization code + PKCE round trip, Assistant auth', { timeout:
     assert.equal(log[0].sub, env.user.sub);
     assert.equal(log[0].accessToken, t.access_token);
 
+    // test hooks: legacy answers, silent, noReady
+    const hooks = await page.evaluate(async ({ base }) => {
+      const origin = new URL(base).origin;
+      const probe = (query, action) => new Promise((resolve) => {
+        const iframe = document.createElement('iframe');
+        const out = { ready: false, response: null };
+        const onMsg = (ev) => {
+          if (ev.source !== iframe.contentWindow || ev.origin !== origin) return;
+          if (ev.data.event === 'embedded.ready' && !out.ready) {
+            out.ready = true;
+            iframe.contentWindow.postMessage({ type: 'CORTI_EMBEDDED', version: 'v1', action, requestId: 'r1', payload: {} }, origin);
+          }
+          if (ev.data.type === 'CORTI_EMBEDDED_RESPONSE') out.response = ev.data;
+        };
+        window.addEventListener('message', onMsg);
+        iframe.src = `${base}/embedded?${query}`;
+        document.body.append(iframe);
+        setTimeout(() => { window.removeEventListener('message', onMsg); iframe.remove(); resolve(out); }, 1500);
+      });
+      return Promise.all([probe('legacy=1', 'getTemplates'), probe('legacy=1', 'nope'), probe('silent=1', 'getStatus'), probe('noReady=1', 'getStatus')]);
+    }, { base: env.assistantBaseURL });
+    assert.ok(Array.isArray(hooks[0].response.data.templates) && hooks[0].response.payload === undefined);
+    assert.deepEqual(hooks[1].response.error, { message: 'UNKNOWN_ACTION: nope', code: 'INVALID_PAYLOAD' });
+    assert.equal(hooks[2].ready, true);
+    assert.equal(hooks[2].response, null);
+    assert.equal(hooks[3].ready, false);
+
     // RP-initiated logout without a confirmation click, then the refresh token is dead
     await page.goto(`${env.issuer}${OIDC}/logout?${new URLSearchParams({ id_token_hint: t.id_token, client_id: 'corti-demo', post_logout_redirect_uri: `${env.hostURL}/?loggedout=1` })}`);
     await page.waitForURL(`${env.hostURL}/?loggedout=1**`);
