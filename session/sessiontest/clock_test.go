@@ -1,0 +1,64 @@
+package sessiontest_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/corti-auth/corti-auth/session"
+	"github.com/corti-auth/corti-auth/session/sessiontest"
+)
+
+var _ session.Clock = (*sessiontest.Clock)(nil)
+
+func TestClockFiresInOrder(t *testing.T) {
+	start := time.Unix(1_700_000_000, 0)
+	c := sessiontest.NewClock(start)
+	var got []string
+	at := func(name string) func() {
+		return func() { got = append(got, name+"@"+c.Now().Sub(start).String()) }
+	}
+	c.AfterFunc(3*time.Second, at("c"))
+	c.AfterFunc(1*time.Second, func() {
+		at("a")()
+		c.AfterFunc(time.Second, at("b")) // created by a callback, due within the advance
+	})
+	stop := c.AfterFunc(2*time.Second, at("stopped"))
+	c.AfterFunc(3*time.Second, at("d")) // same instant as c: creation order
+	c.AfterFunc(10*time.Second, at("later"))
+	if !stop() || stop() {
+		t.Fatal("stop: want true then false")
+	}
+	c.Advance(5 * time.Second)
+	want := []string{"a@1s", "b@2s", "c@3s", "d@3s"}
+	if len(got) != len(want) {
+		t.Fatalf("fired %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("fired %v, want %v", got, want)
+		}
+	}
+	if now := c.Now().Sub(start); now != 5*time.Second {
+		t.Fatalf("now = %v, want 5s", now)
+	}
+	if c.Pending() != 1 {
+		t.Fatalf("pending = %d, want 1", c.Pending())
+	}
+}
+
+func TestClockJumpDoesNotFire(t *testing.T) {
+	c := sessiontest.NewClock(time.Unix(0, 0))
+	fired := 0
+	c.AfterFunc(time.Second, func() { fired++ })
+	c.Jump(time.Hour)
+	if fired != 0 {
+		t.Fatal("Jump fired a timer")
+	}
+	c.Advance(0)
+	if fired != 1 {
+		t.Fatalf("Advance(0) after Jump fired %d timers, want 1", fired)
+	}
+	if c.AdvanceToNext() {
+		t.Fatal("AdvanceToNext with no timer reported true")
+	}
+}
