@@ -66,6 +66,8 @@ var codes = []struct {
 	{auth.ErrInvalidConfig, "invalid_config"},
 	{pkce.ErrInvalidParam, "invalid_config"},
 	{assistant.ErrInvalidBaseURL, "invalid_config"},
+	{assistant.ErrActionNotAllowed, "invalid_config"},
+	{assistant.ErrInvalidOptions, "invalid_config"},
 	{storage.ErrUnavailable, "storage_unavailable"},
 	{auth.ErrNoPendingLogin, "no_pending_login"},
 	{auth.ErrStateMismatch, "state_mismatch"},
