@@ -144,9 +144,11 @@ func (s *Session) attempt(ctx context.Context, f *flight) error {
 		s.flush()
 		return err
 	}
+	streak := s.failures
 	s.installLocked(t)
 	f.t = t
 	if t.Lifetime() <= 0 {
+		s.failures = streak
 		// Counts as expiring now: refreshing again at once would loop, so the
 		// next attempt backs off like after a failure.
 		err := fmt.Errorf("%w: expires_in %d", ErrNoExpiry, t.Response.ExpiresIn)
