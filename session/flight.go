@@ -127,8 +127,9 @@ func (s *Session) attempt(ctx context.Context, f *flight) error {
 		f.err = err
 		reason, final := classify(err)
 		switch {
-		case final && s.siblingRefreshedLocked(f, now):
-			// A sibling rotated the refresh token under us; its tokens stand.
+		case s.siblingRefreshedLocked(f, now):
+			// A sibling refreshed meanwhile (and may have rotated the refresh
+			// token under us: invalid_grant); its tokens stand.
 			f.t, f.err = s.cur, nil
 			s.mu.Unlock()
 			return nil

@@ -60,20 +60,26 @@ type harness struct {
 	evCh   chan session.Event
 }
 
+// refreshFunc counts calls and answers with h.answer, by default a fresh 300 s
+// token.
+func (h *harness) refreshFunc() session.RefreshFunc {
+	return func(ctx context.Context, cur session.Tokens) (*pkce.TokenResponse, error) {
+		n := int(h.calls.Add(1))
+		if h.answer != nil {
+			return h.answer(ctx, n, cur)
+		}
+		return response(100+n, 300, 1800), nil
+	}
+}
+
 type opt func(*session.Config, *session.Tokens)
 
 func newHarness(tb testing.TB, initial session.Tokens, opts ...opt) *harness {
 	h := &harness{tb: tb, clock: sessiontest.NewClock(t0), evCh: make(chan session.Event, 10000)}
 	cfg := session.Config{
-		Clock: h.clock,
-		Rand:  func() float64 { return 0 },
-		Refresh: func(ctx context.Context, cur session.Tokens) (*pkce.TokenResponse, error) {
-			n := int(h.calls.Add(1))
-			if h.answer != nil {
-				return h.answer(ctx, n, cur)
-			}
-			return response(100+n, 300, 1800), nil
-		},
+		Clock:   h.clock,
+		Rand:    func() float64 { return 0 },
+		Refresh: h.refreshFunc(),
 		OnEvent: func(e session.Event) {
 			h.mu.Lock()
 			h.events = append(h.events, e)
