@@ -28,15 +28,11 @@ func TestHeapFlatOver1000Cycles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("soak test")
 	}
-	h := newHarness(t, tokensAt(1, t0, 300, 0))
-	h.evCh = nil // keep no events
 	var events int
-	h.s.Close()
-	h.s = session.New(session.Config{
-		Clock:   h.clock,
-		Refresh: h.refreshFunc(),
-		OnEvent: func(session.Event) { events++ },
-	}, tokensAt(1, t0, 300, 0))
+	h := newHarness(t, tokensAt(1, t0, 300, 0), func(c *session.Config, _ *session.Tokens) {
+		c.Rand = nil                                 // the real jitter source
+		c.OnEvent = func(session.Event) { events++ } // keep no events
+	})
 	for range 10 { // warm up
 		cycle(t, h)
 	}
@@ -87,9 +83,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 }
 
 func BenchmarkRefreshCycle(b *testing.B) {
-	h := newHarness(b, tokensAt(1, t0, 300, 0))
-	h.s.Close()
-	h.s = session.New(session.Config{Clock: h.clock, Refresh: h.refreshFunc()}, tokensAt(1, t0, 300, 0))
+	h := newHarness(b, tokensAt(1, t0, 300, 0), func(c *session.Config, _ *session.Tokens) { c.OnEvent = nil })
 	b.ReportAllocs()
 	for b.Loop() {
 		cycle(b, h)

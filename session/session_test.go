@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/corti-auth/corti-auth/pkce"
@@ -47,53 +48,57 @@ func TestPlannedRefresh(t *testing.T) {
 }
 
 func TestSingleFlight(t *testing.T) {
-	h := newHarness(t, tokensAt(1, t0, 300, 1800))
-	release := make(chan struct{})
-	started := make(chan struct{}, 10)
-	h.answer = func(ctx context.Context, n int, _ session.Tokens) (*pkce.TokenResponse, error) {
-		started <- struct{}{}
-		<-release
-		return response(100+n, 300, 1800), nil
-	}
-	h.clock.Jump(250 * time.Second) // inside the buffer; the planned refresh is overdue
-	const callers = 100
-	var wg sync.WaitGroup
-	got := make(chan string, callers)
-	for i := range callers {
-		wg.Go(func() {
-			if i%2 == 0 {
-				tok, err := h.s.AccessToken(context.Background())
+	// synctest.Wait makes sure every caller has joined the flight before the
+	// answer comes.
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, tokensAt(1, t0, 300, 1800))
+		release := make(chan struct{})
+		h.answer = func(ctx context.Context, n int, _ session.Tokens) (*pkce.TokenResponse, error) {
+			<-release
+			return response(100+n, 300, 1800), nil
+		}
+		h.clock.Jump(250 * time.Second) // inside the buffer; the planned refresh is overdue
+		const callers = 100
+		var wg sync.WaitGroup
+		got := make(chan string, callers)
+		for i := range callers {
+			wg.Go(func() {
+				if i%2 == 0 {
+					tok, err := h.s.AccessToken(context.Background())
+					if err != nil {
+						t.Error(err)
+					}
+					got <- tok
+					return
+				}
+				tt, err := h.s.Refresh(context.Background())
 				if err != nil {
 					t.Error(err)
 				}
-				got <- tok
-				return
-			}
-			tt, err := h.s.Refresh(context.Background())
-			if err != nil {
-				t.Error(err)
-			}
-			got <- tt.Response.AccessToken
-		})
-	}
-	<-started
-	h.s.Check()                       // a wake-up signal joins too
-	h.clock.Advance(0)                // and so does the planned refresh's timer
-	time.Sleep(50 * time.Millisecond) // let the callers pile up on the flight
-	close(release)
-	wg.Wait()
-	close(got)
-	for tok := range got {
-		if tok != "at-101" {
-			t.Fatalf("a caller got %q, want at-101", tok)
+				got <- tt.Response.AccessToken
+			})
 		}
-	}
-	if n := h.calls.Load(); n != 1 {
-		t.Fatalf("%d RefreshFunc calls for %d concurrent callers, want 1", n, callers)
-	}
-	if n := h.count(session.EventRefreshed); n != 1 {
-		t.Fatalf("%d refreshed events, want 1", n)
-	}
+		synctest.Wait()
+		h.s.Check()        // a wake-up signal joins too
+		h.clock.Advance(0) // and so does the planned refresh's timer
+		if n := h.calls.Load(); n != 1 {
+			t.Fatalf("%d RefreshFunc calls in flight, want 1", n)
+		}
+		close(release)
+		wg.Wait()
+		close(got)
+		for tok := range got {
+			if tok != "at-101" {
+				t.Fatalf("a caller got %q, want at-101", tok)
+			}
+		}
+		if n := h.calls.Load(); n != 1 {
+			t.Fatalf("%d RefreshFunc calls for %d concurrent callers, want 1", n, callers)
+		}
+		if n := h.count(session.EventRefreshed); n != 1 {
+			t.Fatalf("%d refreshed events, want 1", n)
+		}
+	})
 }
 
 func TestEndedReasons(t *testing.T) {
