@@ -88,6 +88,10 @@ var codes = []struct {
 	{assistant.ErrEnded, "session_ended"},
 	{session.ErrEnded, "session_ended"},
 	{session.ErrClosed, "session_ended"},
+	{session.ErrRefreshExpired, "session_ended"},
+	{session.ErrExpired, "session_ended"},
+	{session.ErrNoRefresh, "invalid_config"},
+	{session.ErrNoExpiry, "bad_response"},
 }
 
 // Code returns the JS error code for err.
