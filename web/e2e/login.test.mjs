@@ -161,3 +161,50 @@ test("the provider stopped → network_error (or timeout), not a hang", async ()
     await ctx.close();
   }
 });
+
+test("pendingLoginStorage: session keeps the pending login in sessionStorage only", async () => {
+  const ctx = await context();
+  try {
+    const page = await openApp(ctx, h.env, "?storage=session");
+    await signIn(page, h.env);
+    const where = await page.evaluate(() => ({
+      local: Object.keys(localStorage).filter((k) => k.startsWith("corti-auth:pending:")).length,
+      session: Object.keys(sessionStorage).filter((k) => k.startsWith("corti-auth:pending:")).length,
+    }));
+    assert.deepEqual(where, { local: 0, session: 1 });
+    // The redirect URI carries no query: the callback page makes the same client again.
+    const r = await page.evaluate(() => window.t.try(async () => {
+      const c = window.t.corti.createClient({ ...window.t.config, pendingLoginStorage: "session" });
+      return (await c.handleCallback()).claims.preferredUsername;
+    }));
+    assert.ok(r.ok, JSON.stringify(r.error));
+    assert.equal(r.value, h.env.user.username);
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("storage that throws (as localStorage does in a sandboxed iframe) → storage_unavailable, module keeps working", async () => {
+  const ctx = await context();
+  try {
+    // A sandboxed iframe without allow-same-origin throws a SecurityError from the
+    // localStorage getter; do the same to this page before any script runs.
+    await ctx.addInitScript(() => {
+      Object.defineProperty(window, "localStorage", {
+        configurable: true,
+        get() { throw new DOMException("The document is sandboxed and lacks the 'allow-same-origin' flag.", "SecurityError"); },
+      });
+    });
+    const page = await openApp(ctx, h.env);
+    const r = await page.evaluate(() => window.t.try(() => window.t.client.authorizeURL()));
+    assert.equal(r.ok, false);
+    assert.equal(r.error.code, "storage_unavailable");
+    assert.match(r.error.message, /SecurityError/);
+    // The same module still answers; sessionStorage works.
+    const again = await page.evaluate(() => window.t.try(() => window.t.corti.createClient({ ...window.t.config, pendingLoginStorage: "session" }).authorizeURL()));
+    assert.ok(again.ok, JSON.stringify(again.error));
+  } finally {
+    await ctx.close();
+  }
+});
