@@ -2,7 +2,9 @@ package token
 
 import (
 	"errors"
+	"math/rand/v2"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -212,6 +214,40 @@ func BenchmarkDecodeUnverified(b *testing.B) {
 	for b.Loop() {
 		if _, err := DecodeUnverified(raw); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestParseIssuerMatchesThePatterns checks the hand-written matcher against the
+// regular expressions it replaces (kept here, in a test, out of the wasm).
+func TestParseIssuerMatchesThePatterns(t *testing.T) {
+	corti := regexp.MustCompile(`^https://(?:keycloak|auth)\.([^./]+)\.corti\.app/realms/([^/]+)/?$`)
+	realm := regexp.MustCompile(`^https?://[^/]+/(?:.*/)?realms/([^/]+)/?$`)
+	oracle := func(iss string) (string, string) {
+		if m := corti.FindStringSubmatch(iss); m != nil {
+			return m[1], m[2]
+		}
+		if m := realm.FindStringSubmatch(iss); m != nil {
+			return "", m[1]
+		}
+		return "", ""
+	}
+	parts := []string{"https://", "http://", "auth.", "keycloak.", "eu", "beta-eu", ".", ".corti.app", "/realms/", "realms/",
+		"base", "/", "//", "auth", "x\n", "?q", "#f", "evil.com", ":8080", "", " "}
+	rng := rand.New(rand.NewPCG(1, 2))
+	cases := []string{"https://auth.eu.corti.app/realms/base", "https://keycloak.beta-eu.corti.app/realms/t/", "http://127.0.0.1:8180/realms/base",
+		"https://kc.example.com/auth/realms/x", "https://auth.e.u.corti.app/realms/b", "https://h/realms/", "https:///realms/a", "https://h/x\n/realms/a"}
+	for i := 0; i < 200000; i++ {
+		var b strings.Builder
+		for n := rng.IntN(9); n >= 0; n-- {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		cases = append(cases, b.String())
+	}
+	for _, iss := range cases {
+		we, wt := oracle(iss)
+		if ge, gt := ParseIssuer(iss); ge != we || gt != wt {
+			t.Fatalf("ParseIssuer(%q) = %q, %q; the patterns give %q, %q", iss, ge, gt, we, wt)
 		}
 	}
 }
