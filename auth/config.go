@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -36,10 +35,28 @@ const (
 	DefaultRefreshBuffer = 120 * time.Second
 )
 
-var (
-	envPattern    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	tenantPattern = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
-)
+// validEnvironment matches ^[a-z0-9]+(-[a-z0-9]+)*$ ("eu", "us", "beta-eu").
+func validEnvironment(s string) bool {
+	if s == "" || s[0] == '-' || s[len(s)-1] == '-' || strings.Contains(s, "--") {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validTenant matches ^[A-Za-z0-9._~-]+$: a realm name that is one URL path segment.
+func validTenant(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._~-", c)) {
+			return false
+		}
+	}
+	return s != "" && s != "." && s != ".."
+}
 
 // secretKeys are configuration keys that would put a client secret in a browser.
 var secretKeys = []string{"clientSecret", "client_secret", "secret"}
@@ -105,13 +122,13 @@ func (c Config) normalize() (Config, error) {
 	if c.Environment == "" {
 		c.Environment = DefaultEnvironment
 	}
-	if !envPattern.MatchString(c.Environment) {
+	if !validEnvironment(c.Environment) {
 		return c, &ConfigError{Key: "environment", Reason: fmt.Sprintf("%q is not an environment name such as \"eu\" or \"us\"", c.Environment)}
 	}
 	if c.Tenant == "" {
 		c.Tenant = DefaultTenant
 	}
-	if !tenantPattern.MatchString(c.Tenant) {
+	if !validTenant(c.Tenant) {
 		return c, &ConfigError{Key: "tenant", Reason: fmt.Sprintf("%q is not a tenant (Keycloak realm) name", c.Tenant)}
 	}
 	for _, u := range []struct {
