@@ -37,6 +37,22 @@ export declare class CortiAuthError extends Error {
   /** The ID-token check that failed (signature, iss, aud, azp, exp, iat, nonce, sub, …). */
   readonly check?: string;
   readonly cause?: unknown;
+  /**
+   * A refresh callback (fromTokens) may throw one to pass its code through;
+   * any other thrown value becomes code "internal" with the value as `cause`.
+   */
+  constructor(message: string, props: CortiAuthErrorProps);
+}
+
+export interface CortiAuthErrorProps {
+  code: CortiAuthErrorCode;
+  oauthError?: string;
+  description?: string;
+  errorUri?: string;
+  status?: number;
+  assistantCode?: string;
+  check?: string;
+  cause?: unknown;
 }
 
 export interface LoadOptions {
@@ -93,8 +109,29 @@ export interface ClientConfig {
   refreshBufferSeconds?: number;
   allowPasswordGrant?: boolean;
   shareAcrossTabs?: boolean;
-  /** Refused: secrets never live in a browser. */
+  /** Refused (invalid_config): secrets never live in a browser. */
   clientSecret?: never;
+  /** Refused (invalid_config), like clientSecret. */
+  client_secret?: never;
+}
+
+/** client.config: the configuration after defaults were filled in. */
+export interface ResolvedClientConfig {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly environment: string;
+  readonly tenant: string;
+  /** https://auth.<environment>.corti.app unless replaced. */
+  readonly authBaseURL: string;
+  /** https://assistant.<environment>.corti.app unless replaced. */
+  readonly assistantBaseURL: string;
+  /** Space separated, always with openid. */
+  readonly scope: string;
+  readonly pendingLoginStorage: "local" | "session";
+  /** null when not set (the default, 120 s, applies). */
+  readonly refreshBufferSeconds: number | null;
+  readonly allowPasswordGrant: boolean;
+  readonly shareAcrossTabs: boolean;
 }
 
 export interface AuthorizeOptions {
@@ -105,7 +142,10 @@ export interface AuthorizeOptions {
   extraParams?: Record<string, string>;
 }
 
-/** The raw token response as Keycloak sent it (snake_case), plus expires_at. */
+/**
+ * The raw token response as Keycloak sent it (snake_case). Members a provider adds beyond these are kept at run
+ * time; they are left out of the type so that a misspelt name (accessToken) is a compile error.
+ */
 export interface TokenResponse {
   access_token: string;
   token_type?: string;
@@ -116,7 +156,6 @@ export interface TokenResponse {
   scope?: string;
   session_state?: string;
   "not-before-policy"?: number;
-  [extra: string]: unknown;
 }
 
 export interface SessionTokens extends TokenResponse {
@@ -131,7 +170,7 @@ export interface FromTokensOptions {
 }
 
 export interface Client {
-  readonly config: Readonly<Required<Omit<ClientConfig, "clientSecret" | "refreshBufferSeconds">>> & { refreshBufferSeconds?: number };
+  readonly config: ResolvedClientConfig;
   authorizeURL(options?: AuthorizeOptions): Promise<string>;
   login(options?: AuthorizeOptions): Promise<void>;
   isCallback(url?: string): boolean;
@@ -145,12 +184,19 @@ export interface Client {
 
 export type EndedReason = "invalid_grant" | "refresh_expired" | "expired" | "logout" | "id_token_invalid" | (string & {});
 
+/** The detail each session event's listener receives. */
 export interface SessionEvents {
+  /** The new tokens. A mounted Assistant is re-authenticated with them. */
   refreshed: SessionTokens;
+  /** Refreshing keeps failing and the access token is about to expire; `error` is the last failure's message. */
   expiring: { expiresAt: number; error: string };
+  /** Once; the session is over (getAccessToken rejects with session_ended). */
   ended: { reason: EndedReason };
+  /** One failed refresh attempt (retried with backoff), or a failed revocation at logout. */
   error: CortiAuthError;
 }
+
+export type SessionEventName = keyof SessionEvents;
 
 export interface LogoutOptions {
   /** post_logout_redirect_uri; default the client's redirectUri. */
@@ -160,9 +206,13 @@ export interface LogoutOptions {
 }
 
 export interface MountOptions {
+  /** Default: the client's assistantBaseURL. */
   baseURL?: string;
+  /** Default 30000. */
   readyTimeoutMs?: number;
+  /** Default 10000. */
   requestTimeoutMs?: number;
+  /** The iframe's title attribute. */
   title?: string;
 }
 
@@ -174,7 +224,10 @@ export interface Session {
   getAccessToken(): Promise<string>;
   /** Forced refresh; concurrent callers share one request. */
   refresh(): Promise<SessionTokens>;
-  on<K extends keyof SessionEvents>(name: K, listener: (detail: SessionEvents[K], name: K) => void): () => void;
+  /** Returns a function that removes the listener. An unknown name throws invalid_config. */
+  on<K extends SessionEventName>(name: K, listener: (detail: SessionEvents[K], name: K) => void): () => void;
+  /** Every event. */
+  on(name: "*", listener: (detail: SessionEvents[SessionEventName], name: SessionEventName) => void): () => void;
   mountAssistant(target: Element | string, options?: MountOptions): Promise<Assistant>;
   logout(options?: LogoutOptions): Promise<void>;
   close(): void;
@@ -200,13 +253,37 @@ export interface CreateInteractionPayload {
   patient?: { identifier?: string; name?: string; birthDate?: string; gender?: string };
 }
 
+export type AssistantEventName =
+  | "*"
+  | "embedded.ready"
+  | "embedded.authenticated"
+  | "embedded.navigated"
+  | "embedded.interactionCreated"
+  | "error.triggered"
+  | "interaction.loaded"
+  | "recording.started"
+  | "recording.stopped"
+  | "document.generated"
+  | "document.updated"
+  | "document.synced"
+  | (string & {});
+
 export interface Assistant {
   readonly iframe: HTMLIFrameElement;
   readonly origin: string;
   readonly user: AssistantUser | null;
   request<T = unknown>(action: string, payload?: unknown): Promise<T>;
-  /** Events of the iframe ("embedded.navigated", …, or "*"), plus "auth", "ended" and "error". */
-  on(event: string, listener: (payload: any, name: string) => void): () => void;
+  /** The Assistant (re-)authenticated the user after a refresh. */
+  on(event: "auth", listener: (user: AssistantUser, name: "auth") => void): () => void;
+  /** The session ended; the Assistant was told to sign out. */
+  on(event: "ended", listener: (detail: { reason: EndedReason }, name: "ended") => void): () => void;
+  /** A re-authentication failed. */
+  on(event: "error", listener: (error: CortiAuthError, name: "error") => void): () => void;
+  /**
+   * Events of the iframe ("embedded.navigated", "recording.started", …) with their payload, or "*" for all.
+   * Events marked confidential carry clinical content: do not log them.
+   */
+  on(event: AssistantEventName, listener: (payload: unknown, name: string) => void): () => void;
   createInteraction(payload: CreateInteractionPayload): Promise<{ id: string; createdAt: string; status?: string }>;
   navigate(path: string): Promise<unknown>;
   configureApp(config: Record<string, unknown>): Promise<Record<string, unknown>>;

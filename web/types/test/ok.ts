@@ -1,0 +1,173 @@
+// A realistic program against corti-auth's declarations: it must compile with
+// `tsc --noEmit --strict` (web/types/types.test.mjs).
+import {
+  load,
+  CortiAuthError,
+  type Assistant,
+  type AssistantUser,
+  type ClientConfig,
+  type CortiAuth,
+  type CortiAuthErrorCode,
+  type DecodedToken,
+  type Session,
+  type SessionTokens,
+  type TokenResponse,
+} from "../corti-auth.js";
+
+function plainWords(e: unknown): string {
+  if (!(e instanceof CortiAuthError)) return String(e);
+  const code: CortiAuthErrorCode = e.code;
+  switch (e.code) {
+    case "oauth_error":
+      return `The sign-in server refused: ${e.oauthError ?? "?"} ${e.description ?? ""} (HTTP ${e.status ?? 0})`;
+    case "assistant_error":
+      return `The Assistant refused: ${e.assistantCode ?? "?"}`;
+    case "id_token_invalid":
+      return `The ID token failed the ${e.check ?? "?"} check`;
+    case "network_error":
+    case "timeout":
+      return "The sign-in server could not be reached.";
+    case "session_ended":
+      return "Please sign in again.";
+    default:
+      return `${e.name}: ${e.message} (${code})`;
+  }
+}
+
+async function main(): Promise<void> {
+  const corti: CortiAuth = await load({ wasmURL: new URL("./corti-auth.wasm", import.meta.url) });
+  await load(); // idempotent
+  const version: string = corti.version;
+  console.log(version);
+
+  const config: ClientConfig = {
+    clientId: "my-client",
+    redirectUri: `${location.origin}/callback`,
+    environment: "eu",
+    tenant: "base",
+    scope: "openid profile email",
+    pendingLoginStorage: "session",
+    refreshBufferSeconds: 60,
+    shareAcrossTabs: true,
+  };
+  const client = corti.createClient(config);
+  const buffer: number | null = client.config.refreshBufferSeconds;
+  const storage: "local" | "session" = client.config.pendingLoginStorage;
+  console.log(buffer, storage, client.config.authBaseURL.toUpperCase());
+
+  const url: string = await client.authorizeURL({ prompt: "login", loginHint: "doctor", uiLocales: "da en", extraParams: { kc_idp_hint: "corti" } });
+  console.log(url);
+
+  let session: Session | null;
+  if (client.isCallback()) {
+    try {
+      session = await client.handleCallback(location.href);
+    } catch (e) {
+      console.error(plainWords(e));
+      session = null;
+    }
+  } else {
+    session = await client.restore();
+  }
+  if (!session) {
+    document.querySelector<HTMLButtonElement>("#sign-in")!.onclick = () => { void client.login({ prompt: "login" }); };
+    return;
+  }
+
+  const claims: DecodedToken = session.claims;
+  const who: string = `${claims.name || claims.preferredUsername} <${claims.email}> in ${claims.tenant}/${claims.environment}`;
+  const isService: boolean = claims.isServiceAccount;
+  const exp: number = claims.expiresAt - claims.issuedAt;
+  const raw: unknown = claims.claims["realm_access"];
+  console.log(who, isService, exp, raw);
+
+  const tokens: SessionTokens = session.tokens;
+  const expiresAt: number = tokens.expires_at;
+  const accessToken: string = tokens.access_token;
+  const refreshToken: string | undefined = tokens.refresh_token;
+  console.log(expiresAt, accessToken.length, refreshToken);
+
+  const offRefreshed = session.on("refreshed", (t, name) => {
+    const at: number = t.expires_at;
+    const n: "refreshed" = name;
+    console.log(n, at, t.access_token.slice(0, 8));
+  });
+  session.on("expiring", ({ expiresAt, error }) => console.warn(`expires at ${expiresAt.toFixed(0)}: ${error.trim()}`));
+  session.on("ended", ({ reason }) => {
+    if (reason === "logout" || reason === "invalid_grant" || reason === "some-future-reason") console.log("ended:", reason);
+  });
+  session.on("error", (e) => {
+    const c: CortiAuthErrorCode = e.code;
+    if (e.code === "network_error") console.warn("offline?", e.message);
+    console.warn(c, e instanceof Error);
+  });
+  session.on("*", (detail, name) => console.debug(name, detail));
+  offRefreshed();
+
+  const token: string = await session.getAccessToken();
+  await fetch("https://api.eu.corti.app/v2/interactions", { headers: { Authorization: `Bearer ${token}` } });
+  const fresh: SessionTokens = await session.refresh();
+  console.log(fresh.expires_in);
+  const ended: boolean = session.ended;
+  console.log(ended);
+
+  const assistant: Assistant = await session.mountAssistant("#assistant", { readyTimeoutMs: 30000, requestTimeoutMs: 10000, title: "Corti Assistant" });
+  await session.mountAssistant(document.body, { baseURL: "https://assistant.us.corti.app" });
+  const iframe: HTMLIFrameElement = assistant.iframe;
+  const user: AssistantUser | null = assistant.user;
+  console.log(iframe.src, assistant.origin, user?.email);
+  assistant.on("auth", (u) => console.log("re-authenticated", u.email));
+  assistant.on("ended", ({ reason }) => console.log("assistant saw the end:", reason));
+  assistant.on("error", (e) => console.warn(e.code));
+  const off = assistant.on("embedded.navigated", (payload, name) => console.log(name, payload));
+  assistant.on("*", (payload, name) => console.log(name, typeof payload));
+  off();
+  const interaction = await assistant.createInteraction({
+    encounter: { identifier: "enc-1", status: "planned", type: "first_consultation", period: { startedAt: new Date().toISOString() }, title: "Checkup" },
+    patient: { identifier: "p-1", name: "Ann Patient", gender: "female" },
+  });
+  await assistant.navigate(`/session/${interaction.id}`);
+  const applied: Record<string, unknown> = await assistant.configureApp({ ui: { aiChat: false } });
+  console.log(applied, interaction.createdAt);
+  await assistant.setInteractionOptions({ spokenLanguage: "en" });
+  await assistant.addFacts({ facts: [{ text: "Allergic to penicillin", group: "allergies", source: "core" }] });
+  await assistant.startRecording();
+  await assistant.stopRecording();
+  const status = await assistant.getStatus();
+  const signedIn: boolean = status.auth.isAuthenticated;
+  console.log(signedIn, status.currentUrl, status.auth.user?.name);
+  const { templates } = await assistant.getTemplates();
+  console.log(templates.length);
+  const custom = await assistant.request<{ ok: boolean }>("getStatus");
+  console.log(custom.ok);
+  assistant.destroy();
+
+  await session.logout({ redirectUri: `${location.origin}/`, navigate: false });
+  session.close();
+
+  // Bearer mode: tokens from a backend, refreshed through it.
+  const fromBackend: TokenResponse = await (await fetch("/bff/token", { method: "POST" })).json();
+  const bearer = client.fromTokens(fromBackend, {
+    refresh: async (current) => {
+      const r = await fetch("/bff/refresh", { method: "POST", body: current.refresh_token ?? "" });
+      if (!r.ok) throw new CortiAuthError("the backend refused", { code: "session_ended", status: r.status });
+      return (await r.json()) as TokenResponse;
+    },
+  });
+  const plain = client.fromTokens({ access_token: "eyJ…", expires_in: 300, token_type: "Bearer" });
+  plain.close();
+  console.log(await bearer.getAccessToken());
+
+  // Password grant: only with allowPasswordGrant.
+  const ropc = corti.createClient({ ...config, allowPasswordGrant: true, authBaseURL: "http://127.0.0.1:8180", assistantBaseURL: "http://127.0.0.1:8181" });
+  const s2 = await ropc.loginWithPassword("doctor", "correct-horse");
+  s2.close();
+
+  const decoded = corti.decodeToken(accessToken);
+  if (decoded.environment === "") console.log("not a Corti issuer:", decoded.issuer);
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof CortiAuthError && e.code === "invalid_config") console.error("fix the config:", e.message);
+  else console.error(plainWords(e));
+});
