@@ -55,7 +55,7 @@ test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC_TEST)" ./storage/ ./bridge/
 
 test-e2e: build node_modules/.package-lock.json
-	node --test --test-concurrency=1 web/dev/ web/e2e/
+	node --test --test-concurrency=1 web/types/ web/dev/ web/e2e/
 
 test: vet test-native test-wasm test-e2e
 
