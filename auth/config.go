@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,8 +60,12 @@ func validTenant(s string) bool {
 	return s != "" && s != "." && s != ".."
 }
 
-// secretKeys are configuration keys that would put a client secret in a browser.
-var secretKeys = []string{"clientSecret", "client_secret", "secret"}
+// isSecretKey reports a configuration key that would put a client secret in a
+// browser: clientSecret, client_secret, secret, in any case.
+func isSecretKey(k string) bool {
+	k = strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(k))
+	return k == "clientsecret" || k == "secret"
+}
 
 // ParseConfig decodes and validates a configuration from its JSON form, filling
 // defaults. Every failure is a *ConfigError (wrapping ErrInvalidConfig): unknown
@@ -70,10 +76,18 @@ func ParseConfig(data []byte) (Config, error) {
 	if err := json.Unmarshal(data, &probe); err != nil || probe == nil {
 		return Config{}, &ConfigError{Reason: "the config must be an object"}
 	}
-	for _, k := range secretKeys {
-		if _, ok := probe[k]; ok {
+	keys := slices.Sorted(maps.Keys(probe))
+	for _, k := range keys {
+		if isSecretKey(k) {
 			return Config{}, &ConfigError{Key: k, Reason: "a client secret must never be in a browser: keep secrets on a backend " +
 				"(see the backend-for-frontend example) and use a public client with Authorization Code + PKCE here"}
+		}
+	}
+	// JS keys are case-sensitive, encoding/json's matching is not: refuse
+	// "clientID" here rather than let it pass as clientId.
+	for _, k := range keys {
+		if !slices.Contains(knownKeys(), k) {
+			return Config{}, &ConfigError{Key: k, Reason: "unknown key (known: " + strings.Join(knownKeys(), ", ") + ")"}
 		}
 	}
 	var c Config
@@ -187,10 +201,12 @@ func checkURL(raw string, base bool) error {
 	if u.User != nil {
 		return fmt.Errorf("%q: user info is not allowed", raw)
 	}
-	if base && (u.RawQuery != "" || u.Fragment != "") {
+	// Test the raw string: "https://h?" and "https://h#" parse with an empty
+	// query or fragment, and would swallow the path appended to a base URL.
+	if base && strings.ContainsAny(raw, "?#") {
 		return fmt.Errorf("%q: a base URL has no query or fragment", raw)
 	}
-	if !base && u.Fragment != "" {
+	if !base && strings.Contains(raw, "#") {
 		return fmt.Errorf("%q: a redirect URI has no fragment (RFC 6749 §3.1.2)", raw)
 	}
 	return nil
