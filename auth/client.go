@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/corti-auth/corti-auth/pkce"
@@ -31,6 +32,11 @@ type Client struct {
 	pending *storage.Pending
 	keys    *token.KeySet
 	now     func() time.Time
+
+	// takeMu makes taking a pending login atomic: storage.Pending.Take reads,
+	// then removes, so two concurrent HandleCallback calls for one URL (React
+	// StrictMode runs effects twice) could otherwise both exchange the code.
+	takeMu sync.Mutex
 }
 
 // NewClient returns a client for cfg (as returned by ParseConfig). store holds
@@ -131,14 +137,17 @@ func (c *Client) HandleCallback(ctx context.Context, rawURL string) (*Result, er
 	if err != nil {
 		return nil, err
 	}
+	// RFC 9207 §2.4: iss is compared for error responses too, since "clients
+	// MUST NOT assume that the error originates from the intended
+	// authorization server".
+	if cb.Iss != "" && cb.Iss != c.cfg.Issuer() {
+		return nil, fmt.Errorf("%w: callback iss %q, expected %q", ErrIssMismatch, cb.Iss, c.cfg.Issuer())
+	}
 	if cb.Error != "" {
 		return nil, cb.Err()
 	}
 	if login.ClientID != c.cfg.ClientID || login.Issuer != c.cfg.Issuer() {
 		return nil, fmt.Errorf("%w: the pending login belongs to client %q of %s", ErrStateMismatch, login.ClientID, login.Issuer)
-	}
-	if cb.Iss != "" && cb.Iss != c.cfg.Issuer() {
-		return nil, fmt.Errorf("%w: callback iss %q, expected %q", ErrIssMismatch, cb.Iss, c.cfg.Issuer())
 	}
 	if cb.Code == "" {
 		return nil, fmt.Errorf("%w: no code", ErrNotCallback)
@@ -165,6 +174,8 @@ func (c *Client) HandleCallback(ctx context.Context, rawURL string) (*Result, er
 // matches nothing while other logins of this client wait is a mismatch; with
 // nothing waiting at all it is a callback handled already (or never started here).
 func (c *Client) takePending(state string) (storage.PendingLogin, error) {
+	c.takeMu.Lock()
+	defer c.takeMu.Unlock()
 	login, err := c.pending.Take(state)
 	switch {
 	case err == nil:
