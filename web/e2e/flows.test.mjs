@@ -1,0 +1,458 @@
+// Issue 6: every flow of the seeds against the real local provider — bearer
+// tokens with a custom refresh, fromTokens without a callback, logout and
+// revocation (also across tabs), ROPC behind its opt-in, and the refusals.
+// Access tokens live 10 s here, so the refresh buffer is capped at 5 s
+// (lifetime / 2) and a refresh is due 5 s after receipt (jitter: up to 0.5 s
+// earlier).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { setup, openApp, signIn, sleep } from "./harness.mjs";
+
+const TTL = 10;
+let h;
+before(async () => { h = await setup({ accessTokenTTL: TTL }); });
+after(async () => { await h?.close(); });
+
+// Installs window.f in a page: rec(session, tag) records every event with its
+// detail (code, message, the cause of a CortiAuthError, reason, tokens);
+// waitFor(pred, ms) polls the records; refreshVia(tokenURL, clientId, cur)
+// performs a refresh_token grant from the page itself (as a backend would).
+async function helpers(page) {
+  await page.evaluate(() => {
+    const f = {
+      events: [],
+      rec(s, tag) {
+        for (const name of ["refreshed", "expiring", "ended", "error"]) {
+          s.on(name, (d) => f.events.push({
+            tag, name, at: Date.now(),
+            code: d && d.code, message: d && d.message, reason: d && d.reason,
+            errName: d && d.name, isError: d instanceof Error,
+            cause: d && d.cause, causeMessage: d && d.cause && d.cause.message,
+            access_token: d && d.access_token,
+          }));
+        }
+        return s;
+      },
+      of(tag, name) { return f.events.filter((e) => e.tag === tag && (!name || e.name === name)); },
+      // Serialisable view of the records (causes are page objects).
+      view(tag) { return f.of(tag).map(({ cause, ...e }) => e); },
+      async waitFor(pred, ms) {
+        const end = Date.now() + ms;
+        while (Date.now() < end) {
+          if (pred()) return true;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return pred();
+      },
+      sleep: (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms))),
+      async refreshVia(tokenURL, clientId, cur) {
+        const r = await fetch(tokenURL, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ grant_type: "refresh_token", client_id: clientId, refresh_token: cur.refresh_token }),
+        });
+        const j = await r.json();
+        if (!r.ok) throw new Error(`refresh at the provider failed: ${r.status} ${JSON.stringify(j)}`);
+        return j;
+      },
+    };
+    window.f = f;
+  });
+}
+
+async function app(ctx, query = "") {
+  const page = await openApp(ctx, h.env, query);
+  await helpers(page);
+  return page;
+}
+
+async function withContext(fn) {
+  const ctx = await h.browser.newContext();
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+const token = () => h.env.control.passwordToken(); // a real token response of the corti-ropc client
+const stats = () => h.env.control.stats();
+
+// ---------------------------------------------------------------- bearer mode
+
+test("bearer mode: 5 concurrent getAccessToken() when a refresh is due → 1 callback call per cycle, over 2 cycles; refreshed events", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx);
+    const tokens = await token();
+    const before = stats().token.refresh_token;
+    const r = await page.evaluate(async ({ tokens, tokenURL, clientId }) => {
+      const f = window.f;
+      const calls = [];
+      let returnedAt = 0;
+      const refresh = async (cur) => {
+        calls.push({ at: Date.now(), refreshToken: cur.refresh_token, accessToken: cur.access_token });
+        await f.sleep(600); // a backend round trip: long enough for everyone to pile up
+        const next = await f.refreshVia(tokenURL, clientId, cur);
+        returnedAt = Date.now();
+        return next;
+      };
+      const base = Date.now();
+      const s = f.rec(window.t.client.fromTokens(tokens, { refresh }), "bearer");
+      const cycles = [];
+      let since = base;
+      for (let cycle = 0; cycle < 2; cycle++) {
+        const old = s.tokens.access_token;
+        const due = since + 5000; // receipt + buffer (5 s = lifetime / 2); jitter only moves it earlier
+        await f.sleep(due - 700 - Date.now()); // wake before the earliest planned refresh (due − 0.5 s)
+        // Hold the main thread until the refresh is certainly due: the session's
+        // own timer cannot fire meanwhile, so the five callers below start the refresh.
+        while (Date.now() < due + 150) { /* busy */ }
+        const callsBefore = calls.length;
+        const got = await Promise.all(Array.from({ length: 5 }, () => s.getAccessToken()));
+        await f.sleep(300); // a stray second call would show up here
+        cycles.push({ byCallers: calls.length > 0 && calls[calls.length - 1].at >= due + 150, calls: calls.length - callsBefore, distinct: new Set(got).size, same: got[0] === s.tokens.access_token, renewed: got[0] !== old });
+        since = returnedAt;
+      }
+      s.close();
+      return { cycles, calls: calls.map((c) => ({ hadRefreshToken: !!c.refreshToken })), refreshed: f.view("bearer").filter((e) => e.name === "refreshed"), errors: f.view("bearer").filter((e) => e.name === "error") };
+    }, { tokens, tokenURL: h.env.tokenURL, clientId: h.env.clients.ropc });
+    for (const [i, c] of r.cycles.entries()) {
+      if (!c.byCallers) console.log(`# cycle ${i + 1}: the session's timer started the refresh before the callers (they joined it)`);
+      assert.equal(c.calls, 1, `cycle ${i + 1}: exactly one refresh callback call for 5 concurrent callers`);
+      assert.equal(c.distinct, 1, `cycle ${i + 1}: all callers get the same token`);
+      assert.ok(c.renewed && c.same, `cycle ${i + 1}: the new token, and it is session.tokens`);
+    }
+    assert.equal(r.calls.length, 2, "2 cycles, 2 callback calls in all");
+    assert.ok(r.calls.every((c) => c.hadRefreshToken), "the callback receives the current tokens (with the refresh token)");
+    assert.equal(r.refreshed.length, 2, "a refreshed event per cycle");
+    assert.ok(r.refreshed.every((e) => typeof e.access_token === "string" && e.access_token.split(".").length === 3));
+    assert.deepEqual(r.errors, []);
+    assert.equal(stats().token.refresh_token - before, 2, "the provider saw the callback's 2 refreshes, no more");
+  });
+});
+
+test("bearer mode: a refresh callback that throws → error events carrying its own error, retried with backoff until a success recovers", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx);
+    const tokens = await token();
+    const r = await page.evaluate(async ({ tokens, tokenURL, clientId }) => {
+      const f = window.f;
+      const calls = [];
+      const thrown = [];
+      const refresh = async (cur) => {
+        calls.push(Date.now());
+        if (calls.length <= 2) {
+          const e = new Error(`backend unavailable #${calls.length}`);
+          thrown.push(e);
+          throw e;
+        }
+        return f.refreshVia(tokenURL, clientId, cur);
+      };
+      const old = tokens.access_token;
+      const s = f.rec(window.t.client.fromTokens(tokens, { refresh }), "throws");
+      const ok = await f.waitFor(() => f.of("throws", "refreshed").length > 0, 15000);
+      const errs = f.of("throws", "error");
+      const out = {
+        ok, calls, old,
+        errors: f.view("throws").filter((e) => e.name === "error"),
+        sameCause: errs.map((e, i) => e.cause === thrown[i]),
+        expiring: f.of("throws", "expiring").length,
+        now: await s.getAccessToken(),
+        current: s.tokens.access_token,
+      };
+      s.close();
+      return out;
+    }, { tokens, tokenURL: h.env.tokenURL, clientId: h.env.clients.ropc });
+    assert.ok(r.ok, "a later success recovers (refreshed)");
+    assert.equal(r.calls.length, 3, "two failures, then the success");
+    assert.equal(r.errors.length, 2, "one error event per failed attempt");
+    for (const [i, e] of r.errors.entries()) {
+      assert.equal(e.errName, "CortiAuthError");
+      assert.ok(e.isError);
+      assert.match(e.message, new RegExp(`backend unavailable #${i + 1}`), "the event carries the callback's own error");
+      assert.equal(e.causeMessage, `backend unavailable #${i + 1}`);
+    }
+    assert.deepEqual(r.sameCause, [true, true], "error.cause is the very value the callback threw");
+    const gap1 = r.calls[1] - r.calls[0];
+    const gap2 = r.calls[2] - r.calls[1];
+    assert.ok(gap1 >= 450 && gap1 < 1600, `first retry after 0.5–1 s of backoff, got ${gap1} ms`);
+    assert.ok(gap2 >= 950 && gap2 < 2600, `second retry after 1–2 s of backoff, got ${gap2} ms`);
+    assert.ok(r.expiring >= 1, "expiring tells that the token is inside the buffer while the refresh fails");
+    assert.notEqual(r.now, r.old);
+    assert.equal(r.now, r.current);
+  });
+});
+
+test("bearer mode: a refresh callback returning something that is not a token response → bad_response (error event and rejection)", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx);
+    const tokens = await token();
+    const r = await page.evaluate(async ({ tokens }) => {
+      const f = window.f;
+      const answers = [{}, "not a token response", undefined, { access_token: 42 }];
+      let n = 0;
+      const s = f.rec(window.t.client.fromTokens(tokens, { refresh: async () => answers[n++] }), "bad");
+      const results = [];
+      for (let i = 0; i < answers.length; i++) results.push(await window.t.try(() => s.refresh()));
+      await f.waitFor(() => f.of("bad", "error").length >= answers.length, 2000);
+      const out = { n, results, errors: f.view("bad").filter((e) => e.name === "error"), ended: f.of("bad", "ended").length, token: await s.getAccessToken(), old: tokens.access_token };
+      s.close();
+      return out;
+    }, { tokens });
+    assert.equal(r.n, 4, "each forced refresh calls the callback");
+    for (const [i, res] of r.results.entries()) {
+      assert.equal(res.ok, false, `answer ${i}`);
+      assert.equal(res.error.code, "bad_response", `answer ${i}: ${JSON.stringify(res.error)}`);
+    }
+    assert.deepEqual(r.errors.map((e) => e.code), ["bad_response", "bad_response", "bad_response", "bad_response"]);
+    assert.equal(r.ended, 0, "a bad response is retried, not the end of the session");
+    assert.equal(r.token, r.old, "the current token stays in use");
+  });
+});
+
+// ------------------------------------------------------ fromTokens, no callback
+
+test("fromTokens with a refresh_token and no callback refreshes at the token endpoint itself", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx, `?clientId=${h.env.clients.ropc}`);
+    const tokens = await token();
+    const before = stats().token.refresh_token;
+    const r = await page.evaluate(async ({ tokens }) => {
+      const f = window.f;
+      const s = f.rec(window.t.client.fromTokens(tokens), "own");
+      const ok = await f.waitFor(() => f.of("own", "refreshed").length > 0, 8000); // the planned refresh, ~5 s
+      const out = { ok, old: tokens.access_token, now: await s.getAccessToken(), tokens: s.tokens, errors: f.view("own").filter((e) => e.name === "error") };
+      s.close();
+      return out;
+    }, { tokens });
+    assert.ok(r.ok, "refreshed on its own");
+    assert.deepEqual(r.errors, []);
+    assert.notEqual(r.now, r.old);
+    assert.equal(r.now, r.tokens.access_token);
+    assert.equal(r.tokens.refresh_token, tokens.refresh_token, "no rotation: the refresh token is kept");
+    assert.equal(stats().token.refresh_token - before, 1, "one refresh_token grant at the provider");
+  });
+});
+
+test("fromTokens with an access token only: used until it expires, then ended {reason: expired}", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx);
+    const full = await token();
+    const tokens = { access_token: full.access_token, expires_in: full.expires_in, token_type: "Bearer" };
+    const before = stats().token.total;
+    const r = await page.evaluate(async ({ tokens }) => {
+      const f = window.f;
+      const t0 = Date.now();
+      const s = f.rec(window.t.client.fromTokens(tokens), "bare");
+      await f.sleep(1000);
+      const early = await window.t.try(() => s.getAccessToken());
+      await f.sleep(3000 - (Date.now() - t0)); // 7 s left
+      const mid = await window.t.try(() => s.getAccessToken());
+      await f.sleep(7000 - (Date.now() - t0)); // 3 s left: inside the buffer, nothing to refresh with
+      const tail = await window.t.try(() => s.getAccessToken());
+      const ok = await f.waitFor(() => f.of("bare", "ended").length > 0, 13000);
+      const endedAfter = Date.now() - t0;
+      const late = await window.t.try(() => s.getAccessToken());
+      return { ok, early, mid, tail, late, endedAfter, events: f.view("bare"), endedProp: s.ended };
+    }, { tokens });
+    assert.ok(r.early.ok && r.early.value === tokens.access_token, "the given token is used");
+    assert.ok(r.mid.ok && r.mid.value === tokens.access_token, `still used with 7 s left: ${JSON.stringify(r.mid)}`);
+    // With 3 s left the session may decline to hand out the token (it keeps a
+    // 5 s minimum validity for a request in flight), but not as a crash, and
+    // without ending before the expiry.
+    assert.ok(r.tail.ok ? r.tail.value === tokens.access_token : r.tail.error.code !== "internal" && r.tail.error.code !== "session_ended",
+      `3 s before expiry: ${JSON.stringify(r.tail)}`);
+    assert.ok(r.ok, "ended fires on its own");
+    const ended = r.events.filter((e) => e.name === "ended");
+    assert.equal(ended.length, 1);
+    assert.equal(ended[0].reason, "expired");
+    assert.ok(r.endedAfter >= TTL * 1000 - 600 && r.endedAfter < TTL * 1000 + 2000, `ended at expiry, got ${r.endedAfter} ms`);
+    assert.equal(r.late.ok, false);
+    assert.equal(r.late.error.code, "session_ended");
+    assert.equal(r.endedProp, true);
+    assert.equal(stats().token.total, before, "no token request: there was nothing to refresh with");
+  });
+});
+
+// ------------------------------------------------------------------- logout
+
+test("logout revokes the refresh token at the provider, emits ended {reason: logout}, and lands on the post-logout URL", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx);
+    await signIn(page, h.env);
+    const seen = [];
+    await page.exposeFunction("__flowsReport", (e) => { seen.push(e); });
+    const tokens = await page.evaluate(async () => {
+      const s = await window.t.client.handleCallback();
+      s.on("ended", (d) => window.__flowsReport({ name: "ended", reason: d && d.reason }));
+      s.on("error", (d) => window.__flowsReport({ name: "error", code: d && d.code, message: d && d.message }));
+      window.t.session = s;
+      return s.tokens;
+    });
+    assert.ok(tokens.refresh_token && tokens.id_token);
+    const revBefore = stats().revocations;
+    const post = `${h.env.hostURL}/e2e/app.html?loggedout=1`;
+    await Promise.all([
+      page.waitForURL((u) => u.href === post, { timeout: 15000 }),
+      page.evaluate((post) => { window.t.session.logout({ redirectUri: post }); }, post),
+    ]);
+    assert.ok(stats().revocations > revBefore, "the provider's revoke endpoint was called");
+    assert.deepEqual(seen.filter((e) => e.name === "error"), [], "revocation succeeded");
+    assert.deepEqual(seen.filter((e) => e.name === "ended"), [{ name: "ended", reason: "logout" }]);
+    // The old refresh token is dead at the provider.
+    const res = await fetch(h.env.tokenURL, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "refresh_token", client_id: h.env.clients.public, refresh_token: tokens.refresh_token }),
+    });
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).error, "invalid_grant");
+  });
+});
+
+test("logout with shareAcrossTabs: the other tab (signed in via restore()) ends too", async () => {
+  await withContext(async (ctx) => {
+    // Tab A: the callback lands on app.html without ?share=1, so the session is
+    // made by a client with shareAcrossTabs (same client id and realm).
+    const a = await app(ctx, "?share=1");
+    await signIn(a, h.env);
+    await helpers(a); // the callback is a new document
+    const ra = await a.evaluate(() => window.t.try(async () => {
+      const c = window.t.corti.createClient({ ...window.t.config, shareAcrossTabs: true });
+      const s = window.f.rec(await c.handleCallback(), "a");
+      window.t.session = s;
+      return s.tokens.access_token;
+    }));
+    assert.ok(ra.ok, JSON.stringify(ra.error));
+    // Tab B: same browser context, gets the session from tab A.
+    const b = await app(ctx, "?share=1");
+    const rb = await b.evaluate(() => window.t.try(async () => {
+      const s = await window.t.client.restore();
+      if (!s) return null;
+      window.f.rec(s, "b");
+      window.t.session = s;
+      return { access_token: s.tokens.access_token, user: s.claims.preferredUsername };
+    }));
+    assert.ok(rb.ok, JSON.stringify(rb.error));
+    assert.ok(rb.value, "restore() found the sibling's session");
+    assert.equal(rb.value.access_token, ra.value, "one shared session");
+    assert.equal(rb.value.user, h.env.user.username);
+    const revBefore = stats().revocations;
+    const post = `${h.env.hostURL}/e2e/app.html?loggedout=1`;
+    await Promise.all([
+      a.waitForURL((u) => u.href === post, { timeout: 15000 }),
+      a.evaluate((post) => { window.t.session.logout({ redirectUri: post }); }, post),
+    ]);
+    assert.ok(stats().revocations > revBefore);
+    const ended = await b.evaluate(async () => {
+      await window.f.waitFor(() => window.f.of("b", "ended").length > 0, 5000);
+      return { events: window.f.view("b").filter((e) => e.name === "ended"), token: await window.t.try(() => window.t.session.getAccessToken()) };
+    });
+    assert.equal(ended.events.length, 1, "tab B emitted ended");
+    assert.equal(ended.events[0].reason, "logout");
+    assert.equal(ended.token.error?.code, "session_ended");
+  });
+});
+
+// --------------------------------------------------------------------- ROPC
+
+test("ROPC with the opt-in: a session, a one-time console warning, invalid_grant on a wrong password, the password never stored", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx, `?ropc=1&clientId=${h.env.clients.ropc}`);
+    const warnings = [];
+    page.on("console", (m) => { if (m.type() === "warning") warnings.push(m.text()); });
+    const { username, password } = h.env.user;
+    const before = stats().token.password;
+    const r = await page.evaluate(async ({ username, password }) => {
+      const one = await window.t.try(async () => {
+        const s = await window.t.client.loginWithPassword(username, password);
+        const out = { tokens: s.tokens, claims: s.claims, token: await s.getAccessToken() };
+        s.close();
+        return out;
+      });
+      const two = await window.t.try(async () => { const s = await window.t.client.loginWithPassword(username, password); s.close(); return true; });
+      const wrong = await window.t.try(() => window.t.client.loginWithPassword(username, "wrong-" + password));
+      const dump = JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage });
+      return { one, two, wrong, dump };
+    }, { username, password });
+    assert.ok(r.one.ok, JSON.stringify(r.one.error));
+    const { tokens, claims, token } = r.one.value;
+    assert.equal(tokens.access_token.split(".").length, 3);
+    assert.ok(tokens.refresh_token, "a refresh token");
+    assert.equal(token, tokens.access_token);
+    assert.equal(claims.preferredUsername, username);
+    assert.equal(claims.clientId, h.env.clients.ropc);
+    assert.equal(claims.isServiceAccount, false);
+    assert.ok(r.two.ok, JSON.stringify(r.two.error));
+    assert.equal(r.wrong.ok, false);
+    assert.equal(r.wrong.error.code, "oauth_error");
+    assert.equal(r.wrong.error.oauthError, "invalid_grant");
+    assert.equal(stats().token.password - before, 3, "three password grants reached the provider");
+    await sleep(100);
+    const ropc = warnings.filter((w) => /password/i.test(w));
+    assert.equal(ropc.length, 1, `one warning for three calls: ${JSON.stringify(warnings)}`);
+    assert.match(ropc[0], /RFC 9700|MFA|risk|must not/i, "the warning names the risk");
+    assert.ok(!r.dump.includes(password), "the password is not in localStorage or sessionStorage");
+  });
+});
+
+test("ROPC without the opt-in → password_grant_disabled, and no request reaches the provider", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx, `?clientId=${h.env.clients.ropc}`);
+    const toProvider = [];
+    page.on("request", (req) => { if (req.url().startsWith(h.env.authBaseURL)) toProvider.push(req.url()); });
+    const before = stats();
+    const { username, password } = h.env.user;
+    const r = await page.evaluate(({ username, password }) => window.t.try(() => window.t.client.loginWithPassword(username, password)), { username, password });
+    assert.equal(r.ok, false);
+    assert.equal(r.error.code, "password_grant_disabled");
+    assert.equal(r.error.name, "CortiAuthError");
+    assert.match(r.error.message, /allowPasswordGrant/);
+    await sleep(200);
+    assert.deepEqual(toProvider, []);
+    assert.deepEqual(stats().token, before.token, "the provider saw no token request");
+  });
+});
+
+// ----------------------------------------------------------------- refusals
+
+test("refusals: clientSecret, unknown config key, response_type=token, plain PKCE, a client-credentials token for the Assistant", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx);
+    const cc = await h.env.control.clientCredentialsToken();
+    const r = await page.evaluate(async ({ cc }) => {
+      const { corti, config, client } = window.t;
+      const out = {};
+      out.secret = await window.t.try(() => corti.createClient({ ...config, clientSecret: "x" }));
+      out.unknown = await window.t.try(() => corti.createClient({ ...config, refreshBufer: 30 }));
+      out.implicit = await window.t.try(() => client.authorizeURL({ extraParams: { response_type: "token" } }));
+      out.plain = await window.t.try(() => client.authorizeURL({ extraParams: { code_challenge_method: "plain" } }));
+      out.service = await window.t.try(async () => {
+        const s = client.fromTokens(cc);
+        if (!s.claims.isServiceAccount) throw new Error("expected a service-account token");
+        try {
+          await s.mountAssistant("#pane-a");
+          return { mounted: true };
+        } finally {
+          s.close();
+        }
+      });
+      out.pending = Object.keys(localStorage).filter((k) => k.startsWith("corti-auth:pending:")).length;
+      return out;
+    }, { cc });
+    for (const k of ["secret", "unknown", "implicit", "plain"]) {
+      assert.equal(r[k].ok, false, k);
+      assert.equal(r[k].error.code, "invalid_config", `${k}: ${JSON.stringify(r[k].error)}`);
+      assert.equal(r[k].error.name, "CortiAuthError", k);
+      assert.ok(r[k].error.isError, k);
+    }
+    assert.match(r.secret.error.message, /backend/i, "says to keep secrets on a backend");
+    assert.match(r.secret.error.message, /clientSecret/);
+    assert.match(r.unknown.error.message, /refreshBufer/, "names the unknown key");
+    assert.match(r.implicit.error.message, /response_type=code/, "says what to use instead");
+    assert.match(r.plain.error.message, /S256/, "says what to use instead");
+    assert.equal(r.pending, 0, "a refused authorize request leaves no pending login");
+    assert.equal(r.service.ok, false, JSON.stringify(r.service));
+    assert.equal(r.service.error.code, "not_user_token", JSON.stringify(r.service.error));
+  });
+});
