@@ -12,6 +12,7 @@ import (
 	"html/template"
 	"io"
 	"log"
+	"math"
 	"net/http"
 	"net/url"
 	"path"
@@ -569,10 +570,11 @@ func (s *Server) pageTokens(tok *oauth2.Token) map[string]any {
 	out := map[string]any{
 		"access_token": tok.AccessToken,
 		"token_type":   "Bearer",
-		// Seconds left now, not the lifetime at issue: /session may hand out
-		// a token received minutes ago, and corti-auth dates expiry from
-		// receipt + expires_in.
-		"expires_in": max(0, int64(tok.Expiry.Sub(s.cfg.Now())/time.Second)),
+		// Seconds left now, rounded, not the lifetime at issue: /session may
+		// hand out a token received minutes ago, and corti-auth dates expiry
+		// from receipt + expires_in. (A fresh token from /token gives its full
+		// lifetime, which corti-auth also uses to cap its refresh buffer.)
+		"expires_in": max(0, int64(math.Round(tok.Expiry.Sub(s.cfg.Now()).Seconds()))),
 	}
 	if tok.Expiry.IsZero() {
 		delete(out, "expires_in") // corti-auth then falls back to the JWT's exp

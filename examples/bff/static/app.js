@@ -4,7 +4,7 @@
 // window.bff is there for the end-to-end test and for poking around in devtools.
 
 const $ = (id) => document.getElementById(id);
-const bff = (window.bff = { session: null, client: null, callbackCalls: 0, refreshed: 0, errors: [], ready: false });
+const bff = (window.bff = { session: null, client: null, callbackCalls: 0, refreshed: 0, errors: [], expiring: [], ready: false });
 
 // Every state-changing call carries this header (the server refuses it
 // otherwise): a cross-origin page cannot add it without a CORS preflight.
@@ -65,6 +65,8 @@ async function main() {
     render(session);
   });
   session.on("error", (e) => fail(e));
+  // A refresh failed but the current token is still usable: corti-auth retries.
+  session.on("expiring", (e) => bff.expiring.push(e));
   session.on("ended", (e) => signedOut(session, `session ended: ${e.reason}`));
 
   render(session);
