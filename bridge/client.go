@@ -251,19 +251,37 @@ func jsRefresher(cb safejs.Value) func(ctx context.Context, current *pkce.TokenR
 			return nil, err
 		}
 		p, err := cb.Invoke(arg)
-		if err != nil {
-			return nil, FromJSError(jsErrorValue(err))
+		if err == nil {
+			p, err = Await(ctx, p)
+		} else {
+			err = FromJSError(jsErrorValue(err))
 		}
-		v, err := Await(ctx, p)
 		if err != nil {
-			return nil, err
+			return nil, callbackError(err)
 		}
+		v := p
 		b, err := JSONOf(v)
 		if err != nil || len(b) == 0 {
 			return nil, fmt.Errorf("%w: the refresh callback returned no token response", pkce.ErrBadResponse)
 		}
 		return pkce.ParseTokenResponse(b)
 	}
+}
+
+// callbackError reports a refresh callback that threw or rejected: the callback
+// is the token source in bearer mode, and it gave no token response
+// (bad_response), unless what it threw carries a corti-auth code of its own
+// (a CortiAuthError such as network_error, passed on). The thrown value stays
+// the error's cause.
+func callbackError(err error) error {
+	var je *JSError
+	if errors.As(err, &je) && knownCode(je.Code) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%w: the refresh callback failed: %w", pkce.ErrBadResponse, err)
 }
 
 // jsErrorValue recovers the thrown JS value from a safejs call error

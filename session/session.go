@@ -122,9 +122,9 @@ func (s *Session) endErrLocked() error {
 // retry is due. When the refresh fails and the current token still has at least
 // MinValidity left, it returns that token (an "expiring" event tells of the
 // failure); otherwise it returns the refresh's error — never an expired token.
-// After End or Close it returns an *EndedError (ErrEnded); without a RefreshFunc
-// a token inside the buffer is returned while it has MinValidity left, then
-// ErrNoRefresh, and the session ends "expired" once it has expired.
+// After End or Close it returns an *EndedError (ErrEnded). Without a RefreshFunc
+// nothing can replace the token, so it is returned until it expires; then the
+// session ends "expired".
 func (s *Session) AccessToken(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	if err := s.endErrLocked(); err != nil {
@@ -150,11 +150,10 @@ func (s *Session) AccessToken(ctx context.Context) (string, error) {
 			s.afterEnd(pub, ReasonExpired)
 			return "", err
 		}
+		// Nothing can replace this token: it is used until it expires
+		// (a bearer token from elsewhere without a refresh).
 		s.mu.Unlock()
-		if left >= s.cfg.MinValidity {
-			return cur.AccessToken(), nil
-		}
-		return "", ErrNoRefresh
+		return cur.AccessToken(), nil
 	case s.failures > 0 && now.Before(s.retryAt):
 		err := s.lastErr
 		s.mu.Unlock()

@@ -487,11 +487,12 @@ func TestNoRefreshFunc(t *testing.T) {
 	if tok, err := h.s.AccessToken(context.Background()); err != nil || tok != "at-1" {
 		t.Fatalf("AccessToken with 10 s left = %q, %v", tok, err)
 	}
-	h.clock.Jump(7 * time.Second)
-	if _, err := h.s.AccessToken(context.Background()); !errors.Is(err, session.ErrNoRefresh) {
-		t.Fatalf("AccessToken with 3 s left = %v", err)
+	// Nothing can replace it, so it is used until it expires (issue 6).
+	h.clock.Jump(9 * time.Second)
+	if tok, err := h.s.AccessToken(context.Background()); err != nil || tok != "at-1" {
+		t.Fatalf("AccessToken with 1 s left = %q, %v", tok, err)
 	}
-	h.clock.Jump(3 * time.Second)
+	h.clock.Jump(1 * time.Second)
 	if _, err := h.s.AccessToken(context.Background()); !errors.Is(err, session.ErrEnded) {
 		t.Fatalf("AccessToken after expiry = %v", err)
 	}
