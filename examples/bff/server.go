@@ -191,7 +191,9 @@ func (s *Server) Close() { s.once.Do(func() { close(s.stop) }) }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	// Origin only, cross-origin: the Assistant iframe learns its parent's
+	// origin from the referrer.
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	h.Set("X-Frame-Options", "DENY")
 	s.mux.ServeHTTP(w, r)
 }

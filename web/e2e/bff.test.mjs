@@ -30,6 +30,7 @@ let proxy; // recording pass-through to the provider's token endpoint
 let ctx; // browser context shared by the tests below (they run in order)
 let page;
 const bffBodies = []; // every response body the browser got from the BFF (except /dist/)
+const accessTokens = []; // every access token the page held, in order
 
 before(async () => {
   tmp = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "corti-bff-e2e-"));
@@ -44,6 +45,7 @@ before(async () => {
     "-dist", join(root, "dist"),
     "-listen", "127.0.0.1:0",
     "-token-url", proxy.url,
+    "-assistant-base-url", h.env.assistantBaseURL,
   ]);
 });
 
@@ -69,13 +71,7 @@ test("sign in through the BFF: the page holds an access token, never the refresh
   await page.goto(bff.url + "/");
   await page.waitForFunction(() => window.bff?.ready === true);
   assert.equal(await page.evaluate(() => document.body.dataset.state), "signed-out");
-  await page.click("#sign-in"); // → /login → the provider's form
-  await page.waitForSelector("#username");
-  assert.ok(page.url().startsWith(h.env.issuer + "/"), `at the provider: ${page.url()}`);
-  await page.fill("#username", h.env.user.username);
-  await page.fill("#password", h.env.user.password);
-  await Promise.all([page.waitForURL(bff.url + "/", { timeout: 15000 }), page.click("#kc-login")]);
-  await page.waitForFunction(() => window.bff?.ready === true, null, { timeout: 15000 });
+  await signInThroughBFF(page);
   const st = await page.evaluate(() => ({
     state: document.body.dataset.state,
     errors: window.bff.errors,
@@ -111,6 +107,15 @@ test("sign in through the BFF: the page holds an access token, never the refresh
 
   assert.equal(proxy.refreshTokens.size, 1, "the provider issued one refresh token");
   assert.deepEqual(await bffStats(), { token: 0, refresh: 0, sessions: 1 });
+  accessTokens.push(st.tokens.access_token);
+
+  // The Assistant, mounted with the BFF's access token.
+  await page.click("#open-assistant");
+  await page.waitForFunction(() => window.bff.assistant || window.bff.errors.length, null, { timeout: 30000 });
+  const a = await page.evaluate(() => ({ user: window.bff.assistant?.user, errors: window.bff.errors }));
+  assert.deepEqual(a.errors, [], "mountAssistant succeeded");
+  assert.ok(a.user, "the Assistant reports a signed-in user");
+  await waitFor(() => h.env.control.assistantLog().some((r) => r.accessToken === st.tokens.access_token), "the Assistant verified the first token");
 });
 
 test("5 concurrent getAccessToken() when a refresh is due → 1 refresh callback, 1 POST /token, 1 provider refresh per cycle, over 2 cycles", async () => {
@@ -151,7 +156,7 @@ test("5 concurrent getAccessToken() when a refresh is due → 1 refresh callback
         // Tokens are long: report which one each caller got, not the token.
         const which = (t) => (t === before ? "old" : t === after ? "new" : "other");
         return {
-          buffer, sameToken, left, wholeSeconds: Number.isInteger(s.tokens.expires_at), got: tokens.map(which), refreshedToken: after !== before,
+          buffer, sameToken, left, token: after, got: tokens.map(which), refreshedToken: after !== before,
           afterLeft: s.tokens.expires_at - Date.now() / 1000,
           calls: b.callbackCalls - calls0, refreshed: b.refreshed - refreshed0, errors: b.errors, expiring: b.expiring,
         };
@@ -171,6 +176,9 @@ test("5 concurrent getAccessToken() when a refresh is due → 1 refresh callback
       assert.equal(stats1.token - stats0.token, 1, "exactly one POST /token at the BFF");
       assert.equal(stats1.refresh - stats0.refresh, 1, "exactly one refresh by the BFF");
       assert.equal(provider1 - provider0, 1, "exactly one refresh_token grant at the provider");
+      accessTokens.push(r.token);
+      // The mounted Assistant is re-authenticated with the refreshed token.
+      await waitFor(() => h.env.control.assistantLog().some((x) => x.accessToken === r.token), `the Assistant got the token of cycle ${cycle}`);
     }
   } finally {
     await ctx.unroute(bff.url + "/token");
@@ -265,6 +273,31 @@ test("POST /logout revokes the refresh token at the provider, drops the server s
   }
 });
 
+test("the provider refuses the refresh token (revoked there) → POST /token 401 invalid_grant, the server session is dropped, the page signs out", async () => {
+  const ctx2 = await h.browser.newContext();
+  try {
+    const p = await ctx2.newPage();
+    p.on("pageerror", (e) => console.error("pageerror:", e.message));
+    await p.goto(bff.url + "/");
+    await p.waitForFunction(() => window.bff?.ready === true);
+    await signInThroughBFF(p);
+    assert.equal(await p.evaluate(() => document.body.dataset.state), "signed-in");
+    assert.equal((await bffStats()).sessions, 1);
+    await h.env.control.revokeAll();
+    const r = await p.evaluate(async () => {
+      try { await window.bff.session.refresh(); return { ok: true }; } catch (e) { return { ok: false, name: e.name, code: e.code, message: e.message }; }
+    });
+    assert.equal(r.ok, false);
+    assert.match(r.message, /refresh failed: 401/);
+    await p.waitForFunction(() => document.body.dataset.state === "signed-out");
+    assert.equal((await bffStats()).sessions, 0, "the server session is dropped");
+    assert.ok(!(await ctx2.cookies(bff.url)).some((c) => c.name === "bff_session"), "the session cookie is cleared");
+    console.log(`refresh after revocation rejects with ${r.name} code=${r.code}: ${r.message}`);
+  } finally {
+    await ctx2.close();
+  }
+});
+
 test("the BFF stops when its stdin closes", async () => {
   const t0 = Date.now();
   const code = await new Promise((resolve) => {
@@ -277,6 +310,25 @@ test("the BFF stops when its stdin closes", async () => {
 });
 
 // ---- helpers ----
+
+/** From the BFF page (signed out): Sign in → the provider's form → back on the BFF page, signed in. */
+async function signInThroughBFF(p) {
+  await p.click("#sign-in"); // → /login → the provider's form
+  await p.waitForSelector("#username");
+  assert.ok(p.url().startsWith(h.env.issuer + "/"), `at the provider: ${p.url()}`);
+  await p.fill("#username", h.env.user.username);
+  await p.fill("#password", h.env.user.password);
+  await Promise.all([p.waitForURL(bff.url + "/", { timeout: 15000 }), p.click("#kc-login")]);
+  await p.waitForFunction(() => window.bff?.ready === true, null, { timeout: 15000 });
+}
+
+async function waitFor(fn, what, ms = 5000) {
+  const deadline = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > deadline) assert.fail(`timed out: ${what}`);
+    await sleep(50);
+  }
+}
 
 async function bffStats() {
   const res = await fetch(bff.url + "/stats");
