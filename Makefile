@@ -8,7 +8,7 @@ WASM_EXEC_TEST := $(GOROOT)/lib/wasm/go_js_wasm_exec
 FUZZTIME ?= 30s
 export TMPDIR ?= /tmp
 
-.PHONY: all build demo test vet test-native test-wasm test-e2e size bench fuzz clean
+.PHONY: all build demo test vet test-native test-wasm test-e2e screenshots size bench fuzz clean
 all: build
 
 wasm_exec.js: $(GOROOT)/lib/wasm/wasm_exec.js
@@ -58,6 +58,10 @@ test-e2e: build node_modules/.package-lock.json
 	node --test --test-concurrency=1 web/types/ web/dev/ web/e2e/
 
 test: vet test-native test-wasm test-e2e
+
+# Retakes docs/screenshots/demo-*.png (the demo test, writing into docs/).
+screenshots: build node_modules/.package-lock.json
+	CORTI_UPDATE_SCREENSHOTS=1 node --test web/e2e/demo.test.mjs
 
 size: dist/corti-auth.wasm
 	node web/bench/size.mjs dist/corti-auth.wasm

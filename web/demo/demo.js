@@ -32,7 +32,9 @@ const plain = {
 
 function showError(err) {
   const code = err && err.code ? err.code : "internal";
-  let text = `${plain[code] || "Something went wrong."} (${code}`;
+  let words = plain[code] || "Something went wrong.";
+  if (code === "oauth_error" && err.oauthError === "access_denied") words = "The sign-in was cancelled or access was denied.";
+  let text = `${words} (${code}`;
   if (err && err.oauthError) text += `: ${err.oauthError}`;
   text += ")";
   if (err && err.description) text += ` — ${err.description}`;

@@ -1,0 +1,137 @@
+// Issue 8: the demo page (web/demo/, served at /) shows its state. Drives it through signed out → signing in →
+// signed in (user, tenant, environment, countdown, refresh count) → the Assistant panel → an error in plain words
+// with its code; checks the key text of each state in the DOM and takes a screenshot of each. The screenshots go to
+// docs/screenshots/ with CORTI_UPDATE_SCREENSHOTS=1 (`make screenshots`), else to a temporary folder, so that a
+// test run leaves the working tree alone.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { setup } from "./harness.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const update = process.env.CORTI_UPDATE_SCREENSHOTS === "1";
+const shots = update ? join(root, "docs", "screenshots") : mkdtempSync(join(process.env.TMPDIR || tmpdir(), "corti-shots-"));
+const viewport = { width: 1200, height: 720 };
+
+let h;
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  h = await setup();
+});
+after(async () => {
+  await h?.close();
+  if (!update) rmSync(shots, { recursive: true, force: true });
+});
+
+async function shoot(target, name) {
+  const file = join(shots, name);
+  await target.screenshot({ path: file, animations: "disabled", caret: "hide" });
+  assert.ok(statSync(file).size < 250 * 1024, `${name} is small enough for the README`);
+}
+
+const stateOf = (page) => page.getAttribute("#state", "data-state");
+
+/** Waits until the provider's form is shown, fills it and submits; resolves back on the demo page. */
+async function fillProviderForm(page, button = "#kc-login") {
+  await page.waitForURL((u) => u.href.startsWith(h.env.authBaseURL));
+  if (button === "#kc-login") {
+    await page.fill("#username", h.env.user.username);
+    await page.fill("#password", h.env.user.password);
+  }
+  await Promise.all([page.waitForURL((u) => u.href.startsWith(h.env.hostURL)), page.click(button)]);
+}
+
+test("the demo's states: signed out, signing in, signed in, the Assistant, sign-out", async () => {
+  const ctx = await h.browser.newContext({ viewport });
+  try {
+    const page = await ctx.newPage();
+    const pageErrors = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+
+    // 1. Signed out.
+    await page.goto(`${h.env.hostURL}/`);
+    await page.waitForSelector('#state[data-state="signed-out"]');
+    assert.equal(await page.textContent("#state"), "Signed out");
+    assert.ok(await page.isVisible("#sign-in"));
+    assert.equal(await page.textContent("#issuer"), h.env.issuer);
+    assert.ok(!(await page.isVisible("#signed-in")) && !(await page.isVisible("#assistant-panel")));
+    await shoot(page, "demo-1-signed-out.png");
+
+    // 2. Signing in: back from the provider with a code, the token request held until the screenshot is taken.
+    let held;
+    const caught = new Promise((resolve) => page.route(h.env.tokenURL, (route) => { held = route; resolve(); }));
+    await page.click("#sign-in");
+    await fillProviderForm(page);
+    await caught;
+    await page.waitForSelector('#state[data-state="signing-in"]');
+    assert.equal(await page.textContent("#state"), "Signing in…");
+    assert.ok(!(await page.isVisible("#sign-in")), "no Sign in button while signing in");
+    await shoot(page, "demo-2-signing-in.png");
+    await held.continue();
+    await page.unroute(h.env.tokenURL);
+
+    // 3. Signed in: user, tenant, environment, a live countdown and the refresh count.
+    await page.waitForSelector('#state[data-state="signed-in"]', { timeout: 15000 });
+    assert.equal(await page.textContent("#state"), `Signed in as ${h.env.user.name}`);
+    assert.equal(await page.textContent("#user"), `${h.env.user.name} <${h.env.user.email}>`);
+    assert.equal(await page.textContent("#tenant"), h.env.tenant);
+    assert.match(await page.textContent("#environment"), /not a Corti issuer/, "the local provider is not auth.<env>.corti.app");
+    const countdown = async () => Number((await page.textContent("#countdown")).match(/^expires in (\d+) s$/)?.[1]);
+    const first = await countdown();
+    assert.ok(first > 250 && first <= 300, `countdown ${first}`);
+    await page.waitForFunction((n) => Number(document.getElementById("countdown").textContent.match(/\d+/)) < n, first, { timeout: 5000 });
+    assert.equal(await page.textContent("#refresh-count"), "0");
+    assert.doesNotMatch(page.url(), /[?&](code|state)=/);
+    await page.click("#refresh");
+    await page.waitForFunction(() => document.getElementById("refresh-count").textContent === "1", null, { timeout: 10000 });
+    await shoot(page.locator("#panel"), "demo-3-signed-in.png");
+
+    // 4. The Assistant panel: the stand-in signed in as the same user.
+    await page.waitForFunction(() => /^Assistant (signed|re-authenticated)/.test(document.getElementById("assistant-state").textContent), null, { timeout: 15000 });
+    assert.match(await page.textContent("#assistant-state"), new RegExp(`as ${h.env.user.email}$`));
+    const frame = page.frames().find((f) => f.url().startsWith(h.env.assistantBaseURL));
+    assert.ok(frame, "the Assistant iframe");
+    await frame.waitForSelector('#status[data-state="authenticated"]');
+    assert.equal(await frame.textContent("#user"), `${h.env.user.name} <${h.env.user.email}>`);
+    // After "Refresh now" the Assistant got the new token too (two auth messages).
+    await frame.waitForFunction(() => Number(document.getElementById("auth-count").textContent) >= 2, null, { timeout: 10000 });
+    await shoot(page, "demo-4-assistant.png");
+
+    // Sign out: back to signed out.
+    await Promise.all([page.waitForURL((u) => u.href.startsWith(h.env.hostURL) && !u.href.includes("logout")), page.click("#sign-out")]);
+    await page.waitForSelector('#state[data-state="signed-out"]', { timeout: 15000 });
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("errors in plain words with their code: the user cancels at the provider; a tampered callback", async () => {
+  const ctx = await h.browser.newContext({ viewport });
+  try {
+    const page = await ctx.newPage();
+    await page.goto(`${h.env.hostURL}/`);
+    await page.waitForSelector('#state[data-state="signed-out"]');
+    await page.click("#sign-in");
+    await fillProviderForm(page, "#kc-cancel");
+    await page.waitForSelector('#state[data-state="error"]', { timeout: 15000 });
+    assert.equal(await page.textContent("#state"), "Sign-in failed");
+    const text = await page.textContent("#error");
+    assert.match(text, /^The sign-in was cancelled or access was denied\. \(oauth_error: access_denied\)/);
+    assert.ok(!(await page.isVisible("#signed-in")), "no empty user details");
+    assert.ok(await page.isVisible("#sign-in"), "Sign in is offered again");
+    assert.doesNotMatch(page.url(), /[?&](error|state)=/, "the error left the address bar");
+    await shoot(page, "demo-5-error.png");
+
+    // A callback whose state matches no sign-in started here.
+    await page.evaluate(() => window.demo.client.authorizeURL()); // a pending sign-in with another state
+    await page.goto(`${h.env.hostURL}/?code=forged&state=not-the-one&iss=${encodeURIComponent(h.env.issuer)}`);
+    await page.waitForSelector('#state[data-state="error"]', { timeout: 15000 });
+    assert.equal(await page.textContent("#error"), "This sign-in response does not belong to a sign-in started here. (state_mismatch)");
+  } finally {
+    await ctx.close();
+  }
+});
