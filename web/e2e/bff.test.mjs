@@ -21,7 +21,7 @@ import { setup, sleep } from "./harness.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const TTL = 10; // s; corti-auth's buffer is then min(120, TTL/2) = 5 s
-const TOKEN_DELAY_MS = 2000; // POST /token is held this long in the browser, so a refresh is visibly in flight
+const TOKEN_DELAY_MS = 3000; // POST /token is held this long in the browser, so a refresh is visibly in flight
 
 let h; // harness: env + browser
 let tmp;
