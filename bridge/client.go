@@ -264,8 +264,26 @@ func jsRefresher(cb safejs.Value) func(ctx context.Context, current *pkce.TokenR
 		if err != nil || len(b) == 0 {
 			return nil, fmt.Errorf("%w: the refresh callback returned no token response", pkce.ErrBadResponse)
 		}
+		if oe := returnedOAuthError(b); oe != nil {
+			return nil, oe
+		}
 		return pkce.ParseTokenResponse(b)
 	}
+}
+
+// returnedOAuthError reads a callback's answer shaped like a token endpoint's
+// error ({"error": "invalid_grant", ...}, as a backend may pass it on): it is
+// final (status 400), so the session ends with that reason instead of retrying.
+func returnedOAuthError(b []byte) error {
+	var o struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+		Token       string `json:"access_token"`
+	}
+	if json.Unmarshal(b, &o) != nil || o.Error == "" || o.Token != "" {
+		return nil
+	}
+	return &pkce.OAuthError{ErrorCode: o.Error, Description: o.Description, Status: 400}
 }
 
 // callbackError reports a refresh callback that threw or rejected: the callback
@@ -275,13 +293,34 @@ func jsRefresher(cb safejs.Value) func(ctx context.Context, current *pkce.TokenR
 // the error's cause.
 func callbackError(err error) error {
 	var je *JSError
-	if errors.As(err, &je) && knownCode(je.Code) {
-		return err
+	if errors.As(err, &je) {
+		// An OAuth error thrown on purpose (oauthError: "invalid_grant", or
+		// code: "invalid_grant") is final: the session ends with that reason.
+		oauth := je.OAuthError
+		if oauth == "" && je.Code != "" && !knownCode(je.Code) {
+			oauth = je.Code
+		}
+		if isOAuthCode(oauth) {
+			return &pkce.OAuthError{ErrorCode: oauth, Description: je.Message, Status: 400}
+		}
+		if knownCode(je.Code) {
+			return err
+		}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	return fmt.Errorf("%w: the refresh callback failed: %w", pkce.ErrBadResponse, err)
+}
+
+// isOAuthCode reports the RFC 6749 §5.2 token endpoint error codes that end a
+// session when a refresh callback reports them.
+func isOAuthCode(c string) bool {
+	switch c {
+	case "invalid_grant", "invalid_client", "unauthorized_client", "invalid_request", "invalid_scope", "unsupported_grant_type":
+		return true
+	}
+	return false
 }
 
 // jsErrorValue recovers the thrown JS value from a safejs call error

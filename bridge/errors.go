@@ -26,7 +26,8 @@ var (
 // refresh callback, a DOM call). Value is the original thrown value.
 type JSError struct {
 	Name, Message, Code string
-	Value             safejs.Value
+	OAuthError          string // an oauthError property (a CortiAuthError of code oauth_error, or a user's own)
+	Value               safejs.Value
 }
 
 func (e *JSError) Error() string {
@@ -45,6 +46,7 @@ func FromJSError(v safejs.Value) error {
 		e.Name = str(v, "name")
 		e.Message = str(v, "message")
 		e.Code = str(v, "code")
+		e.OAuthError = str(v, "oauthError")
 		if e.Message == "" {
 			e.Message = jsString(v)
 		}

@@ -3,8 +3,8 @@
 package bridge
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -366,7 +366,9 @@ func (m *mount) object() safejs.Value {
 			}
 			return m.ctrl.Navigate(ctx, path)
 		})).
-		set("startRecording", call(func(ctx context.Context, _ []safejs.Value) (json.RawMessage, error) { return m.ctrl.StartRecording(ctx) })).
+		set("startRecording", call(func(ctx context.Context, _ []safejs.Value) (json.RawMessage, error) {
+			return m.ctrl.StartRecording(ctx)
+		})).
 		set("stopRecording", call(func(ctx context.Context, _ []safejs.Value) (json.RawMessage, error) { return m.ctrl.StopRecording(ctx) })).
 		set("getStatus", call(func(ctx context.Context, _ []safejs.Value) (json.RawMessage, error) { return m.ctrl.GetStatus(ctx) })).
 		set("getTemplates", call(func(ctx context.Context, _ []safejs.Value) (json.RawMessage, error) { return m.ctrl.GetTemplates(ctx) })).

@@ -100,7 +100,7 @@ func (js *jsSession) onEvent(e session.Event) {
 			go m.reauth()
 		}
 	case session.EventExpiring:
-		js.ev.emit("expiring", map[string]any{"expiresAt": e.Tokens.ExpiresAt.Unix(), "error": errString(e.Err)})
+		js.ev.emit("expiring", map[string]any{"expiresAt": epoch(e.Tokens.ExpiresAt), "error": errString(e.Err)})
 	case session.EventError:
 		js.ev.emit("error", e.Err)
 	case session.EventEnded:
@@ -133,12 +133,16 @@ func (js *jsSession) mountList() []*mount {
 // refresh_expires_at when known), epoch seconds.
 func tokensJS(t session.Tokens) map[string]any {
 	m := t.Response.Map()
-	m["expires_at"] = t.ExpiresAt.Unix()
+	m["expires_at"] = epoch(t.ExpiresAt)
 	if !t.RefreshExpiresAt.IsZero() {
-		m["refresh_expires_at"] = t.RefreshExpiresAt.Unix()
+		m["refresh_expires_at"] = epoch(t.RefreshExpiresAt)
 	}
 	return m
 }
+
+// epoch is t in epoch seconds with millisecond precision: the session decides
+// on the exact instant, so a page computing the time left must see it too.
+func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 
 func (js *jsSession) object() safejs.Value {
 	o := newObject().
