@@ -454,3 +454,33 @@ test("refusals: clientSecret, unknown config key, response_type=token, plain PKC
     assert.equal(r.service.error.code, "not_user_token", JSON.stringify(r.service.error));
   });
 });
+
+test("bearer mode: a refresh callback that reports invalid_grant (thrown or returned) ends the session instead of retrying", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx);
+    const tokens = await token();
+    const r = await page.evaluate(async ({ tokens }) => {
+      const run = async (refresh) => {
+        let calls = 0;
+        const s = window.t.client.fromTokens(tokens, { refresh: async (cur) => { calls++; return refresh(cur); } });
+        const ended = new Promise((res) => s.on("ended", (d) => res(d.reason)));
+        const forced = await window.t.try(() => s.refresh());
+        const reason = await Promise.race([ended, new Promise((res) => setTimeout(() => res("no end"), 3000))]);
+        const after = await window.t.try(() => s.getAccessToken());
+        return { forced, reason, calls, after };
+      };
+      return {
+        thrown: await run(async () => { throw Object.assign(new Error("backend: refresh token revoked"), { oauthError: "invalid_grant" }); }),
+        returned: await run(async () => ({ error: "invalid_grant", error_description: "Session not active" })),
+      };
+    }, { tokens });
+    for (const [k, v] of Object.entries(r)) {
+      assert.equal(v.forced.ok, false, k);
+      assert.equal(v.forced.error.code, "oauth_error", `${k}: ${JSON.stringify(v.forced.error)}`);
+      assert.equal(v.forced.error.oauthError, "invalid_grant", k);
+      assert.equal(v.reason, "invalid_grant", `${k}: the session ends`);
+      assert.equal(v.calls, 1, `${k}: no retry of a final error`);
+      assert.equal(v.after.error.code, "session_ended", k);
+    }
+  });
+});

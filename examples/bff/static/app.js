@@ -43,16 +43,14 @@ async function main() {
 
   // corti-auth plans the refresh (buffer, jitter), shares one call among all
   // concurrent getAccessToken() callers, and retries with backoff when this
-  // throws.
+  // throws. An OAuth error answer such as the BFF's 401 {"error":"invalid_grant"}
+  // (revoked, expired, signed out elsewhere) is final: returned as it is, it
+  // ends the session with that reason ("ended" below) instead of being retried.
   const session = client.fromTokens(tokens, {
     refresh: async () => {
       bff.callbackCalls += 1;
       const r = await fetch("/token", { method: "POST", headers: CSRF, cache: "no-store" });
-      if (r.status === 401) {
-        // The server session is gone (revoked, expired, signed out elsewhere):
-        // retrying cannot help, so stop and offer to sign in again.
-        setTimeout(() => signedOut(session, "your session at the server has ended"), 0);
-      }
+      if (r.status === 401) return r.json();
       if (!r.ok) throw new Error("refresh failed: " + r.status);
       return r.json();
     },
