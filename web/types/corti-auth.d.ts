@@ -164,9 +164,20 @@ export interface SessionTokens extends TokenResponse {
   refresh_expires_at?: number;
 }
 
+/** A token endpoint's error answer (RFC 6749 §5.2), as a backend may pass it on. */
+export interface TokenErrorResponse {
+  error: string;
+  error_description?: string;
+  error_uri?: string;
+}
+
 export interface FromTokensOptions {
-  /** Backend-for-frontend hook: returns a fresh token response. Called once per refresh, however many callers wait. */
-  refresh?: (current: TokenResponse) => Promise<TokenResponse>;
+  /**
+   * Backend-for-frontend hook: returns a fresh token response. Called once per refresh, however many callers wait.
+   * Resolving with an OAuth error answer ({error: "invalid_grant"}), or throwing a CortiAuthError with
+   * `oauthError: "invalid_grant"`, ends the session with that reason; any other failure is retried with backoff.
+   */
+  refresh?: (current: TokenResponse) => Promise<TokenResponse | TokenErrorResponse>;
 }
 
 export interface Client {

@@ -37,6 +37,7 @@ export async function misuse(secretFromSomewhere: string, maybeSession: ReturnTy
   s.logout("https://app.example/"); // misuse: logout takes {redirectUri}
   client.fromTokens({ accessToken: "x" }); // misuse: access_token
   client.fromTokens({ access_token: "x" }, { refresh: (cur: TokenResponse) => cur }); // misuse: refresh returns a Promise
+  client.fromTokens({ access_token: "x" }, { refresh: async () => ({ error_description: "gone" }) }); // misuse: neither tokens nor {error}
   (await maybeSession).tokens; // misuse: restore() may resolve with null
   await client.loginWithPassword("doctor"); // misuse: the password is missing
 

@@ -11,6 +11,7 @@ import {
   type DecodedToken,
   type Session,
   type SessionTokens,
+  type TokenErrorResponse,
   type TokenResponse,
 } from "../corti-auth.js";
 
@@ -150,12 +151,15 @@ async function main(): Promise<void> {
   const bearer = client.fromTokens(fromBackend, {
     refresh: async (current) => {
       const r = await fetch("/bff/refresh", { method: "POST", body: current.refresh_token ?? "" });
-      if (!r.ok) throw new CortiAuthError("the backend refused", { code: "session_ended", status: r.status });
+      if (r.status === 401) throw new CortiAuthError("the backend session is gone", { code: "oauth_error", oauthError: "invalid_grant", status: 401 });
+      if (r.status === 400) return { error: "invalid_grant", error_description: "Session not active" };
       return (await r.json()) as TokenResponse;
     },
   });
   const plain = client.fromTokens({ access_token: "eyJ…", expires_in: 300, token_type: "Bearer" });
   plain.close();
+  const gone: TokenErrorResponse = { error: "invalid_grant" };
+  console.log(gone.error);
   console.log(await bearer.getAccessToken());
 
   // Password grant: only with allowPasswordGrant.
