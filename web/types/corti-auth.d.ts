@@ -159,7 +159,7 @@ export interface TokenResponse {
 }
 
 export interface SessionTokens extends TokenResponse {
-  /** Epoch seconds: time of receipt + expires_in (the JWT exp only as a fallback). */
+  /** Epoch seconds with millisecond precision (may be fractional): time of receipt + expires_in (the JWT exp only as a fallback). */
   expires_at: number;
   refresh_expires_at?: number;
 }
