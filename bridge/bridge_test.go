@@ -190,7 +190,7 @@ func jsServer(t *testing.T) string {
 func TestFetcher(t *testing.T) {
 	base := jsServer(t)
 	ctx := context.Background()
-	f := Fetcher{Timeout: 300 * time.Millisecond}
+	f := Fetcher{Timeout: 10 * time.Second}
 
 	status, body, err := f.PostForm(ctx, base+"/echo", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"a b"}})
 	if err != nil || status != 200 {
@@ -209,7 +209,7 @@ func TestFetcher(t *testing.T) {
 		t.Errorf("503 page: %v", err)
 	}
 	start := time.Now()
-	_, _, err = f.Get(ctx, base+"/hang")
+	_, _, err = Fetcher{Timeout: 300 * time.Millisecond}.Get(ctx, base+"/hang")
 	if !errors.Is(err, ErrTimeout) || Code(err) != "timeout" {
 		t.Fatalf("hang: %v", err)
 	}
@@ -219,5 +219,28 @@ func TestFetcher(t *testing.T) {
 	_, _, err = f.Get(ctx, "http://127.0.0.1:1/nothing")
 	if !errors.Is(err, ErrNetwork) || Code(err) != "network_error" {
 		t.Fatalf("refused: %v", err)
+	}
+}
+
+func TestUnsubscribeTwiceIsHarmless(t *testing.T) {
+	e := newEmitter()
+	fn, _ := safejs.Global().Get("Function")
+	counter, _ := fn.New("const f = function () { f.n = (f.n || 0) + 1 }; return f")
+	listener, _ := counter.Invoke()
+	off := e.on("refreshed", listener)
+	e.emit("refreshed", 1)
+	deadline := time.Now().Add(2 * time.Second)
+	for n, _ := mustGet(listener, "n").Int(); n < 1 && time.Now().Before(deadline); n, _ = mustGet(listener, "n").Int() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := off.Invoke(); err != nil {
+			t.Fatalf("unsubscribe #%d: %v", i+1, err)
+		}
+	}
+	e.emit("refreshed", 2)
+	time.Sleep(50 * time.Millisecond)
+	if n, _ := mustGet(listener, "n").Int(); n != 1 {
+		t.Fatalf("listener called %d times, want 1 (before unsubscribing only)", n)
 	}
 }

@@ -17,6 +17,8 @@ type emitter struct {
 	subs  map[string]map[int]safejs.Value
 	queue []queued
 	wake  chan struct{}
+	// remove is the Go function behind every unsubscribe closure.
+	remove safejs.Value
 }
 
 type queued struct {
@@ -25,12 +27,14 @@ type queued struct {
 }
 
 func newEmitter() *emitter {
-	e := &emitter{subs: map[string]map[int]safejs.Value{}, wake: make(chan struct{}, 1)}
+	e := &emitter{subs: map[string]map[int]safejs.Value{}, wake: make(chan struct{}, 1), remove: safejs.Undefined()}
 	go e.loop()
 	return e
 }
 
-// on adds a listener and returns a JS function that removes it.
+// on adds a listener and returns a JS function that removes it. That function
+// is a JS closure around the emitter's one Go remover, so calling it twice (or
+// never) neither reaches a released Go function nor leaks one.
 func (e *emitter) on(name string, fn safejs.Value) safejs.Value {
 	e.mu.Lock()
 	e.next++
@@ -39,16 +43,23 @@ func (e *emitter) on(name string, fn safejs.Value) safejs.Value {
 		e.subs[name] = map[int]safejs.Value{}
 	}
 	e.subs[name][id] = fn
+	if e.remove.Type() != safejs.TypeFunction {
+		e.remove = keep(func(_ safejs.Value, args []safejs.Value) any {
+			n, _ := arg(args, 0).String()
+			i, _ := arg(args, 1).Int()
+			e.mu.Lock()
+			delete(e.subs[n], i)
+			e.mu.Unlock()
+			return nil
+		})
+	}
+	remove := e.remove
 	e.mu.Unlock()
-	var off safejs.Func
-	off, _ = safejs.FuncOf(func(safejs.Value, []safejs.Value) any {
-		e.mu.Lock()
-		delete(e.subs[name], id)
-		e.mu.Unlock()
-		off.Release()
-		return nil
-	})
-	return off.Value()
+	off, err := rt.once.Invoke(remove, name, id)
+	if err != nil {
+		return safejs.Undefined()
+	}
+	return off
 }
 
 func (e *emitter) emit(name string, detail any) {

@@ -13,6 +13,7 @@ import (
 var rt struct {
 	errorClass safejs.Value // the loader's CortiAuthError class
 	wrapSync   safejs.Value // the loader's wrapSync(fn)
+	once       safejs.Value // once(f, ...args): a function that calls f(...args) the first time only
 	json       safejs.Value
 	object     safejs.Value
 }
@@ -33,15 +34,25 @@ func Init(hooks safejs.Value) error {
 	rt.object, _ = g.Get("Object")
 	rt.errorClass = safejs.Undefined()
 	rt.wrapSync = safejs.Undefined()
+	rt.once = safejs.Undefined()
 	if !hooks.IsUndefined() && !hooks.IsNull() {
 		rt.errorClass, _ = hooks.Get("CortiAuthError")
 		rt.wrapSync, _ = hooks.Get("wrapSync")
+		rt.once, _ = hooks.Get("once")
+	}
+	// A host without the loader (the GOOS=js tests in Node) gets the helpers
+	// from Function; pages always get them from the loader, so that a strict
+	// Content-Security-Policy (no 'unsafe-eval') holds.
+	fn, _ := g.Get("Function")
+	if rt.once.Type() != safejs.TypeFunction {
+		if rt.once, err = fn.New("f", "a", "b", "let done = false; return function () { if (!done) { done = true; f(a, b); } };"); err != nil {
+			return errors.New("bridge: the loader gave no once() helper")
+		}
 	}
 	if rt.wrapSync.Type() != safejs.TypeFunction {
-		// A host without the loader (the GOOS=js tests): errors come back as
-		// values, which the tests read.
-		w, _ := g.Get("Function")
-		rt.wrapSync, _ = w.New("fn", "return function(...a){const r=fn.apply(this,a);if(r.e!==undefined)throw r.e;return r.v}")
+		if rt.wrapSync, err = fn.New("fn", "return function(...a){const r=fn.apply(this,a);if(r.e!==undefined)throw r.e;return r.v}"); err != nil {
+			return errors.New("bridge: the loader gave no wrapSync() helper")
+		}
 	}
 	return nil
 }

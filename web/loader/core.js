@@ -29,6 +29,13 @@ function makeLoader(defaultWasmURL) {
     };
   }
 
+  // once(f, a, b) is a function that calls f(a, b) the first time only (the
+  // unsubscribe functions of on()).
+  function once(f, a, b) {
+    let done = false;
+    return function () { if (!done) { done = true; f(a, b); } };
+  }
+
   async function fetchModule(url, importObject) {
     if (typeof WebAssembly.instantiateStreaming === "function") {
       try {
@@ -52,7 +59,7 @@ function makeLoader(defaultWasmURL) {
     go.env = Object.assign({}, go.env, { CORTI_AUTH_HOOKS: key });
     let resolve, reject;
     const ready = new Promise((res, rej) => { resolve = res; reject = rej; });
-    globalThis[key] = { CortiAuthError, wrapSync, resolve, reject: (m) => reject(new CortiAuthError(String(m), { code: "internal" })) };
+    globalThis[key] = { CortiAuthError, wrapSync, once, resolve, reject: (m) => reject(new CortiAuthError(String(m), { code: "internal" })) };
     try {
       let result;
       try {
