@@ -67,8 +67,8 @@ size: dist/corti-auth.wasm
 	node web/bench/size.mjs dist/corti-auth.wasm
 
 bench: build node_modules/.package-lock.json
-	$(GO) test -run='^$$' -bench=. -benchmem ./pkce ./token ./session ./assistant
-	node web/bench/bench.mjs
+	set -o pipefail; $(GO) test -run='^$$' -bench=. -benchmem ./pkce ./token ./session ./assistant | tee $(TMPDIR)/corti-auth-go-bench.txt
+	BENCH_GO=$(TMPDIR)/corti-auth-go-bench.txt node web/bench/bench.mjs
 
 fuzz:
 	@for t in "pkce FuzzParseCallback" "pkce FuzzParseTokenResponse" "token FuzzDecodeUnverified" "token FuzzVerifyIDToken" "token FuzzParseIssuer" "assistant FuzzParseMessage"; do \

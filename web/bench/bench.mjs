@@ -1,0 +1,466 @@
+// make bench (after make build): corti-auth side by side with keycloak-js and oidc-client-ts in ONE Chromium run
+// against the local Keycloak-shaped provider (web/dev/env.mjs). Every timed figure is taken BENCH_REPS times
+// (default 20), interleaved library by library so load on the machine hits all three alike; median and p90.
+//
+//   sizes            raw / gzip -9 / brotli -q 11 of what each library ships to the browser
+//   ready cold       navigation start (performance.timeOrigin) → API ready, measured in the page; a fresh context
+//                    per repetition (empty HTTP cache)
+//   ready warm       the same, in one context per library after a priming load; the host sends
+//                    Cache-Control: max-age=3600 (a CDN-like setting) — and a second row with the dev server's own
+//                    Cache-Control: no-cache and no validators, under which nothing can be reused
+//   authorize URL    per-call time over BENCH_CALLS calls (default 100) in the page, one batch per repetition:
+//                    one pending login at a time, and (second row) back to back with the pending logins piling up
+//   login            click on the page's "Sign in" → provider form (filled by the script) → callback page →
+//                    tokens in hand; a fresh context per repetition
+//   refresh          one refresh_token grant on that signed-in page (after one untimed refresh)
+//
+// Environment: BENCH_REPS (20), BENCH_CALLS (100), BENCH_OUT (bench-results.md), BENCH_GO (a file with the
+// `go test -bench` output to append; the Makefile writes one), BENCH_TRACE=0 to skip the start-up trace,
+// BENCH_PRIME_MS (3000: how long the warm rows' priming loads stay open), CHROMIUM (/usr/bin/chromium).
+import { chromium } from "playwright-core";
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, statSync } from "node:fs";
+import { tmpdir, loadavg, cpus } from "node:os";
+import { join, dirname, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
+import { startEnv } from "../dev/env.mjs";
+import { chromiumArgs } from "../e2e/harness.mjs";
+import { sizes } from "./size.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const REPS = Math.max(1, Number(process.env.BENCH_REPS || 20) | 0);
+const CALLS = Math.max(1, Number(process.env.BENCH_CALLS || 100) | 0);
+const OUT = process.env.BENCH_OUT || join(root, "bench-results.md");
+const PRIME_MS = Math.max(0, Number(process.env.BENCH_PRIME_MS ?? 3000));
+const TIMEOUT = 60000;
+// BENCH_ONLY=cold,warm,authorize,login,trace runs a subset (development only; the report then has gaps).
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
+const want = (phase) => !ONLY || ONLY.has(phase);
+const log = (...a) => console.error("[bench]", ...a);
+
+const LIBS = [
+  { key: "corti", name: "corti-auth", page: "/bench/corti.html" },
+  { key: "keycloak", name: "keycloak-js", page: "/bench/keycloak.html" },
+  { key: "oidc", name: "oidc-client-ts", page: "/bench/oidc.html" },
+];
+const nm = (...p) => join(root, "node_modules", ...p);
+const pkgVersion = (name) => JSON.parse(readFileSync(nm(name, "package.json"), "utf8")).version;
+
+// ---------- statistics ----------
+function stats(xs) {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return { n: 0, median: NaN, p90: NaN };
+  const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]; // nearest rank
+  const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { n: s.length, median, p90: q(0.9), min: s[0], max: s[s.length - 1] };
+}
+
+// ---------- sizes ----------
+async function esbuildMinify(file) {
+  try {
+    const esbuild = await import("esbuild"); // present through vite; optional
+    const r = await esbuild.build({ entryPoints: [file], bundle: true, minify: true, format: "esm", write: false, logLevel: "silent" });
+    const dir = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "corti-bench-min-"));
+    const out = join(dir, "keycloak.min.js");
+    writeFileSync(out, r.outputFiles[0].contents);
+    return { file: out, cleanup: () => rmSync(dir, { recursive: true, force: true }), version: esbuild.version };
+  } catch {
+    return null;
+  }
+}
+
+async function measureSizes() {
+  const rows = [];
+  const wasm = sizes(join(root, "dist/corti-auth.wasm"));
+  const glue = ["dist/wasm_exec.js", "dist/corti-auth.js"].map((f) => sizes(join(root, f)));
+  const sum = (a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
+  const kcFile = nm("keycloak-js/lib/keycloak.js");
+  const kc = sizes(kcFile);
+  const oidcFile = nm("oidc-client-ts/dist/browser/oidc-client-ts.min.js");
+  const oc = sizes(oidcFile);
+  const min = await esbuildMinify(kcFile);
+  const kcMin = min ? sizes(min.file) : null;
+  min?.cleanup();
+  rows.push({ what: "wasm / main bundle", corti: wasm, keycloak: kcMin || kc, oidc: oc });
+  rows.push({ what: "everything shipped (+ wasm_exec.js + corti-auth.js)", corti: glue.reduce(sum, wasm), keycloak: kcMin || kc, oidc: oc });
+  const files = [
+    `corti-auth: \`dist/corti-auth.wasm\` (+ \`dist/wasm_exec.js\`, \`dist/corti-auth.js\` in the second row)`,
+    `keycloak-js ${pkgVersion("keycloak-js")}: \`node_modules/keycloak-js/lib/keycloak.js\` (the package ships no minified file; ` +
+      (kcMin ? `measured after \`esbuild --bundle --minify\` ${min.version}; unminified: ${fmtBytes(kc.raw)} raw, ${fmtBytes(kc.gzip)} gzip, ${fmtBytes(kc.brotli)} brotli)` : `measured unminified: esbuild was not available)`) +
+      `; the pages load the unminified file`,
+    `oidc-client-ts ${pkgVersion("oidc-client-ts")}: \`node_modules/oidc-client-ts/dist/browser/oidc-client-ts.min.js\` (IIFE, jwt-decode bundled in)`,
+  ];
+  return { rows, files };
+}
+
+// ---------- browser helpers ----------
+async function newContext(browser, env, existing) {
+  const ctx = existing || (await browser.newContext());
+  const config = { authBaseURL: env.authBaseURL, issuer: env.issuer, realm: env.tenant, clientId: env.clients.public };
+  await ctx.addInitScript((c) => { window.BENCH = c; }, config);
+  ctx.setDefaultTimeout(TIMEOUT);
+  return ctx;
+}
+
+let navCounter = 0;
+async function openReady(page, env, lib) {
+  // A distinct query per navigation: a same-URL navigation would become a reload (revalidating everything).
+  await page.goto(`${env.hostURL}${lib.page}?n=${++navCounter}`);
+  await page.waitForFunction(() => document.body.dataset.ready === "1", null, { timeout: TIMEOUT });
+  return page.evaluate(() => {
+    const b = window.bench;
+    if (b.error) throw new Error(b.error);
+    const res = performance.getEntriesByType("resource").map((e) => ({
+      name: e.name, start: e.startTime, end: e.responseEnd, transfer: e.transferSize, encoded: e.encodedBodySize,
+    }));
+    const nav = performance.getEntriesByType("navigation")[0];
+    return { ready: b.ready, marks: b.marks ? { ...b.marks } : null, res, domInteractive: nav && nav.domInteractive };
+  });
+}
+
+async function readyRun(browser, env, lib, ctx, lingerMs = 0) {
+  const own = !ctx;
+  ctx = ctx || (await newContext(browser, env));
+  const page = await ctx.newPage();
+  try {
+    const r = await openReady(page, env, lib);
+    if (lingerMs) await page.waitForTimeout(lingerMs);
+    return r;
+  } finally {
+    await page.close();
+    if (own) await ctx.close();
+  }
+}
+
+async function loginRun(browser, env, lib) {
+  const ctx = await newContext(browser, env);
+  try {
+    const page = await ctx.newPage();
+    page.on("pageerror", (e) => log(`${lib.name} pageerror: ${e.message}`));
+    await openReady(page, env, lib);
+    await page.click("#sign-in");
+    await page.waitForSelector("#username", { timeout: TIMEOUT });
+    await page.fill("#username", env.user.username);
+    await page.fill("#password", env.user.password);
+    await page.click("#kc-login");
+    await page.waitForFunction(() => window.bench && window.bench.login, null, { timeout: TIMEOUT });
+    const login = await page.evaluate(() => window.bench.login);
+    if (login.error) throw new Error(`${lib.name} login: ${login.error}`);
+    await page.evaluate(() => window.bench.refresh()); // untimed: first refresh on the page
+    const refresh = await page.evaluate(() => window.bench.refresh());
+    return { login: login.ms, refresh };
+  } finally {
+    await ctx.close();
+  }
+}
+
+function wasmBreakdown(r) {
+  const m = r.marks || {};
+  const wasm = r.res.find((e) => e.name.endsWith(".wasm"));
+  const streaming = m.instantiateStreamingEnd !== undefined;
+  const instEnd = streaming ? m.instantiateStreamingEnd : m.instantiateEnd;
+  const instStart = m.instantiateStreamingStart;
+  return {
+    moduleStart: m.moduleStart,
+    wasmFetch: wasm ? wasm.end - wasm.start : NaN,
+    wasmCached: wasm ? wasm.transfer === 0 : null,
+    // instantiateStreaming overlaps download and compile; its span is download + compile + instantiate.
+    instantiate: instEnd !== undefined && instStart !== undefined ? instEnd - instStart : NaN,
+    afterDownload: instEnd !== undefined && wasm ? instEnd - wasm.end : NaN,
+    goStart: instEnd !== undefined ? r.ready - instEnd : NaN,
+    streaming,
+    fallbackError: m.instantiateStreamingError,
+  };
+}
+
+// ---------- start-up trace (diagnostics) ----------
+async function traceStartup(browser, env, warmCtx) {
+  const ctx = warmCtx || (await newContext(browser, env));
+  const page = await ctx.newPage();
+  try {
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send("Performance.enable");
+    await browser.startTracing(page, {
+      categories: ["devtools.timeline", "v8", "v8.wasm", "disabled-by-default-v8.wasm.detailed", "disabled-by-default-v8.compile", "blink", "loading", "netlog"],
+    });
+    const r = await openReady(page, env, LIBS[0]);
+    const { metrics } = await cdp.send("Performance.getMetrics");
+    const buf = await browser.stopTracing();
+    const events = JSON.parse(buf.toString()).traceEvents || [];
+    const byName = new Map();
+    for (const e of events) {
+      if (e.ph !== "X" || typeof e.dur !== "number") continue;
+      if (!/wasm|Wasm|v8\.|V8\.|EvaluateScript|FunctionCall|RunMicrotasks|ParseHTML|Compile|Deserializ|CodeCache/.test(e.name)) continue;
+      const k = e.name;
+      const v = byName.get(k) || { name: k, total: 0, count: 0, max: 0 };
+      v.total += e.dur / 1000;
+      v.count += 1;
+      v.max = Math.max(v.max, e.dur / 1000);
+      byName.set(k, v);
+    }
+    const top = [...byName.values()].sort((a, b) => b.total - a.total).slice(0, 16);
+    const wasmCache = [...byName.values()].filter((v) => /Deserializ|CodeCache|Serializ/i.test(v.name));
+    const pick = (n) => (metrics.find((m) => m.name === n) || {}).value;
+    return {
+      ready: r.ready,
+      wasm: wasmBreakdown(r),
+      top,
+      wasmCache,
+      metrics: { ScriptDuration: pick("ScriptDuration"), TaskDuration: pick("TaskDuration"), JSHeapUsedSize: pick("JSHeapUsedSize"), JSHeapTotalSize: pick("JSHeapTotalSize") },
+    };
+  } finally {
+    if (warmCtx) await page.close();
+    else await ctx.close();
+  }
+}
+
+// ---------- formatting ----------
+function fmtBytes(n) {
+  if (!Number.isFinite(n)) return "–";
+  return n >= 1e6 ? `${(n / 1e6).toFixed(3)} MB` : `${(n / 1e3).toFixed(1)} kB`;
+}
+function fmtMs(x) {
+  if (!Number.isFinite(x)) return "–";
+  if (x < 1) return `${(x * 1000).toFixed(1)} µs`;
+  if (x < 10) return `${x.toFixed(2)} ms`;
+  return `${x.toFixed(1)} ms`;
+}
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : "–");
+
+function goBenchSection() {
+  const f = process.env.BENCH_GO;
+  if (!f || !existsSync(f)) return "";
+  const lines = readFileSync(f, "utf8").split("\n").filter((l) => /^(Benchmark|goos|goarch|cpu|pkg)/.test(l));
+  if (!lines.length) return "";
+  const rows = [];
+  let pkg = "";
+  for (const l of lines) {
+    if (l.startsWith("pkg:")) { pkg = l.slice(4).trim().split("/").pop(); continue; }
+    const m = /^(Benchmark\S+)\s+(\d+)\s+([\d.]+) ns\/op(?:\s+([\d.]+) MB\/s)?(?:\s+(\d+) B\/op)?(?:\s+(\d+) allocs\/op)?/.exec(l);
+    if (m) rows.push(`| ${pkg} | ${m[1]} | ${fmtMs(Number(m[3]) / 1e6)} | ${m[5] ?? "–"} | ${m[6] ?? "–"} |`);
+  }
+  return ["", "### Go benchmarks (native, `go test -bench=. -benchmem`, same `make bench`)", "",
+    "| package | benchmark | time/op | B/op | allocs/op |", "|---|---|---:|---:|---:|", ...rows].join("\n");
+}
+
+// ---------- main ----------
+async function main() {
+  for (const f of ["dist/corti-auth.wasm", "dist/corti-auth.js", "dist/wasm_exec.js"]) {
+    if (!existsSync(join(root, f))) throw new Error(`${f} missing: run make build`);
+  }
+  const started = new Date();
+  const load0 = loadavg();
+  const tmp = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "corti-bench-"));
+  process.env.TMPDIR = tmp; // Chromium leaves profile folders behind
+  log(`reps ${REPS}, ${CALLS} calls per authorize batch; load average ${load0.map((x) => x.toFixed(2)).join(" ")} on ${cpus().length} cores`);
+
+  const size = await measureSizes();
+  const env = await startEnv({
+    staticRoots: {
+      "/bench/": join(root, "web", "bench", "pages"),
+      "/dist/": join(root, "dist"),
+      "/node_modules/keycloak-js/": nm("keycloak-js", "lib"),
+      "/node_modules/oidc-client-ts/": nm("oidc-client-ts", "dist", "browser"),
+    },
+  });
+  // One Chromium: launched with a persistent profile, whose own context is a returning visitor's browser (disk
+  // HTTP cache, V8/wasm code cache); browser.newContext() gives the fresh (incognito-like) contexts.
+  const profile = join(tmp, "profile");
+  const persistent = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: chromiumArgs,
+  });
+  const browser = persistent.browser();
+  await newContext(browser, env, persistent);
+  for (const p of persistent.pages()) await p.close().catch(() => {});
+  const R = {}; // figure → lib → [values]
+  const push = (fig, lib, v) => ((R[fig] ||= {})[lib] ||= []).push(v);
+  const diag = { "ready-cold": [], "ready-warm": [], "ready-warm-incognito": [], "ready-warm-nocache": [] };
+  const traces = [];
+  try {
+    const cacheable = { "Cache-Control": "public, max-age=3600" };
+
+    // Warm-up (not counted): one load per library, so the host server and Chromium are not charged to the
+    // first repetition.
+    env.setHostHeaders(cacheable);
+    for (const lib of LIBS) await readyRun(browser, env, lib);
+
+    // 1. ready, cold
+    log("ready, cold");
+    for (let i = 0; i < (want("cold") ? REPS : 0); i++) {
+      for (const lib of LIBS) {
+        const r = await readyRun(browser, env, lib);
+        push("ready-cold", lib.key, r.ready);
+        if (lib.key === "corti") diag["ready-cold"].push(wasmBreakdown(r));
+      }
+    }
+
+    // 2. ready, warm: the cache primed by two loads, then REPS loads in the same context.
+    //    ready-warm           the persistent profile, Cache-Control: max-age=3600
+    //    ready-warm-incognito one browser.newContext() per library, max-age=3600 (in-memory HTTP cache)
+    //    ready-warm-nocache   the persistent profile, the dev server's Cache-Control: no-cache without validators
+    for (const [fig, headers, incognito] of [["ready-warm", cacheable, false], ["ready-warm-incognito", cacheable, true], ["ready-warm-nocache", {}, false]]) {
+      if (!want("warm")) break;
+      log(fig);
+      env.setHostHeaders(headers);
+      const ctxs = {};
+      for (const lib of LIBS) {
+        ctxs[lib.key] = incognito ? await newContext(browser, env) : persistent;
+        // The priming loads stay open PRIME_MS: V8 writes a wasm module to the code cache only after it has
+        // tiered up (or a timeout after the first tier-up), so a page closed at once primes the HTTP cache only.
+        await readyRun(browser, env, lib, ctxs[lib.key], PRIME_MS);
+        await readyRun(browser, env, lib, ctxs[lib.key], PRIME_MS);
+      }
+      for (let i = 0; i < REPS; i++) {
+        for (const lib of LIBS) {
+          const r = await readyRun(browser, env, lib, ctxs[lib.key]);
+          push(fig, lib.key, r.ready);
+          if (lib.key === "corti") diag[fig].push(wasmBreakdown(r));
+        }
+      }
+      if (incognito) for (const c of Object.values(ctxs)) await c.close();
+    }
+    env.setHostHeaders(cacheable);
+
+    // 3. authorize URL per call
+    if (want("authorize")) {
+      log("authorize URL");
+      const pages = {};
+      const ctx = await newContext(browser, env);
+      for (const lib of LIBS) {
+        pages[lib.key] = await ctx.newPage();
+        await openReady(pages[lib.key], env, lib);
+        await pages[lib.key].evaluate((n) => window.bench.authorizeEach(n), CALLS); // warm-up (JIT), untimed
+        await pages[lib.key].evaluate(() => { localStorage.clear(); sessionStorage.clear(); });
+      }
+      for (let i = 0; i < REPS; i++) {
+        for (const lib of LIBS) {
+          const p = pages[lib.key];
+          push("authorize", lib.key, await p.evaluate((n) => window.bench.authorizeEach(n), CALLS));
+          push("authorize-pile", lib.key, await p.evaluate((n) => window.bench.authorizeBatch(n), CALLS));
+          await p.evaluate(() => { localStorage.clear(); sessionStorage.clear(); });
+        }
+      }
+      await ctx.close();
+    }
+
+    // 4. login and refresh round trips
+    if (want("login")) log("login + refresh");
+    for (const lib of want("login") ? LIBS : []) await loginRun(browser, env, lib); // warm-up
+    for (let i = 0; i < (want("login") ? REPS : 0); i++) {
+      for (const lib of LIBS) {
+        const r = await loginRun(browser, env, lib);
+        push("login", lib.key, r.login);
+        push("refresh", lib.key, r.refresh);
+      }
+    }
+
+    // 5. one traced cold and one traced warm start of corti-auth (diagnostics)
+    if (process.env.BENCH_TRACE !== "0" && want("trace")) {
+      log("start-up traces");
+      env.setHostHeaders(cacheable);
+      for (const [label, ctx] of [["cold (fresh context)", null], ["warm (the profile, max-age)", persistent]]) {
+        const t = await traceStartup(browser, env, ctx).catch((e) => ({ error: String(e.message || e) }));
+        traces.push({ label, ...t });
+      }
+    }
+  } finally {
+    var chromiumVersion = browser.version();
+    await persistent.close().catch(() => {});
+    await env.close().catch(() => {});
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const load1 = loadavg();
+
+  // ---------- report ----------
+  const figures = [
+    ["ready-cold", "navigation → API ready, cold (fresh context)"],
+    ["ready-warm", "navigation → API ready, warm (same profile, max-age=3600)"],
+    ["ready-warm-incognito", "navigation → API ready, warm (same incognito context, max-age=3600)"],
+    ["ready-warm-nocache", "navigation → API ready, warm (same profile, dev server's no-cache)"],
+    ["authorize", `authorize URL built, per call (mean of ${CALLS}, one pending login at a time)`],
+    ["authorize-pile", `authorize URL built, per call (${CALLS} back to back, pending logins piling up)`],
+    ["login", "login round trip (click → tokens in hand)"],
+    ["refresh", "refresh round trip (refresh_token grant)"],
+  ];
+  const S = {};
+  for (const [fig] of figures) for (const lib of LIBS) (S[fig] ||= {})[lib.key] = stats(R[fig]?.[lib.key] || []);
+  let rev = "";
+  try { rev = execFileSync("git", ["describe", "--tags", "--always", "--dirty"], { cwd: root }).toString().trim(); } catch {}
+  const out = [];
+  out.push(`## corti-auth benchmark — ${started.toISOString()}`);
+  out.push("");
+  out.push(`${REPS} repetitions per timed figure (median / p90, nearest rank), libraries interleaved; Chromium ${chromiumVersion} (headless), ` +
+    `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model?.trim() || "cpu"}; load average ${load0.map((x) => x.toFixed(2)).join(" ")} at the start, ` +
+    `${load1.map((x) => x.toFixed(2)).join(" ")} at the end; corti-auth ${rev || "?"}, keycloak-js ${pkgVersion("keycloak-js")}, oidc-client-ts ${pkgVersion("oidc-client-ts")}. ` +
+    `Same local provider (oidc-provider shaped like Keycloak) and public client for all three.`);
+  out.push("");
+  out.push("| figure | corti-auth median / p90 | keycloak-js median / p90 | oidc-client-ts median / p90 | corti / keycloak-js | corti / oidc-client-ts |");
+  out.push("|---|---:|---:|---:|---:|---:|");
+  for (const row of size.rows) {
+    for (const k of ["raw", "gzip", "brotli"]) {
+      out.push(`| size, ${row.what}, ${k} | ${fmtBytes(row.corti[k])} | ${fmtBytes(row.keycloak[k])} | ${fmtBytes(row.oidc[k])} | ${ratio(row.corti[k], row.keycloak[k])} | ${ratio(row.corti[k], row.oidc[k])} |`);
+    }
+  }
+  for (const [fig, label] of figures) {
+    const s = S[fig];
+    const cell = (x) => (x.n ? `${fmtMs(x.median)} / ${fmtMs(x.p90)}` : "–");
+    out.push(`| ${label} | ${cell(s.corti)} | ${cell(s.keycloak)} | ${cell(s.oidc)} | ${ratio(s.corti.median, s.keycloak.median)} | ${ratio(s.corti.median, s.oidc.median)} |`);
+  }
+  out.push("");
+  out.push("Files measured: " + size.files.join("; ") + ".");
+  out.push("");
+  out.push("What each figure is: **ready** — in the page, `performance.now()` (from `performance.timeOrigin`, the navigation start) when " +
+    "corti-auth's `load()` resolved / keycloak-js's `new Keycloak({url, realm, clientId})` + `init({checkLoginIframe: false, pkceMethod: 'S256'})` " +
+    "resolved (no `onLoad`, so no check-sso iframe and no request; `checkLoginIframe: false` also skips the 3rd-party-cookie check iframe) / oidc-client-ts's `new UserManager({...})` returned. " +
+    "**authorize URL** — `client.authorizeURL()` / `kc.createLoginUrl()` / `new OidcClient(settings).createSigninRequest({})` " +
+    "(all three store the pending login in storage and are async; first row: storage cleared after each call, untimed — " +
+    "the usual case; second row: the calls back to back, so up to BENCH_CALLS pending logins sit in storage, as abandoned logins do for their TTL). " +
+    "**login** — from the click handler to tokens in hand on the callback page (`handleCallback()` / `init()` / `signinRedirectCallback()`), " +
+    "the provider's form filled and submitted by Playwright (its time counts for all three alike). " +
+    "**refresh** — `session.refresh()` / `kc.updateToken(-1)` / `mgr.signinSilent()` (a refresh_token grant: the user has a refresh token). " +
+    "keycloak-js runs with two page shims for the local provider (web/bench/pages/keycloak.html): its token requests go without " +
+    "`credentials: 'include'` (the provider sends no Access-Control-Allow-Credentials, real Keycloak does) and the provider's opaque refresh " +
+    "token is wrapped in a JWT-shaped envelope (keycloak-js decodes refresh tokens as JWTs, Keycloak's are). " +
+    "**ready, warm** — the same context with its cache primed by two loads left open BENCH_PRIME_MS each; \"profile\" is the persistent " +
+    "profile Chromium was launched with (disk cache), \"incognito\" a `browser.newContext()` (in-memory cache).");
+
+  // corti-auth start-up breakdown
+  const bd = (arr, k) => stats(arr.map((x) => x[k]));
+  out.push("");
+  out.push("### corti-auth start-up breakdown (medians over the same repetitions)");
+  out.push("");
+  out.push("| run | ready | module script starts | wasm fetch (resource timing) | instantiateStreaming (fetch + compile + instantiate) | compile after download | Go start-up → namespace ready | instantiateStreaming used | wasm from cache |");
+  out.push("|---|---:|---:|---:|---:|---:|---:|---|---|");
+  for (const [name, fig] of [["cold", "ready-cold"], ["warm, profile, max-age", "ready-warm"], ["warm, incognito, max-age", "ready-warm-incognito"], ["warm, profile, no-cache", "ready-warm-nocache"]]) {
+    const arr = diag[fig];
+    if (!arr.length) continue;
+    out.push(`| ${name} | ${fmtMs(S[fig].corti.median)} | ${fmtMs(bd(arr, "moduleStart").median)} | ${fmtMs(bd(arr, "wasmFetch").median)} | ${fmtMs(bd(arr, "instantiate").median)} | ` +
+      `${fmtMs(bd(arr, "afterDownload").median)} | ${fmtMs(bd(arr, "goStart").median)} | ${arr.every((x) => x.streaming) ? "yes" : `no (${arr.find((x) => !x.streaming)?.fallbackError || "?"})`} | ` +
+      `${arr.filter((x) => x.wasmCached).length}/${arr.length} |`);
+  }
+  out.push("");
+  out.push("(module script starts: corti.js evaluated, i.e. the HTML, corti.js, corti-auth.js and wasm_exec.js fetched; " +
+    "wasm from cache: resource timing's transferSize 0.)");
+  for (const t of traces) {
+    out.push("");
+    if (t.error) { out.push(`(start-up trace, ${t.label}, failed: ${t.error})`); continue; }
+    out.push(`### One traced start of corti-auth, ${t.label}: ready ${fmtMs(t.ready)} (instantiateStreaming ${fmtMs(t.wasm.instantiate)}, ` +
+      `Go start-up ${fmtMs(t.wasm.goStart)}); Performance.getMetrics: ScriptDuration ${fmtMs(t.metrics.ScriptDuration * 1000)}, ` +
+      `TaskDuration ${fmtMs(t.metrics.TaskDuration * 1000)}, JS heap ${fmtBytes(t.metrics.JSHeapUsedSize)} used of ${fmtBytes(t.metrics.JSHeapTotalSize)}; ` +
+      `wasm code-cache events: ${t.wasmCache.length ? t.wasmCache.map((v) => `${v.name} ×${v.count} ${fmtMs(v.total)}`).join(", ") : "none"}`);
+    out.push("");
+    out.push("| trace event (all threads, the tracing page only) | total | count | longest |");
+    out.push("|---|---:|---:|---:|");
+    for (const e of t.top) out.push(`| ${e.name} | ${fmtMs(e.total)} | ${e.count} | ${fmtMs(e.max)} |`);
+  }
+  out.push(goBenchSection());
+  const md = out.join("\n") + "\n";
+  console.log(md);
+  writeFileSync(OUT, md);
+  log(`written to ${relative(process.cwd(), OUT) || OUT}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

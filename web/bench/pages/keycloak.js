@@ -1,0 +1,62 @@
+// bench page for keycloak-js: navigation → new Keycloak() + init() resolved (no onLoad, no login iframe, so
+// init makes no request), createLoginUrl, login and refresh (updateToken(-1)) round trips.
+import Keycloak from "/node_modules/keycloak-js/keycloak.js";
+
+const B = window.BENCH;
+const now = () => performance.now() + performance.timeOrigin;
+const callback = sessionStorage.getItem("bench-t0") !== null && /[#?&]state=/.test(location.href);
+const kc = new Keycloak({ url: B.authBaseURL, realm: B.realm, clientId: B.clientId });
+let initError = null;
+try {
+  // checkLoginIframe: false — no session-status iframe and no 3rd-party-cookie check iframe;
+  // without onLoad, init() then resolves without any request (or, on the callback, exchanges the code).
+  await kc.init({ checkLoginIframe: false, pkceMethod: "S256", redirectUri: `${location.origin}/bench/keycloak.html` });
+} catch (e) {
+  initError = e;
+}
+const readyAt = performance.now();
+
+window.bench = {
+  lib: "keycloak-js",
+  ready: readyAt,
+  // One pending login at a time (storage cleared after each call, untimed): the common case.
+  async authorizeEach(n) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      await kc.createLoginUrl();
+      sum += performance.now() - t;
+      localStorage.clear();
+      sessionStorage.clear();
+    }
+    return sum / n;
+  },
+  // n calls back to back: n pending logins pile up in storage, as abandoned logins do (for their TTL).
+  async authorizeBatch(n) {
+    const t = performance.now();
+    for (let i = 0; i < n; i++) await kc.createLoginUrl();
+    return (performance.now() - t) / n;
+  },
+  async refresh() {
+    const t = performance.now();
+    const refreshed = await kc.updateToken(-1);
+    if (!refreshed) throw new Error("updateToken(-1) did not refresh");
+    return performance.now() - t;
+  },
+};
+
+document.querySelector("#sign-in").onclick = () => {
+  sessionStorage.setItem("bench-t0", String(now()));
+  kc.login();
+};
+
+if (callback) {
+  if (initError || !kc.authenticated || !kc.token || !kc.refreshToken) {
+    window.bench.login = { error: `not authenticated: ${initError && (initError.error || initError.message || JSON.stringify(initError))}` };
+  } else {
+    window.bench.login = { ms: now() - Number(sessionStorage.getItem("bench-t0")) };
+  }
+} else if (initError) {
+  window.bench.error = String(initError.message || initError);
+}
+document.body.dataset.ready = "1";
