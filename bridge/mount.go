@@ -136,13 +136,30 @@ func (t tokenSource) Fresh(ctx context.Context) (*pkce.TokenResponse, time.Time,
 		return nil, time.Time{}, assistant.Profile{}, err
 	}
 	cur := t.js.s.Current()
+	return cur.Response, cur.ExpiresAt, profile(cur.Response), nil
+}
+
+// profile is the Assistant's display profile: from the ID token, with what it
+// lacks (an email outside the requested scopes, say) from the access token's
+// claims — display only, never an authorization decision.
+func profile(r *pkce.TokenResponse) assistant.Profile {
 	var p assistant.Profile
-	if cur.Response.IDToken != "" {
-		if c, err := token.DecodeUnverified(cur.Response.IDToken); err == nil {
-			p = assistant.Profile{Name: c.Name, Email: c.Email, Sub: c.Subject}
+	for _, raw := range []string{r.IDToken, r.AccessToken} {
+		c, err := token.DecodeUnverified(raw)
+		if raw == "" || err != nil {
+			continue
+		}
+		if p.Sub == "" {
+			p.Sub = c.Subject
+		}
+		if p.Name == "" {
+			p.Name = c.Name
+		}
+		if p.Email == "" {
+			p.Email = c.Email
 		}
 	}
-	return cur.Response, cur.ExpiresAt, p, nil
+	return p
 }
 
 func userJS(u assistant.User) map[string]any {
