@@ -237,7 +237,8 @@ function goBenchSection() {
   for (const l of lines) {
     if (l.startsWith("pkg:")) { pkg = l.slice(4).trim().split("/").pop(); continue; }
     const m = /^(Benchmark\S+)\s+(\d+)\s+([\d.]+) ns\/op(?:\s+([\d.]+) MB\/s)?(?:\s+(\d+) B\/op)?(?:\s+(\d+) allocs\/op)?/.exec(l);
-    if (m) rows.push(`| ${pkg} | ${m[1]} | ${fmtMs(Number(m[3]) / 1e6)} | ${m[5] ?? "–"} | ${m[6] ?? "–"} |`);
+    const ns = Number(m?.[3]);
+    if (m) rows.push(`| ${pkg} | ${m[1]} | ${ns < 1000 ? `${ns.toFixed(0)} ns` : fmtMs(ns / 1e6)} | ${m[5] ?? "–"} | ${m[6] ?? "–"} |`);
   }
   return ["", "### Go benchmarks (native, `go test -bench=. -benchmem`, same `make bench`)", "",
     "| package | benchmark | time/op | B/op | allocs/op |", "|---|---|---:|---:|---:|", ...rows].join("\n");
@@ -449,7 +450,7 @@ async function main() {
       `TaskDuration ${fmtMs(t.metrics.TaskDuration * 1000)}, JS heap ${fmtBytes(t.metrics.JSHeapUsedSize)} used of ${fmtBytes(t.metrics.JSHeapTotalSize)}; ` +
       `wasm code-cache events: ${t.wasmCache.length ? t.wasmCache.map((v) => `${v.name} ×${v.count} ${fmtMs(v.total)}`).join(", ") : "none"}`);
     out.push("");
-    out.push("| trace event (all threads, the tracing page only) | total | count | longest |");
+    out.push("| trace event (the whole browser during the load) | total | count | longest |");
     out.push("|---|---:|---:|---:|");
     for (const e of t.top) out.push(`| ${e.name} | ${fmtMs(e.total)} | ${e.count} | ${fmtMs(e.max)} |`);
   }

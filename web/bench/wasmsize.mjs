@@ -1,0 +1,60 @@
+// Where the wasm's bytes go, by Go package: function body sizes from the code section, named by the "name"
+// custom section (`go tool nm` does not read wasm). Needs a wasm built without -s -w, e.g.
+//   GOOS=js GOARCH=wasm go build -trimpath -o /tmp/corti-auth.names.wasm . && node web/bench/wasmsize.mjs /tmp/corti-auth.names.wasm
+// Prints the biggest packages (code bytes, raw; data segments listed apart) and the biggest functions.
+import { readFileSync } from "node:fs";
+
+const buf = readFileSync(process.argv[2] || "/tmp/corti-auth.names.wasm");
+let p = 8;
+const u32 = () => { let r = 0, s = 0, b; do { b = buf[p++]; r |= (b & 0x7f) << s; s += 7; } while (b & 0x80); return r >>> 0; };
+let imports = 0, bodies = [], names = new Map(), dataBytes = 0;
+while (p < buf.length) {
+  const id = buf[p++]; const size = u32(); const end = p + size;
+  if (id === 2) { // imports: count function imports (they take the first function indices)
+    const n = u32();
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < 2; k++) { const l = u32(); p += l; }
+      const kind = buf[p++];
+      if (kind === 0) { u32(); imports++; } else if (kind === 1) { p++; const f = u32(); u32(); if (f & 1) u32(); }
+      else if (kind === 2) { const f = u32(); u32(); if (f & 1) u32(); } else if (kind === 3) { p += 2; }
+    }
+  } else if (id === 10) {
+    const n = u32();
+    for (let i = 0; i < n; i++) { const l = u32(); bodies.push(l); p += l; }
+  } else if (id === 11) {
+    dataBytes = size;
+  } else if (id === 0) {
+    const l = u32(); const name = buf.toString("utf8", p, p + l); p += l;
+    if (name === "name") {
+      while (p < end) {
+        const sub = buf[p++]; const sl = u32(); const se = p + sl;
+        if (sub === 1) { const n = u32(); for (let i = 0; i < n; i++) { const idx = u32(); const nl = u32(); names.set(idx, buf.toString("utf8", p, p + nl)); p += nl; } }
+        p = se;
+      }
+    }
+  }
+  p = end;
+}
+if (!names.size) { console.error("no name section: build without -ldflags=-s"); process.exit(1); }
+// Go's wasm names mangle "/" to "_" in import paths (github.com_corti_auth_corti_auth_pkce.URL); the
+// package is what comes before the first "." after the host name.
+const pkgOf = (n) => {
+  n = n.replace(/^\(\*?/, "");
+  const host = /^(github\.com|golang\.org|gopkg\.in)/.exec(n);
+  const from = host ? host[0].length : 0;
+  const dot = n.indexOf(".", from);
+  return dot < 0 ? n : n.slice(0, dot);
+};
+const byPkg = new Map(); const fns = [];
+bodies.forEach((len, i) => {
+  const n = names.get(i + imports) || `func[${i}]`;
+  fns.push([n, len]);
+  const k = pkgOf(n);
+  byPkg.set(k, (byPkg.get(k) || 0) + len);
+});
+const code = bodies.reduce((a, b) => a + b, 0);
+console.log(`file ${buf.length} B; code ${code} B in ${bodies.length} functions; data section ${dataBytes} B`);
+console.log("-- packages by code bytes");
+for (const [k, v] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(String(v).padStart(9), (100 * v / code).toFixed(1).padStart(5) + "%", k);
+console.log("-- biggest functions");
+for (const [k, v] of fns.sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(String(v).padStart(9), k);
