@@ -83,7 +83,9 @@ const (
 // from a temporary one (retried with backoff):
 //   - a *FinalError ends with its Reason;
 //   - an error wrapping token.ErrIDTokenInvalid (a refreshed ID token that does
-//     not verify, or is for another sub) ends with "id_token_invalid";
+//     not verify, or is for another sub) ends with "id_token_invalid" — except
+//     the checks "jwks" and "kid" (keys not fetched, or not yet fetched again
+//     after a rotation), which are temporary;
 //   - a *pkce.OAuthError that is not Temporary (a 4xx such as invalid_grant)
 //     ends with its error code, or "refresh_failed" without one;
 //   - anything else (network, timeout, 5xx, 429, bad_response, a JS callback's
@@ -95,6 +97,12 @@ func classify(err error) (reason string, final bool) {
 			return ReasonRefreshFailed, true
 		}
 		return fe.Reason, true
+	}
+	var ie *token.IDTokenError
+	if errors.As(err, &ie) && (ie.Check == token.CheckJWKS || ie.Check == token.CheckKID) {
+		// The keys could not be fetched (a network blip), or the token's key is
+		// not in a JWKS fetched moments ago (a rotation): both may pass.
+		return "", false
 	}
 	if errors.Is(err, token.ErrIDTokenInvalid) {
 		return ReasonIDTokenInvalid, true

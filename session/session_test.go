@@ -560,3 +560,30 @@ func TestPanickingRefreshAndListener(t *testing.T) {
 		t.Fatalf("events %v", h.names())
 	}
 }
+
+// TestKeysNotFetchedIsRetried: a refreshed ID token whose keys could not be
+// fetched (check "jwks": a network blip) or whose key was not yet in the JWKS
+// (check "kid": a rotation moments ago) is retried, not an end of the session.
+func TestKeysNotFetchedIsRetried(t *testing.T) {
+	for _, check := range []string{token.CheckJWKS, token.CheckKID} {
+		t.Run(check, func(t *testing.T) {
+			h := newHarness(t, tokensAt(1, t0, 300, 1800))
+			h.answer = func(_ context.Context, n int, _ session.Tokens) (*pkce.TokenResponse, error) {
+				if n == 1 {
+					return nil, &token.IDTokenError{Check: check, Err: token.ErrJWKS}
+				}
+				return response(100+n, 300, 1800), nil
+			}
+			h.clock.Advance(200 * time.Second) // past the planned refresh and the first backoff
+			if ended, reason := h.s.Ended(); ended {
+				t.Fatalf("the session ended (%s)", reason)
+			}
+			if n := h.calls.Load(); n < 2 {
+				t.Fatalf("%d RefreshFunc calls: the failure was not retried", n)
+			}
+			if h.count(session.EventError) != 1 || h.count(session.EventRefreshed) < 1 {
+				t.Fatalf("events %v: want one error, then refreshed", h.names())
+			}
+		})
+	}
+}
