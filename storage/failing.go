@@ -8,15 +8,17 @@ import "fmt"
 type Failing struct{}
 
 // Get fails with ErrUnavailable.
-func (Failing) Get(string) (string, bool, error) { return "", false, errFailing }
+func (Failing) Get(string) (string, bool, error) { return "", false, errFailing() }
 
 // Set fails with ErrUnavailable.
-func (Failing) Set(string, string) error { return errFailing }
+func (Failing) Set(string, string) error { return errFailing() }
 
 // Remove fails with ErrUnavailable.
-func (Failing) Remove(string) error { return errFailing }
+func (Failing) Remove(string) error { return errFailing() }
 
 // Keys fails with ErrUnavailable.
-func (Failing) Keys() ([]string, error) { return nil, errFailing }
+func (Failing) Keys() ([]string, error) { return nil, errFailing() }
 
-var errFailing = fmt.Errorf("%w: failing store", ErrUnavailable)
+// errFailing is built at the first call, not at package init (start-up time in
+// the browser counts).
+func errFailing() error { return fmt.Errorf("%w: failing store", ErrUnavailable) }
