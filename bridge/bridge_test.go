@@ -244,3 +244,27 @@ func TestUnsubscribeTwiceIsHarmless(t *testing.T) {
 		t.Fatalf("listener called %d times, want 1 (before unsubscribing only)", n)
 	}
 }
+
+func TestEmitterStopDeliversQueuedThenEnds(t *testing.T) {
+	e := newEmitter()
+	fn, _ := safejs.Global().Get("Function")
+	mk, _ := fn.New("const f = function (d, name) { (f.got = f.got || []).push(name) }; return f")
+	listener, _ := mk.Invoke()
+	e.on("*", listener)
+	e.emit("refreshed", 1)
+	e.emit("ended", map[string]any{"reason": "logout"})
+	e.stop()
+	e.emit("error", 3) // after stop: dropped
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		if n, _ := mustGet(listener, "got").Length(); n >= 2 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	got, _ := JSONOf(mustGet(listener, "got"))
+	if string(got) != `["refreshed","ended"]` {
+		t.Fatalf("delivered %s, want refreshed then ended only", got)
+	}
+}

@@ -19,6 +19,8 @@ type emitter struct {
 	wake  chan struct{}
 	// remove is the Go function behind every unsubscribe closure.
 	remove safejs.Value
+	// stopping: deliver what is queued, then end the loop; later emits are dropped.
+	stopping bool
 }
 
 type queued struct {
@@ -64,6 +66,10 @@ func (e *emitter) on(name string, fn safejs.Value) safejs.Value {
 
 func (e *emitter) emit(name string, detail any) {
 	e.mu.Lock()
+	if e.stopping {
+		e.mu.Unlock()
+		return
+	}
 	e.queue = append(e.queue, queued{name, detail})
 	e.mu.Unlock()
 	select {
@@ -79,12 +85,28 @@ func (e *emitter) clear() {
 	e.mu.Unlock()
 }
 
+// stop lets the loop deliver what is already queued (an "ended" event, say)
+// and end; nothing emitted afterwards is delivered.
+func (e *emitter) stop() {
+	e.mu.Lock()
+	e.stopping = true
+	e.mu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
 func (e *emitter) loop() {
 	for range e.wake {
 		for {
 			e.mu.Lock()
 			if len(e.queue) == 0 {
+				done := e.stopping
 				e.mu.Unlock()
+				if done {
+					return
+				}
 				break
 			}
 			q := e.queue[0]

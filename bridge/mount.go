@@ -295,6 +295,7 @@ func (m *mount) destroy() {
 	m.listening = false
 	m.mu.Unlock()
 	m.ctrl.Destroy()
+	m.ev.stop()
 	if listening {
 		_, _ = safejs.Global().Call("removeEventListener", "message", f.Value())
 		f.Release()

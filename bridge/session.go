@@ -105,6 +105,7 @@ func (js *jsSession) onEvent(e session.Event) {
 		js.ev.emit("error", e.Err)
 	case session.EventEnded:
 		js.ev.emit("ended", map[string]any{"reason": e.Reason})
+		js.ev.stop()
 		for _, m := range js.mountList() {
 			m.sessionEnded(e.Reason)
 		}
@@ -201,6 +202,7 @@ func (js *jsSession) object() safejs.Value {
 		})).
 		set("close", SyncFunc(func([]safejs.Value) (any, error) {
 			js.s.Close()
+			js.ev.stop()
 			js.release()
 			return nil, nil
 		}))
