@@ -3,11 +3,6 @@ package assistant
 import (
 	"context"
 	"errors"
-	"go/parser"
-	"go/token"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -121,28 +116,6 @@ func TestDefaultTimeouts(t *testing.T) {
 	r := h.f.requests()[0]
 	if !strings.HasPrefix(r.RequestID, "req_1732800030000_") {
 		t.Errorf("requestId %q", r.RequestID)
-	}
-}
-
-// The package is linked into a wasm module and tested natively: no browser or
-// network APIs.
-func TestNoBrowserImports(t *testing.T) {
-	files, _ := filepath.Glob("*.go")
-	for _, name := range files {
-		src, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range f.Imports {
-			switch p, _ := strconv.Unquote(imp.Path.Value); p {
-			case "syscall/js", "net/http", "github.com/hack-pad/safejs":
-				t.Errorf("%s imports %s", name, p)
-			}
-		}
 	}
 }
 

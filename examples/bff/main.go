@@ -1,3 +1,5 @@
+//go:build !js
+
 // Command bff is an example backend-for-frontend (BFF) for corti-auth.
 //
 // It signs a clinician into Corti (Keycloak) as a confidential OAuth client —
