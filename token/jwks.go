@@ -12,12 +12,14 @@ import (
 )
 
 const (
-	// refetchInterval is how long after a fetch an unknown kid is answered
-	// from the cache instead of fetching the JWKS again. Keycloak publishes a
-	// new key before it signs with it, so a key missing from a JWKS fetched
-	// seconds ago is not a rotation; the limit keeps tokens with made-up kids
-	// from turning every call into a request.
+	// refetchInterval is how long after a fetch a kid that was already looked
+	// for (and not found) is answered from the cache instead of fetching the
+	// JWKS again: tokens with a made-up kid cannot turn every call into a
+	// request. A kid not yet looked for is fetched for at once: a Keycloak admin
+	// who adds a key of higher priority signs with it from that moment on.
 	refetchInterval = 10 * time.Second
+	// maxSought bounds the memory of kids looked for.
+	maxSought = 64
 	// fetchTimeout bounds one JWKS fetch, which no single caller can cancel.
 	fetchTimeout = 30 * time.Second
 )
@@ -37,8 +39,9 @@ type KeySet struct {
 
 	mu          sync.Mutex
 	keys        []jwk
-	gen         uint64    // number of successful fetches
-	lastAttempt time.Time // end of the last fetch, successful or not
+	gen         uint64            // number of successful fetches
+	lastAttempt time.Time         // end of the last fetch, successful or not
+	sought      map[string]uint64 // unknown kid → the generation fetched for it
 	inflight    *inflight
 }
 
@@ -70,9 +73,10 @@ func (k *KeySet) URL() string { return k.url }
 // the only key of a JWKS that holds exactly one signing key.
 //
 // When kid is not in the cached JWKS, Key fetches the JWKS again, at most once
-// per call, and only if the last fetch ended at least 10 s ago; so a rotated
-// key is found on the first call that needs it, and unknown kids cannot make
-// every call a request. While no fetch has succeeded, every call fetches (one
+// per call: at once for a kid not looked for in the cached JWKS yet (so a
+// rotated key is found on the first call that needs it, however recent the
+// last fetch), and for a kid already looked for in vain only if the last fetch
+// ended at least 10 s ago (so made-up kids cannot make every call a request). While no fetch has succeeded, every call fetches (one
 // fetch at a time). It returns an error wrapping ErrJWKS when the JWKS
 // cannot be fetched or used, or when ctx ends while waiting for it; another
 // error when kid is still unknown, when kid is empty and the JWKS holds several
@@ -86,7 +90,13 @@ func (k *KeySet) Key(ctx context.Context, kid, alg string) (crypto.PublicKey, er
 	k.mu.Unlock()
 	if gen > 0 {
 		key, err := pick(keys, kid, alg)
-		if !errors.Is(err, errUnknownKey) || kid == "" || k.clock().Sub(last) < refetchInterval {
+		if !errors.Is(err, errUnknownKey) || kid == "" {
+			return key, err
+		}
+		k.mu.Lock()
+		sought := k.sought[kid] == gen
+		k.mu.Unlock()
+		if sought && k.clock().Sub(last) < refetchInterval {
 			return key, err
 		}
 	}
@@ -94,7 +104,16 @@ func (k *KeySet) Key(ctx context.Context, kid, alg string) (crypto.PublicKey, er
 	if err != nil {
 		return nil, err
 	}
-	return pick(keys, kid, alg)
+	key, err := pick(keys, kid, alg)
+	if errors.Is(err, errUnknownKey) && kid != "" {
+		k.mu.Lock()
+		if k.sought == nil || len(k.sought) >= maxSought {
+			k.sought = map[string]uint64{}
+		}
+		k.sought[kid] = k.gen
+		k.mu.Unlock()
+	}
+	return key, err
 }
 
 // pick returns the first key named kid that can verify alg.

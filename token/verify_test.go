@@ -2,6 +2,8 @@ package token
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -220,14 +222,31 @@ func TestVerifyKeyRotation(t *testing.T) {
 	}
 	wantCalls(2)
 
-	// An unknown kid within 10 s of the last fetch does not fetch again.
-	c.Add(9 * time.Second)
-	wantCheck(verify(rsaAttack, "made-up"), CheckKID)
-	wantCalls(2)
-	// Later it fetches once, and the kid is still unknown.
-	c.Add(2 * time.Second)
+	// A kid not looked for yet is fetched for at once, however recent the
+	// last fetch (a key added and used at once); still unknown, the same kid
+	// within 10 s of that fetch does not fetch again.
+	c.Add(1 * time.Second)
 	wantCheck(verify(rsaAttack, "made-up"), CheckKID)
 	wantCalls(3)
+	c.Add(9 * time.Second)
+	wantCheck(verify(rsaAttack, "made-up"), CheckKID)
+	wantCalls(3)
+	// Later it fetches once more, and the kid is still unknown.
+	c.Add(2 * time.Second)
+	wantCheck(verify(rsaAttack, "made-up"), CheckKID)
+	wantCalls(4)
+
+	// A rotation seconds after the last fetch: the new kid is found at once.
+	rsaKey3, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.set(200, jwksBody(t, testJWK{kid: "newer", alg: "RS256", pub: &rsaKey3.PublicKey}), nil)
+	c.Add(1 * time.Second)
+	if err := verify(rsaKey3, "newer"); err != nil {
+		t.Fatalf("token signed with a key added a second after the last fetch: %v", err)
+	}
+	wantCalls(5)
 }
 
 func TestVerifyUnknownKIDOnFirstUse(t *testing.T) {
