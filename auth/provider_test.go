@@ -157,12 +157,6 @@ func (r *fakeRealm) lastTokenForm() url.Values {
 	return r.tokenForms[len(r.tokenForms)-1]
 }
 
-func (r *fakeRealm) rotate() {
-	r.mu.Lock()
-	r.kid, r.key = "kc-rsa-2", otherKey
-	r.mu.Unlock()
-}
-
 func (r *fakeRealm) certs(w http.ResponseWriter, _ *http.Request) {
 	r.mu.Lock()
 	r.certsCalls++

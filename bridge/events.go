@@ -78,13 +78,6 @@ func (e *emitter) emit(name string, detail any) {
 	}
 }
 
-// clear removes every listener.
-func (e *emitter) clear() {
-	e.mu.Lock()
-	e.subs = map[string]map[int]safejs.Value{}
-	e.mu.Unlock()
-}
-
 // stop lets the loop deliver what is already queued (an "ended" event, say)
 // and end; nothing emitted afterwards is delivered.
 func (e *emitter) stop() {

@@ -36,7 +36,6 @@ type jsSession struct {
 	mu       sync.Mutex
 	mounts   map[*mount]struct{}
 	releases []func()
-	done     bool
 	obj      safejs.Value
 }
 

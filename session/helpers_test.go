@@ -3,7 +3,6 @@ package session_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -197,10 +196,3 @@ func oauthErr(status int, code string) error {
 	return &pkce.OAuthError{Status: status, ErrorCode: code}
 }
 
-func fmtTimes(ts ...time.Time) string {
-	s := ""
-	for _, t := range ts {
-		s += fmt.Sprint(t.Sub(t0), " ")
-	}
-	return s
-}
