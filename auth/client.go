@@ -152,6 +152,9 @@ func (c *Client) HandleCallback(ctx context.Context, rawURL string) (*Result, er
 	if cb.Code == "" {
 		return nil, fmt.Errorf("%w: no code", ErrNotCallback)
 	}
+	if strings.Contains(" "+c.cfg.Scope+" ", " openid ") {
+		c.keys.Prefetch(ctx) // the ID token's keys, fetched while the code is exchanged
+	}
 	form := pkce.CodeForm(c.cfg.ClientID, cb.Code, login.RedirectURI, login.Verifier)
 	resp, received, err := c.tokenRequest(ctx, form)
 	if err != nil {

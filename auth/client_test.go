@@ -624,3 +624,34 @@ func TestHandleCallbackConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestHandleCallbackFetchesKeysDuringTheExchange: the realm's JWKS is fetched
+// while the code exchange is on its way, not after it (one round trip less for
+// a sign-in), and only once.
+func TestHandleCallbackFetchesKeysDuringTheExchange(t *testing.T) {
+	h := newHarness(t, "")
+	_, cb := h.startLogin(t)
+	h.realm.onToken = func(url.Values) *tokenReply {
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			h.realm.mu.Lock()
+			n := h.realm.certsCalls
+			h.realm.mu.Unlock()
+			if n > 0 {
+				return nil
+			}
+			time.Sleep(time.Millisecond)
+		}
+		t.Error("the JWKS was not requested while the token request was in flight")
+		return nil
+	}
+	if _, err := h.client.HandleCallback(context.Background(), cb); err != nil {
+		t.Fatal(err)
+	}
+	h.realm.mu.Lock()
+	n := h.realm.certsCalls
+	h.realm.mu.Unlock()
+	if n != 1 {
+		t.Errorf("%d JWKS requests, want 1", n)
+	}
+}

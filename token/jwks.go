@@ -142,6 +142,21 @@ func pick(keys []jwk, kid, alg string) (crypto.PublicKey, error) {
 	return nil, fmt.Errorf("%w: kid %q", errUnknownKey, kid)
 }
 
+// Prefetch starts fetching the JWKS when none has been fetched yet and returns
+// at once; a later Key call joins that fetch. Sign-in calls it before the code
+// exchange, so the keys arrive while the token request is on its way instead
+// of after it.
+func (k *KeySet) Prefetch(ctx context.Context) {
+	k.mu.Lock()
+	start := k.gen == 0 && k.inflight == nil
+	if start {
+		fl := &inflight{done: make(chan struct{})}
+		k.inflight = fl
+		go k.update(context.WithoutCancel(ctx), fl)
+	}
+	k.mu.Unlock()
+}
+
 // refresh returns the keys of a fetch that ended after generation seen: one
 // already done, the one in flight, or a new one. The fetch runs detached from
 // ctx (keeping its values), so a caller giving up does not fail the others.
