@@ -172,8 +172,10 @@ func (c Config) normalize() (Config, error) {
 		return c, &ConfigError{Key: "pendingLoginStorage", Reason: `must be "local" or "session"`}
 	}
 	if c.RefreshBufferSec != nil {
-		if v := *c.RefreshBufferSec; v < 0 || v > 86400 || v != v {
-			return c, &ConfigError{Key: "refreshBufferSeconds", Reason: "must be between 0 and 86400"}
+		// 0 would hand out tokens in their last instant (and the session reads
+		// a zero buffer as "the default"): refuse it rather than surprise.
+		if v := *c.RefreshBufferSec; !(v > 0 && v <= 86400) {
+			return c, &ConfigError{Key: "refreshBufferSeconds", Reason: "must be more than 0 and at most 86400 (seconds before expiry; default 120)"}
 		}
 	}
 	return c, nil

@@ -105,7 +105,7 @@ export interface ClientConfig {
   /** Default "openid profile"; openid is always included. */
   scope?: string;
   pendingLoginStorage?: "local" | "session";
-  /** Default 120, capped at half the token lifetime. */
+  /** Seconds before expiry to refresh: more than 0, default 120, capped at half the token lifetime. */
   refreshBufferSeconds?: number;
   allowPasswordGrant?: boolean;
   shareAcrossTabs?: boolean;
