@@ -70,6 +70,7 @@ size: dist/corti-auth.wasm
 bench: build node_modules/.package-lock.json
 	set -o pipefail; $(GO) test -run='^$$' -bench=. -benchmem ./pkce ./token ./session ./assistant | tee $(TMPDIR)/corti-auth-go-bench.txt
 	BENCH_GO=$(TMPDIR)/corti-auth-go-bench.txt node web/bench/bench.mjs
+	BENCH_OUT=bench-results.md node web/bench/floor.mjs
 
 fuzz:
 	@for t in "pkce FuzzParseCallback" "pkce FuzzParseTokenResponse" "token FuzzDecodeUnverified" "token FuzzVerifyIDToken" "token FuzzParseIssuer" "assistant FuzzParseMessage"; do \

@@ -12,7 +12,8 @@
 //                    one pending login at a time, and (second row) back to back with the pending logins piling up
 //   login            click on the page's "Sign in" → provider form (filled by the script) → callback page →
 //                    tokens in hand; a fresh context per repetition
-//   refresh          one refresh_token grant on that signed-in page (after one untimed refresh)
+//   refresh          one refresh_token grant on that signed-in page (after one untimed refresh); then the median of
+//                    BENCH_STEADY (10) more in a row, and of as many sent with a bare fetch (no library: the floor)
 //
 // Environment: BENCH_REPS (20), BENCH_CALLS (100), BENCH_OUT (bench-results.md), BENCH_GO (a file with the
 // `go test -bench` output to append; the Makefile writes one), BENCH_TRACE=0 to skip the start-up trace,
@@ -20,7 +21,7 @@
 import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, statSync } from "node:fs";
 import { tmpdir, loadavg, cpus } from "node:os";
-import { join, dirname, relative } from "node:path";
+import { join, dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
 import { startEnv } from "../dev/env.mjs";
@@ -30,9 +31,13 @@ import { sizes } from "./size.mjs";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const REPS = Math.max(1, Number(process.env.BENCH_REPS || 20) | 0);
 const CALLS = Math.max(1, Number(process.env.BENCH_CALLS || 100) | 0);
+const STEADY = Math.max(1, Number(process.env.BENCH_STEADY || 10) | 0);
 const OUT = process.env.BENCH_OUT || join(root, "bench-results.md");
 const PRIME_MS = Math.max(0, Number(process.env.BENCH_PRIME_MS ?? 3000));
 const TIMEOUT = 60000;
+// BENCH_JS_FLAGS: V8 flags for Chromium (diagnostics only, e.g. --no-wasm-lazy-compilation); the report names them.
+// BENCH_DIST (dist/): the folder whose corti-auth.wasm, corti-auth.js and wasm_exec.js are measured and served.
+const DIST = process.env.BENCH_DIST ? resolve(process.env.BENCH_DIST) : join(root, "dist");
 // BENCH_ONLY=cold,warm,authorize,login,trace runs a subset (development only; the report then has gaps).
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
 const want = (phase) => !ONLY || ONLY.has(phase);
@@ -71,8 +76,8 @@ async function esbuildMinify(file) {
 
 async function measureSizes() {
   const rows = [];
-  const wasm = sizes(join(root, "dist/corti-auth.wasm"));
-  const glue = ["dist/wasm_exec.js", "dist/corti-auth.js"].map((f) => sizes(join(root, f)));
+  const wasm = sizes(join(DIST, "corti-auth.wasm"));
+  const glue = ["wasm_exec.js", "corti-auth.js"].map((f) => sizes(join(DIST, f)));
   const sum = (a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
   const kcFile = nm("keycloak-js/lib/keycloak.js");
   const kc = sizes(kcFile);
@@ -96,7 +101,7 @@ async function measureSizes() {
 // ---------- browser helpers ----------
 async function newContext(browser, env, existing) {
   const ctx = existing || (await browser.newContext());
-  const config = { authBaseURL: env.authBaseURL, issuer: env.issuer, realm: env.tenant, clientId: env.clients.public };
+  const config = { authBaseURL: env.authBaseURL, issuer: env.issuer, realm: env.tenant, clientId: env.clients.public, tokenURL: `${env.issuer}/protocol/openid-connect/token` };
   await ctx.addInitScript((c) => { window.BENCH = c; }, config);
   ctx.setDefaultTimeout(TIMEOUT);
   return ctx;
@@ -148,7 +153,24 @@ async function loginRun(browser, env, lib) {
     if (login.error) throw new Error(`${lib.name} login: ${login.error}`);
     await page.evaluate(() => window.bench.refresh()); // untimed: first refresh on the page
     const refresh = await page.evaluate(() => window.bench.refresh());
-    return { login: login.ms, refresh };
+    // Steady state: the median of STEADY more refreshes, one after another (the code has run before).
+    const series = await page.evaluate(async (n) => { const r = []; for (let i = 0; i < n; i++) r.push(await window.bench.refresh()); return r; }, STEADY);
+    // The floor: the same grant sent with a bare fetch from the page (no library), on the session's current refresh token.
+    // (On the corti-auth page only, whose session hands out its current refresh token; the figure is the library-free floor.)
+    const bare = lib.key !== "corti" ? [] : await page.evaluate(async ({ n, B }) => {
+      let rt = window.bench.refreshToken();
+      const r = [];
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        const resp = await fetch(B.tokenURL, { method: "POST", credentials: "omit", body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: rt, client_id: B.clientId }) });
+        const j = await resp.json();
+        if (!resp.ok || !j.access_token) throw new Error(`bare refresh: HTTP ${resp.status} ${j.error || ""}`);
+        rt = j.refresh_token || rt;
+        r.push(performance.now() - t);
+      }
+      return r;
+    }, { n: STEADY, B: await page.evaluate(() => window.BENCH) });
+    return { login: login.ms, refresh, steady: stats(series).median, bare: stats(bare).median };
   } finally {
     await ctx.close();
   }
@@ -246,8 +268,8 @@ function goBenchSection() {
 
 // ---------- main ----------
 async function main() {
-  for (const f of ["dist/corti-auth.wasm", "dist/corti-auth.js", "dist/wasm_exec.js"]) {
-    if (!existsSync(join(root, f))) throw new Error(`${f} missing: run make build`);
+  for (const f of ["corti-auth.wasm", "corti-auth.js", "wasm_exec.js"]) {
+    if (!existsSync(join(DIST, f))) throw new Error(`${join(DIST, f)} missing: run make build`);
   }
   const started = new Date();
   const load0 = loadavg();
@@ -259,7 +281,7 @@ async function main() {
   const env = await startEnv({
     staticRoots: {
       "/bench/": join(root, "web", "bench", "pages"),
-      "/dist/": join(root, "dist"),
+      "/dist/": DIST,
       "/node_modules/keycloak-js/": nm("keycloak-js", "lib"),
       "/node_modules/oidc-client-ts/": nm("oidc-client-ts", "dist", "browser"),
     },
@@ -268,7 +290,8 @@ async function main() {
   // HTTP cache, V8/wasm code cache); browser.newContext() gives the fresh (incognito-like) contexts.
   const profile = join(tmp, "profile");
   const persistent = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: chromiumArgs,
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: process.env.BENCH_JS_FLAGS ? [...chromiumArgs, `--js-flags=${process.env.BENCH_JS_FLAGS}`] : chromiumArgs,
   });
   const browser = persistent.browser();
   await newContext(browser, env, persistent);
@@ -352,6 +375,8 @@ async function main() {
         const r = await loginRun(browser, env, lib);
         push("login", lib.key, r.login);
         push("refresh", lib.key, r.refresh);
+        push("refresh-steady", lib.key, r.steady);
+        push("refresh-bare", lib.key, r.bare);
       }
     }
 
@@ -382,6 +407,8 @@ async function main() {
     ["authorize-pile", `authorize URL built, per call (${CALLS} back to back, pending logins piling up)`],
     ["login", "login round trip (click → tokens in hand)"],
     ["refresh", "refresh round trip (refresh_token grant)"],
+    ["refresh-steady", `refresh round trip, steady (median of ${STEADY} in a row on one page)`],
+    ["refresh-bare", `the same grant with a bare fetch from that page, no library (median of ${STEADY}; the floor)`],
   ];
   const S = {};
   for (const [fig] of figures) for (const lib of LIBS) (S[fig] ||= {})[lib.key] = stats(R[fig]?.[lib.key] || []);

@@ -1,0 +1,71 @@
+// Where a refresh round trip's time goes: signs in on the corti bench page, times N session.refresh() calls one by
+// one (the first ones run cold code), then takes a CPU profile (CDP Profiler) over N more and prints self and
+// inclusive time by function. Needs a wasm with its name section for Go names (see profile.mjs).
+// Usage: node web/bench/refresh-profile.mjs [dist folder]; REFRESHES (30), PROFILE=0 (times only), TREE_MIN (0.04 ms).
+import { chromium } from "playwright-core";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startEnv } from "../dev/env.mjs";
+import { chromiumArgs } from "../e2e/harness.mjs";
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const N = Number(process.env.REFRESHES || 30);
+const env = await startEnv({ staticRoots: { "/bench/": join(root, "web/bench/pages"), "/dist/": process.argv[2] || join(root, "dist") } });
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: chromiumArgs });
+try {
+  const ctx = await browser.newContext();
+  await ctx.addInitScript((c) => { window.BENCH = c; }, { authBaseURL: env.authBaseURL, issuer: env.issuer, realm: "base", clientId: "corti-demo" });
+  const page = await ctx.newPage();
+  await page.goto(`${env.hostURL}/bench/corti.html`);
+  await page.waitForFunction(() => document.body.dataset.ready === "1");
+  await page.click("#sign-in");
+  await page.waitForSelector("#username");
+  await page.fill("#username", env.user.username);
+  await page.fill("#password", env.user.password);
+  await page.click("#kc-login");
+  await page.waitForFunction(() => window.bench && window.bench.login);
+  const times = [];
+  for (let i = 0; i < N; i++) times.push(await page.evaluate(() => window.bench.refresh()));
+  const med = (xs) => { const a = [...xs].sort((x, y) => x - y); return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2; };
+  console.log("refresh ms, one by one:", times.map((x) => x.toFixed(1)).join(" "));
+  console.log(`median ${med(times).toFixed(2)} ms, of the last half ${med(times.slice(N >> 1)).toFixed(2)} ms`);
+  if (process.env.PROFILE === "0") throw Object.assign(new Error("done"), { done: true });
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
+  await cdp.send("Profiler.start");
+  const t2 = [];
+  for (let i = 0; i < N; i++) t2.push(await page.evaluate(() => window.bench.refresh()));
+  const { profile } = await cdp.send("Profiler.stop");
+  console.log("refresh ms, profiled:", t2.map((x) => x.toFixed(1)).join(" "));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map(); for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n.id);
+  const self = new Map(), incl = new Map(); let total = 0;
+  const name = (n) => n.callFrame.functionName || n.callFrame.url.split("/").pop() || "(anon)";
+  profile.samples.forEach((id, i) => {
+    const d = profile.timeDeltas[i] || 0; total += d;
+    const k = name(byId.get(id)); self.set(k, (self.get(k) || 0) + d);
+    const seen = new Set();
+    for (let x = id; x !== undefined; x = parent.get(x)) { const k = name(byId.get(x)); if (!seen.has(k)) { seen.add(k); incl.set(k, (incl.get(k) || 0) + d); } }
+  });
+  const top = Number(process.env.TOP || 40);
+  const show = (m) => { for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log((v / 1000 / N).toFixed(3).padStart(8), "ms/refresh", (100 * v / total).toFixed(1).padStart(5) + "%", k); };
+  // Top-down tree (merged by call path) below Go's entry points, nodes of ≥ TREE_MIN ms per refresh.
+  const treeMin = Number(process.env.TREE_MIN || 0.04) * 1000 * N;
+  const tree = new Map();
+  profile.samples.forEach((id, i) => {
+    const d = profile.timeDeltas[i] || 0; const path = [];
+    for (let x = id; x !== undefined; x = parent.get(x)) path.unshift(name(byId.get(x)));
+    const at = path.findIndex((k) => k === "wasm_export_resume" || k === "wasm_export_run");
+    if (at < 0) return;
+    let level = tree;
+    for (const k of path.slice(at)) { if (!level.has(k)) level.set(k, { t: 0, kids: new Map() }); const n = level.get(k); n.t += d; level = n.kids; }
+  });
+  const printTree = (level, depth) => { for (const [k, n] of [...level].sort((a, b) => b[1].t - a[1].t)) { if (n.t < treeMin) continue; console.log((n.t / 1000 / N).toFixed(3).padStart(8), " ".repeat(depth * 2) + k); printTree(n.kids, depth + 1); } };
+  console.log("--- tree below Go's entry (ms per refresh)"); printTree(tree, 0);
+  console.log("--- self"); show(self);
+  console.log("--- inclusive"); show(incl);
+} catch (e) {
+  if (!e.done) throw e;
+} finally {
+  await browser.close(); await env.close();
+}
