@@ -17,7 +17,8 @@
 //
 // Environment: BENCH_REPS (20), BENCH_CALLS (100), BENCH_OUT (bench-results.md), BENCH_GO (a file with the
 // `go test -bench` output to append; the Makefile writes one), BENCH_TRACE=0 to skip the start-up trace,
-// BENCH_PRIME_MS (3000: how long the warm rows' priming loads stay open), CHROMIUM (/usr/bin/chromium).
+// BENCH_PRIME_MS (3000: how long the warm rows' priming loads stay open), CHROMIUM (/usr/bin/chromium), BENCH_DEBUG=1
+// (logs each callback page's ready and tokens-in-hand times).
 import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, statSync } from "node:fs";
 import { tmpdir, loadavg, cpus } from "node:os";
@@ -149,7 +150,7 @@ async function loginRun(browser, env, lib) {
     await page.fill("#password", env.user.password);
     await page.click("#kc-login");
     await page.waitForFunction(() => window.bench && window.bench.login, null, { timeout: TIMEOUT });
-    const login = await page.evaluate(() => window.bench.login);
+    const login = await page.evaluate(() => ({ ...window.bench.login, ready: window.bench.ready }));
     if (login.error) throw new Error(`${lib.name} login: ${login.error}`);
     await page.evaluate(() => window.bench.refresh()); // untimed: first refresh on the page
     const refresh = await page.evaluate(() => window.bench.refresh());
@@ -170,7 +171,8 @@ async function loginRun(browser, env, lib) {
       }
       return r;
     }, { n: STEADY, B: await page.evaluate(() => window.BENCH) });
-    return { login: login.ms, refresh, steady: stats(series).median, bare: stats(bare).median };
+    if (process.env.BENCH_DEBUG) log(`${lib.name} callback page: ready ${login.ready?.toFixed(1)} ms, tokens ${login.callbackDone?.toFixed(1)} ms`);
+    return { login: login.ms, callback: login.callbackDone, refresh, steady: stats(series).median, bare: stats(bare).median };
   } finally {
     await ctx.close();
   }
@@ -374,6 +376,7 @@ async function main() {
       for (const lib of LIBS) {
         const r = await loginRun(browser, env, lib);
         push("login", lib.key, r.login);
+        push("login-callback", lib.key, r.callback);
         push("refresh", lib.key, r.refresh);
         push("refresh-steady", lib.key, r.steady);
         push("refresh-bare", lib.key, r.bare);
@@ -406,6 +409,7 @@ async function main() {
     ["authorize", `authorize URL built, per call (mean of ${CALLS}, one pending login at a time)`],
     ["authorize-pile", `authorize URL built, per call (${CALLS} back to back, pending logins piling up)`],
     ["login", "login round trip (click → tokens in hand)"],
+    ["login-callback", "of which the callback page: its navigation start → tokens in hand"],
     ["refresh", "refresh round trip (refresh_token grant)"],
     ["refresh-steady", `refresh round trip, steady (median of ${STEADY} in a row on one page)`],
     ["refresh-bare", `the same grant with a bare fetch from that page, no library (median of ${STEADY}; the floor)`],
@@ -420,7 +424,9 @@ async function main() {
   out.push(`${REPS} repetitions per timed figure (median / p90, nearest rank), libraries interleaved; Chromium ${chromiumVersion} (headless), ` +
     `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model?.trim() || "cpu"}; load average ${load0.map((x) => x.toFixed(2)).join(" ")} at the start, ` +
     `${load1.map((x) => x.toFixed(2)).join(" ")} at the end; corti-auth ${rev || "?"}, keycloak-js ${pkgVersion("keycloak-js")}, oidc-client-ts ${pkgVersion("oidc-client-ts")}. ` +
-    `Same local provider (oidc-provider shaped like Keycloak) and public client for all three.`);
+    `Same local provider (oidc-provider shaped like Keycloak) and public client for all three.` +
+    (process.env.BENCH_JS_FLAGS ? ` **Chromium ran with --js-flags=${process.env.BENCH_JS_FLAGS}** (a diagnostic run, not a user's browser).` : "") +
+    (process.env.BENCH_DIST ? ` corti-auth served from ${process.env.BENCH_DIST}.` : ""));
   out.push("");
   out.push("| figure | corti-auth median / p90 | keycloak-js median / p90 | oidc-client-ts median / p90 | corti / keycloak-js | corti / oidc-client-ts |");
   out.push("|---|---:|---:|---:|---:|---:|");

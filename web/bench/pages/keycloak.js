@@ -54,7 +54,7 @@ if (callback) {
   if (initError || !kc.authenticated || !kc.token || !kc.refreshToken) {
     window.bench.login = { error: `not authenticated: ${initError && (initError.error || initError.message || JSON.stringify(initError))}` };
   } else {
-    window.bench.login = { ms: now() - Number(sessionStorage.getItem("bench-t0")) };
+    window.bench.login = { ms: now() - Number(sessionStorage.getItem("bench-t0")), callbackDone: performance.now() };
   }
 } else if (initError) {
   window.bench.error = String(initError.message || initError);
