@@ -66,7 +66,7 @@ type AuthorizeOptions struct {
 }
 
 // AuthorizeURL starts a login: it makes a PKCE verifier, state and nonce, stores
-// them as one pending login keyed by state (sweeping stale ones), and returns the
+// them as one pending login keyed by state (sweeping stale ones when due), and returns the
 // authorize URL. Errors: ErrInvalidConfig for reserved or invalid parameters,
 // storage.ErrUnavailable when the pending login cannot be stored.
 func (c *Client) AuthorizeURL(o AuthorizeOptions) (string, error) {

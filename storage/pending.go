@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -26,6 +27,14 @@ const PendingPrefix = "corti-auth:pending:"
 // PendingTTL is how long a pending login waits for its callback by default.
 const PendingTTL = 10 * time.Minute
 
+// SweepInterval bounds how often Save sweeps the whole store: a sweep reads
+// every key of the store (the host page's too) and every pending entry, so
+// doing it at each Save made n back-to-back logins cost O(n²). Between sweeps
+// Save still sweeps as soon as an entry it saved itself may have gone stale;
+// entries other tabs saved are their own Save's business, and stale or corrupt
+// ones left by anybody are gone at the next sweep, at most SweepInterval later.
+const SweepInterval = time.Minute
+
 // Pending keeps pending logins in a Store, one entry per login under
 // PendingPrefix+state, so that logins started in two tabs never overwrite each
 // other (the flaw of a single global verifier slot). Entries are deleted when
@@ -34,6 +43,10 @@ type Pending struct {
 	Store Store
 	Now   func() time.Time // nil → time.Now
 	TTL   time.Duration    // 0 → PendingTTL
+
+	mu      sync.Mutex
+	sweptAt time.Time // the last full sweep; zero: none yet
+	dueAt   time.Time // Save sweeps from then on (see SweepInterval)
 }
 
 // pendingEntry is the stored JSON form of a PendingLogin.
@@ -61,19 +74,24 @@ func (p *Pending) ttl() time.Duration {
 	return PendingTTL
 }
 
-// Save stores l under its state, after sweeping stale entries (see Sweep). A
-// zero CreatedAt is set to the current time. It returns an error when State or
-// Verifier is empty, and an error wrapping ErrUnavailable when the store fails
-// (a full quota, storage denied).
+// Save stores l under its state, after sweeping stale entries (see Sweep) when
+// a sweep is due: on the first Save, when an entry this Pending saved may have
+// gone stale since the last sweep, when the clock went back, and at least every
+// SweepInterval. A zero CreatedAt is set to the current time. It returns an
+// error when State or Verifier is empty, and an error wrapping ErrUnavailable
+// when the store fails (a full quota, storage denied).
 func (p *Pending) Save(l PendingLogin) error {
 	if l.State == "" || l.Verifier == "" {
 		return errors.New("storage: pending login needs a state and a verifier")
 	}
-	if _, err := p.Sweep(); err != nil {
-		return err
+	now := p.now()
+	if p.sweepDue(now) {
+		if _, err := p.Sweep(); err != nil {
+			return err
+		}
 	}
 	if l.CreatedAt.IsZero() {
-		l.CreatedAt = p.now()
+		l.CreatedAt = now
 	}
 	b, err := json.Marshal(pendingEntry{
 		State: l.State, Verifier: l.Verifier, Nonce: l.Nonce, RedirectURI: l.RedirectURI,
@@ -85,7 +103,29 @@ func (p *Pending) Save(l PendingLogin) error {
 	if err := p.Store.Set(PendingPrefix+l.State, string(b)); err != nil {
 		return unavailable("save pending login", err)
 	}
+	p.noteKept(l, now)
 	return nil
+}
+
+// sweepDue reports whether Save must sweep at now.
+func (p *Pending) sweepDue(now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sweptAt.IsZero() || now.Before(p.sweptAt) || !now.Before(p.dueAt)
+}
+
+// noteKept brings the next sweep forward to when l goes stale (at once for an
+// entry that is stale already, dated more than a TTL ahead).
+func (p *Pending) noteKept(l PendingLogin, now time.Time) {
+	due := l.CreatedAt.Add(p.ttl())
+	if p.stale(l) {
+		due = now
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if due.Before(p.dueAt) {
+		p.dueAt = due
+	}
 }
 
 // Take returns the pending login saved under state and deletes it; the
@@ -142,10 +182,19 @@ func (p *Pending) Peek(state string) (l PendingLogin, ok bool, err error) {
 // many it removed. Entries of other logins still waiting are kept. It returns an
 // error wrapping ErrUnavailable when the store fails.
 func (p *Pending) Sweep() (removed int, err error) {
+	now := p.now()
 	keys, err := p.Store.Keys()
 	if err != nil {
 		return 0, unavailable("list pending logins", err)
 	}
+	due := now.Add(SweepInterval)
+	defer func() {
+		if err == nil {
+			p.mu.Lock()
+			p.sweptAt, p.dueAt = now, due
+			p.mu.Unlock()
+		}
+	}()
 	for _, key := range keys {
 		state, ok := strings.CutPrefix(key, PendingPrefix)
 		if !ok {
@@ -159,6 +208,9 @@ func (p *Pending) Sweep() (removed int, err error) {
 			continue // removed meanwhile, by another tab
 		}
 		if l, err := decodePending(raw, state); err == nil && !p.stale(l) {
+			if exp := l.CreatedAt.Add(p.ttl()); exp.Before(due) {
+				due = exp // kept, but stale before the next interval's sweep
+			}
 			continue
 		}
 		if err := p.Store.Remove(key); err != nil {

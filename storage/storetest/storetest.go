@@ -174,8 +174,12 @@ func runPending(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		if err := p.Save(login("fresh", t0.Add(-time.Minute))); err != nil {
 			t.Fatal(err)
 		}
+		// This Pending's own stale entries went at once: each Save after one swept.
+		wantKeys(t, s, "app:theme", storage.PendingPrefix+"fresh")
+		// Entries somebody else wrote go at the next sweep, at most SweepInterval later.
 		set(t, s, storage.PendingPrefix+"corrupt", "{not json")
 		set(t, s, storage.PendingPrefix+"wrong-state", `{"state":"other","verifier":"v","created_at":1}`)
+		c.advance(storage.SweepInterval)
 		// Saving "new" sweeps everything stale and keeps the fresh login.
 		if err := p.Save(login("new", time.Time{})); err != nil {
 			t.Fatal(err)
@@ -187,6 +191,51 @@ func runPending(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		c.advance(storage.PendingTTL)
 		if n, err := p.Sweep(); err != nil || n != 1 {
 			t.Errorf("Sweep after the TTL = %d, %v; want 1 (fresh, created a minute early)", n, err)
+		}
+	})
+	t.Run("PendingSweepThrottled", func(t *testing.T) {
+		c := &clock{t: t0}
+		s := &countingStore{Store: newStore(t)}
+		p := &storage.Pending{Store: s, Now: c.now, TTL: 30 * time.Second}
+		// Back-to-back logins: one sweep (the first Save), not one per Save.
+		for i := range 50 {
+			if err := p.Save(login(fmt.Sprint("b", i), time.Time{})); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if s.keys != 1 {
+			t.Errorf("50 Saves listed the store %d times, want 1", s.keys)
+		}
+		// Another tab's corrupt entry waits for the next sweep.
+		set(t, s.Store, storage.PendingPrefix+"corrupt", "{not json")
+		c.advance(29 * time.Second)
+		if err := p.Save(login("early", time.Time{})); err != nil {
+			t.Fatal(err)
+		}
+		if s.keys != 1 {
+			t.Errorf("a Save before anything could be stale swept (%d listings)", s.keys)
+		}
+		// The TTL (30 s, shorter than SweepInterval) of the first saved entries
+		// passes: the next Save sweeps them and the corrupt one.
+		c.advance(2 * time.Second)
+		if err := p.Save(login("late", time.Time{})); err != nil {
+			t.Fatal(err)
+		}
+		if s.keys != 2 {
+			t.Errorf("listings = %d, want 2 (a sweep when own entries went stale)", s.keys)
+		}
+		wantKeys(t, s.Store, storage.PendingPrefix+"early", storage.PendingPrefix+"late")
+		// A clock set back sweeps at once.
+		c.advance(-time.Hour)
+		if err := p.Save(login("back", time.Time{})); err != nil {
+			t.Fatal(err)
+		}
+		if s.keys != 3 {
+			t.Errorf("listings = %d, want 3 (the clock went back)", s.keys)
+		}
+		// Sweep itself always sweeps.
+		if _, err := p.Sweep(); err != nil || s.keys != 4 {
+			t.Errorf("Sweep = %v, listings %d; want a full sweep", err, s.keys)
 		}
 	})
 	t.Run("PendingCorrupt", func(t *testing.T) {
@@ -313,4 +362,15 @@ func keysOf(m map[string]string) []string {
 		keys = append(keys, k)
 	}
 	return keys
+}
+
+// countingStore counts Keys calls: each is a sweep of the whole store.
+type countingStore struct {
+	storage.Store
+	keys int
+}
+
+func (c *countingStore) Keys() ([]string, error) {
+	c.keys++
+	return c.Store.Keys()
 }
