@@ -195,4 +195,3 @@ func (c *fakeCoord) PublishEnd(reason string) {
 func oauthErr(status int, code string) error {
 	return &pkce.OAuthError{Status: status, ErrorCode: code}
 }
-
