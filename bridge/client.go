@@ -75,7 +75,7 @@ func (cl *client) object() safejs.Value {
 				if err != nil {
 					return nil, err
 				}
-				return cl.newSession(res.Tokens, res.ReceivedAt, nil).object(), nil
+				return cl.newSession(res.Tokens, res.ReceivedAt, nil, res.IDToken).object(), nil
 			}
 		})).
 		set("restore", Func(func(args []safejs.Value) func(context.Context) (any, error) {
@@ -87,7 +87,7 @@ func (cl *client) object() safejs.Value {
 				if !ok {
 					return safejs.Null(), nil
 				}
-				s := cl.newSessionFrom(t, nil)
+				s := cl.newSessionFrom(t, nil, "")
 				return s.object(), nil
 			}
 		})).
@@ -114,7 +114,7 @@ func (cl *client) object() safejs.Value {
 					return nil, &auth.ConfigError{Key: "refresh", Reason: "must be an async function (current tokens) => token response"}
 				}
 			}
-			return cl.newSession(resp, now(), jsRefresher(cb)).object(), nil
+			return cl.newSession(resp, now(), jsRefresher(cb), nil).object(), nil
 		})).
 		set("loginWithPassword", Func(func(args []safejs.Value) func(context.Context) (any, error) {
 			user, ok1 := argString(args, 0, "")
@@ -130,7 +130,7 @@ func (cl *client) object() safejs.Value {
 				if err != nil {
 					return nil, err
 				}
-				return cl.newSession(res.Tokens, res.ReceivedAt, nil).object(), nil
+				return cl.newSession(res.Tokens, res.ReceivedAt, nil, res.IDToken).object(), nil
 			}
 		})).v
 }

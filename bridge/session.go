@@ -41,19 +41,26 @@ type jsSession struct {
 
 type refresher func(ctx context.Context, current *pkce.TokenResponse) (*pkce.TokenResponse, error)
 
-func (cl *client) newSession(resp *pkce.TokenResponse, received time.Time, jsRefresh refresher) *jsSession {
+// newSession starts a session on a token response. idToken is the response's
+// verified ID token when the caller has it (a login), nil otherwise.
+func (cl *client) newSession(resp *pkce.TokenResponse, received time.Time, jsRefresh refresher, idToken *token.IDToken) *jsSession {
 	t, ok := session.NewTokens(resp, received, jwtExpiry)
-	js := cl.newSessionFrom(t, jsRefresh)
+	sub := ""
+	if idToken != nil {
+		sub = idToken.Subject
+	}
+	js := cl.newSessionFrom(t, jsRefresh, sub)
 	if !ok {
 		js.ev.emit("error", &auth.ConfigError{Key: "tokens", Reason: "the token response has neither expires_in nor a JWT exp: it counts as expiring now"})
 	}
 	return js
 }
 
-func (cl *client) newSessionFrom(t session.Tokens, jsRefresh refresher) *jsSession {
+// newSessionFrom starts a session on t. sub is the subject of t's ID token
+// when known ("" to decode it here): a refreshed ID token must name the same.
+func (cl *client) newSessionFrom(t session.Tokens, jsRefresh refresher, sub string) *jsSession {
 	js := &jsSession{cl: cl, ev: newEmitter(), mounts: map[*mount]struct{}{}}
-	sub := ""
-	if t.Response.IDToken != "" {
+	if sub == "" && t.Response.IDToken != "" {
 		if c, err := token.DecodeUnverified(t.Response.IDToken); err == nil {
 			sub = c.Subject
 		}

@@ -56,5 +56,7 @@ const code = bodies.reduce((a, b) => a + b, 0);
 console.log(`file ${buf.length} B; code ${code} B in ${bodies.length} functions; data section ${dataBytes} B`);
 console.log("-- packages by code bytes");
 for (const [k, v] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(String(v).padStart(9), (100 * v / code).toFixed(1).padStart(5) + "%", k);
-console.log("-- biggest functions");
-for (const [k, v] of fns.sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(String(v).padStart(9), k);
+// WASMSIZE_PKG=substring lists that package's functions instead of the overall biggest ones.
+const only = process.env.WASMSIZE_PKG;
+console.log(only ? `-- functions of packages matching ${only}` : "-- biggest functions");
+for (const [k, v] of fns.filter(([k]) => !only || pkgOf(k).includes(only)).sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.WASMSIZE_TOP || 15))) console.log(String(v).padStart(9), k);
