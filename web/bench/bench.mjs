@@ -37,7 +37,7 @@ const OUT = process.env.BENCH_OUT || join(root, "bench-results.md");
 const PRIME_MS = Math.max(0, Number(process.env.BENCH_PRIME_MS ?? 3000));
 const TIMEOUT = 60000;
 // BENCH_JS_FLAGS: V8 flags for Chromium (diagnostics only, e.g. --no-wasm-lazy-compilation); the report names them.
-// BENCH_DIST (dist/): the folder whose corti-auth.wasm, corti-auth.js and wasm_exec.js are measured and served.
+// BENCH_DIST (dist/): the folder whose corti-auth.wasm and corti-auth.js are measured and served (wasm_exec.js too).
 const DIST = process.env.BENCH_DIST ? resolve(process.env.BENCH_DIST) : join(root, "dist");
 // BENCH_ONLY=cold,warm,authorize,login,trace runs a subset (development only; the report then has gaps).
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
@@ -78,7 +78,7 @@ async function esbuildMinify(file) {
 async function measureSizes() {
   const rows = [];
   const wasm = sizes(join(DIST, "corti-auth.wasm"));
-  const glue = ["wasm_exec.js", "corti-auth.js"].map((f) => sizes(join(DIST, f)));
+  const glue = ["corti-auth.js"].map((f) => sizes(join(DIST, f))); // the ES module, wasm_exec.js inside
   const sum = (a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
   const kcFile = nm("keycloak-js/lib/keycloak.js");
   const kc = sizes(kcFile);
@@ -88,9 +88,9 @@ async function measureSizes() {
   const kcMin = min ? sizes(min.file) : null;
   min?.cleanup();
   rows.push({ what: "wasm / main bundle", corti: wasm, keycloak: kcMin || kc, oidc: oc });
-  rows.push({ what: "everything shipped (+ wasm_exec.js + corti-auth.js)", corti: glue.reduce(sum, wasm), keycloak: kcMin || kc, oidc: oc });
+  rows.push({ what: "everything shipped (+ corti-auth.js, the ES module with wasm_exec.js inside)", corti: glue.reduce(sum, wasm), keycloak: kcMin || kc, oidc: oc });
   const files = [
-    `corti-auth: \`dist/corti-auth.wasm\` (+ \`dist/wasm_exec.js\`, \`dist/corti-auth.js\` in the second row)`,
+    `corti-auth: \`dist/corti-auth.wasm\` (+ \`dist/corti-auth.js\`, which carries Go's wasm_exec.js, in the second row)`,
     `keycloak-js ${pkgVersion("keycloak-js")}: \`node_modules/keycloak-js/lib/keycloak.js\` (the package ships no minified file; ` +
       (kcMin ? `measured after \`esbuild --bundle --minify\` ${min.version}; unminified: ${fmtBytes(kc.raw)} raw, ${fmtBytes(kc.gzip)} gzip, ${fmtBytes(kc.brotli)} brotli)` : `measured unminified: esbuild was not available)`) +
       `; the pages load the unminified file`,
@@ -473,7 +473,7 @@ async function main() {
       `${arr.filter((x) => x.wasmCached).length}/${arr.length} |`);
   }
   out.push("");
-  out.push("(module script starts: corti.js evaluated, i.e. the HTML, corti.js, corti-auth.js and wasm_exec.js fetched; " +
+  out.push("(module script starts: corti.js evaluated, i.e. the HTML, corti.js and corti-auth.js (with wasm_exec.js inside) fetched; " +
     "wasm from cache: resource timing's transferSize 0.)");
   for (const t of traces) {
     out.push("");
