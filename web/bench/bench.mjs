@@ -300,7 +300,7 @@ async function main() {
   for (const p of persistent.pages()) await p.close().catch(() => {});
   const R = {}; // figure → lib → [values]
   const push = (fig, lib, v) => ((R[fig] ||= {})[lib] ||= []).push(v);
-  const diag = { "ready-cold": [], "ready-warm": [], "ready-warm-incognito": [], "ready-warm-nocache": [] };
+  const diag = { "ready-cold": [], "ready-warm": [], "ready-warm-incognito": [], "ready-warm-nocache": [], "ready-warm-tab": [] };
   const traces = [];
   try {
     const cacheable = { "Cache-Control": "public, max-age=3600" };
@@ -344,6 +344,26 @@ async function main() {
         }
       }
       if (incognito) for (const c of Object.values(ctxs)) await c.close();
+    }
+    // ready-warm-tab: the next page in the same tab (a reload, an app's next page, the login's callback page):
+    // one page per library in a fresh context, navigated to the library's page again for each repetition.
+    if (want("warm")) {
+      log("ready-warm-tab");
+      env.setHostHeaders(cacheable);
+      const tabs = {};
+      for (const lib of LIBS) {
+        const ctx = await newContext(browser, env);
+        tabs[lib.key] = { ctx, page: await ctx.newPage() };
+        await openReady(tabs[lib.key].page, env, lib);
+      }
+      for (let i = 0; i < REPS; i++) {
+        for (const lib of LIBS) {
+          const r = await openReady(tabs[lib.key].page, env, lib);
+          push("ready-warm-tab", lib.key, r.ready);
+          if (lib.key === "corti") diag["ready-warm-tab"].push(wasmBreakdown(r));
+        }
+      }
+      for (const t of Object.values(tabs)) await t.ctx.close();
     }
     env.setHostHeaders(cacheable);
 
@@ -406,6 +426,7 @@ async function main() {
     ["ready-warm", "navigation → API ready, warm (same profile, max-age=3600)"],
     ["ready-warm-incognito", "navigation → API ready, warm (same incognito context, max-age=3600)"],
     ["ready-warm-nocache", "navigation → API ready, warm (same profile, dev server's no-cache)"],
+    ["ready-warm-tab", "navigation → API ready, next page in the same tab (max-age=3600)"],
     ["authorize", `authorize URL built, per call (mean of ${CALLS}, one pending login at a time)`],
     ["authorize-pile", `authorize URL built, per call (${CALLS} back to back, pending logins piling up)`],
     ["login", "login round trip (click → tokens in hand)"],
@@ -465,7 +486,7 @@ async function main() {
   out.push("");
   out.push("| run | ready | module script starts | wasm fetch (resource timing) | instantiateStreaming (fetch + compile + instantiate) | compile after download | Go start-up → namespace ready | instantiateStreaming used | wasm from cache |");
   out.push("|---|---:|---:|---:|---:|---:|---:|---|---|");
-  for (const [name, fig] of [["cold", "ready-cold"], ["warm, profile, max-age", "ready-warm"], ["warm, incognito, max-age", "ready-warm-incognito"], ["warm, profile, no-cache", "ready-warm-nocache"]]) {
+  for (const [name, fig] of [["cold", "ready-cold"], ["warm, profile, max-age", "ready-warm"], ["warm, incognito, max-age", "ready-warm-incognito"], ["warm, profile, no-cache", "ready-warm-nocache"], ["next page, same tab", "ready-warm-tab"]]) {
     const arr = diag[fig];
     if (!arr.length) continue;
     out.push(`| ${name} | ${fmtMs(S[fig].corti.median)} | ${fmtMs(bd(arr, "moduleStart").median)} | ${fmtMs(bd(arr, "wasmFetch").median)} | ${fmtMs(bd(arr, "instantiate").median)} | ` +
