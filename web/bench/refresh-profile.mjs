@@ -1,7 +1,8 @@
 // Where a refresh round trip's time goes: signs in on the corti bench page, times N session.refresh() calls one by
 // one (the first ones run cold code), then takes a CPU profile (CDP Profiler) over N more and prints self and
 // inclusive time by function. Needs a wasm with its name section for Go names (see profile.mjs).
-// Usage: node web/bench/refresh-profile.mjs [dist folder]; REFRESHES (30), PROFILE=0 (times only), TREE_MIN (0.04 ms).
+// Usage: node web/bench/refresh-profile.mjs [dist folder]; REFRESHES (30), PROFILE=0 (times only), TREE_MIN (0.04 ms),
+// GODEBUG_PAGE (GODEBUG for the Go program, e.g. gctrace=1: the GC lines printed during each refresh are shown).
 import { chromium } from "playwright-core";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,8 +14,19 @@ const env = await startEnv({ staticRoots: { "/bench/": join(root, "web/bench/pag
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: chromiumArgs });
 try {
   const ctx = await browser.newContext();
-  await ctx.addInitScript((c) => { window.BENCH = c; }, { authBaseURL: env.authBaseURL, issuer: env.issuer, realm: "base", clientId: "corti-demo" });
+  await ctx.addInitScript((c) => {
+    window.BENCH = c;
+    if (!c.godebug) return;
+    let G; // GODEBUG for the Go program (e.g. gctrace=1): through a wrapped Go constructor
+    Object.defineProperty(globalThis, "Go", {
+      configurable: true,
+      get() { return G; },
+      set(v) { G = class extends v { constructor() { super(); this.env = { ...this.env, GODEBUG: c.godebug }; } }; },
+    });
+  }, { authBaseURL: env.authBaseURL, issuer: env.issuer, realm: "base", clientId: "corti-demo", godebug: process.env.GODEBUG_PAGE || "" });
   const page = await ctx.newPage();
+  const consoleLines = [];
+  page.on("console", (m) => consoleLines.push(m.text()));
   await page.goto(`${env.hostURL}/bench/corti.html`);
   await page.waitForFunction(() => document.body.dataset.ready === "1");
   await page.click("#sign-in");
@@ -24,7 +36,15 @@ try {
   await page.click("#kc-login");
   await page.waitForFunction(() => window.bench && window.bench.login);
   const times = [];
-  for (let i = 0; i < N; i++) times.push(await page.evaluate(() => window.bench.refresh()));
+  for (let i = 0; i < N; i++) {
+    const before = consoleLines.length;
+    times.push(await page.evaluate(() => window.bench.refresh()));
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+    if (process.env.GODEBUG_PAGE) {
+      const during = consoleLines.slice(before).filter((l) => /^gc \d+/.test(l));
+      console.log(`refresh ${i + 1}: ${times[i].toFixed(1)} ms${during.length ? "  " + during.join(" | ") : ""}`);
+    }
+  }
   const med = (xs) => { const a = [...xs].sort((x, y) => x - y); return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2; };
   console.log("refresh ms, one by one:", times.map((x) => x.toFixed(1)).join(" "));
   // The same grant with a bare fetch, interleaved with session.refresh() calls: the overhead over the floor.
