@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sync"
 	"syscall/js"
+	"time"
 
 	"github.com/corti-auth/corti-auth/auth"
 	"github.com/corti-auth/corti-auth/pkce"
@@ -238,6 +239,19 @@ func (l lazyStore) Keys() ([]string, error) {
 		return nil, err
 	}
 	return s.Keys()
+}
+
+// pendingLockWait bounds the wait for another tab's hold on a pending login
+// (held for the few storage calls of a Take; longer means something is stuck,
+// and Take then goes on without the lock).
+const pendingLockWait = 3 * time.Second
+
+// Exclusive makes lazyStore a storage.Locker over Web Locks, so that two tabs
+// handling one callback cannot both take its pending login.
+func (l lazyStore) Exclusive(name string, fn func()) error {
+	ctx, cancel := context.WithTimeout(context.Background(), pendingLockWait)
+	defer cancel()
+	return webLock(ctx, name, func(context.Context) error { fn(); return nil })
 }
 
 // jsRefresher adapts a bearer-mode refresh callback; undefined gives nil.

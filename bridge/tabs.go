@@ -157,6 +157,14 @@ func (t *tabs) PublishEnd(reason string) { t.post(tabMsg{T: "end", Reason: reaso
 // WithLock runs f holding the Web Lock named after the channel; without Web
 // Locks (old browsers) it runs f at once.
 func (t *tabs) WithLock(ctx context.Context, f func(ctx context.Context) error) error {
+	return webLock(ctx, t.name, f)
+}
+
+// webLock runs f holding the exclusive Web Lock name, which every tab of the
+// origin honours; without Web Locks (old browsers, Node) it runs f at once.
+// When ctx ends before the lock is granted, the request is aborted and f does
+// not run (webLock returns ctx's error); f never runs after webLock returned.
+func webLock(ctx context.Context, name string, f func(ctx context.Context) error) error {
 	nav, _ := safejs.Global().Get("navigator")
 	locks := safejs.Undefined()
 	if !nav.IsUndefined() {
@@ -184,7 +192,7 @@ func (t *tabs) WithLock(ctx context.Context, f func(ctx context.Context) error) 
 			opts["signal"], _ = abort.Get("signal")
 		}
 	}
-	p, err := locks.Call("request", t.name, opts, held.Value())
+	p, err := locks.Call("request", name, opts, held.Value())
 	if err != nil {
 		held.Release()
 		return f(ctx)

@@ -134,10 +134,32 @@ func (p *Pending) noteKept(l PendingLogin, now time.Time) {
 // is corrupt, which is deleted too), ErrExpired when it is older than the TTL
 // (deleted all the same), and ErrUnavailable when the store fails — in which
 // case the login is not returned, since it could not be consumed.
+//
+// When the Store is a Locker, the read and the removal happen under its lock
+// named after the entry's key, so that of two tabs handling one callback at the
+// same instant only one gets the login (the other finds nothing, instead of
+// exchanging the code a second time: a provider may then revoke the tokens the
+// first exchange gave). If the lock cannot be had, Take goes on without it.
 func (p *Pending) Take(state string) (PendingLogin, error) {
 	if state == "" {
 		return PendingLogin{}, fmt.Errorf("%w: empty state", ErrNoPending)
 	}
+	if lk, ok := p.Store.(Locker); ok {
+		var (
+			l   PendingLogin
+			err error
+			ran bool
+		)
+		_ = lk.Exclusive(PendingPrefix+state, func() { l, err = p.take(state); ran = true })
+		if ran {
+			return l, err
+		}
+		// The lock could not be had: take it as a store without locks would.
+	}
+	return p.take(state)
+}
+
+func (p *Pending) take(state string) (PendingLogin, error) {
 	key := PendingPrefix + state
 	raw, ok, err := p.Store.Get(key)
 	if err != nil {

@@ -3,7 +3,9 @@ package storage_test
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/corti-auth/corti-auth/storage"
 )
@@ -76,4 +78,102 @@ func TestPendingTakeWhenRemoveFails(t *testing.T) {
 	if !errors.Is(err, storage.ErrUnavailable) || l.Verifier != "" {
 		t.Fatalf("Take = %+v, %v; want no login and ErrUnavailable", l, err)
 	}
+}
+
+// lockingStore is a Store shared by several "tabs" with a Locker over one
+// mutex per name, like Web Locks; gets counts the Gets of pending entries.
+type lockingStore struct {
+	storage.Store
+	mu    sync.Mutex
+	locks map[string]*sync.Mutex
+	fail  bool // Exclusive refuses (the lock cannot be had)
+}
+
+func (s *lockingStore) Exclusive(name string, fn func()) error {
+	if s.fail {
+		return errors.New("no lock")
+	}
+	s.mu.Lock()
+	if s.locks == nil {
+		s.locks = map[string]*sync.Mutex{}
+	}
+	m := s.locks[name]
+	if m == nil {
+		m = &sync.Mutex{}
+		s.locks[name] = m
+	}
+	s.mu.Unlock()
+	m.Lock()
+	defer m.Unlock()
+	fn()
+	return nil
+}
+
+// rendezvousStore makes the Gets of one key meet: each waits (up to wait) for
+// the other tab's Get, so that without a lock both read the entry before
+// either removes it — the race of two tabs handling one callback, made certain.
+type rendezvousStore struct {
+	storage.Store
+	wait    time.Duration
+	arrived chan struct{}
+}
+
+func (s *rendezvousStore) Get(key string) (string, bool, error) {
+	v, ok, err := s.Store.Get(key)
+	select {
+	case s.arrived <- struct{}{}: // the other Get is waiting: wake it
+	case <-time.After(s.wait): // nobody came (the other tab is held at the lock)
+	}
+	return v, ok, err
+}
+
+func TestPendingTakeTwoTabsOneCallback(t *testing.T) {
+	login := storage.PendingLogin{State: "s", Verifier: "v", Nonce: "n", RedirectURI: "https://app/cb", ClientID: "c"}
+	run := func(t *testing.T, store storage.Store) (wins int) {
+		tabA, tabB := &storage.Pending{Store: store}, &storage.Pending{Store: store}
+		if err := tabA.Save(login); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for _, p := range []*storage.Pending{tabA, tabB} {
+			wg.Go(func() {
+				_, err := p.Take("s")
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					wins++
+				case !errors.Is(err, storage.ErrNoPending):
+					t.Errorf("Take = %v, want the login or ErrNoPending", err)
+				}
+			})
+		}
+		wg.Wait()
+		return wins
+	}
+	const wait = 200 * time.Millisecond
+	t.Run("without a lock both tabs get it", func(t *testing.T) {
+		// The race this guards against, shown: the test's store really interleaves.
+		s := &rendezvousStore{Store: storage.NewMemory(), wait: wait, arrived: make(chan struct{})}
+		if wins := run(t, s); wins != 2 {
+			t.Fatalf("%d tabs got the login without a lock; the rendezvous store does not interleave", wins)
+		}
+	})
+	t.Run("with a lock one tab gets it", func(t *testing.T) {
+		s := &lockingStore{Store: &rendezvousStore{Store: storage.NewMemory(), wait: wait, arrived: make(chan struct{})}}
+		if wins := run(t, s); wins != 1 {
+			t.Fatalf("%d tabs got the login, want 1", wins)
+		}
+	})
+	t.Run("a lock that cannot be had: Take goes on", func(t *testing.T) {
+		s := &lockingStore{Store: storage.NewMemory(), fail: true}
+		p := &storage.Pending{Store: s}
+		if err := p.Save(login); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := p.Take("s"); err != nil || got.Verifier != "v" {
+			t.Fatalf("Take = %+v, %v; want the login", got, err)
+		}
+	})
 }

@@ -17,3 +17,13 @@ type Store interface {
 	// Keys lists every key in the store, in no particular order.
 	Keys() ([]string, error)
 }
+
+// Locker is a Store whose other users can be shut out for a moment: Exclusive
+// runs fn while holding a lock named name that every tab of the origin honours
+// (in the browser, a Web Lock). It returns an error, without running fn, when
+// the lock could not be had; it runs fn unlocked when the store is not shared
+// beyond this program. Pending.Take uses it so that two tabs handling one
+// callback cannot both read a pending login before either removes it.
+type Locker interface {
+	Exclusive(name string, fn func()) error
+}

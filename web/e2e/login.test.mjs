@@ -84,6 +84,43 @@ test("the same callback URL opened twice: the second gives no_pending_login and 
   }
 });
 
+test("two tabs handle one callback at the same instant: a Web Lock lets one take the login; one code exchange", async () => {
+  const ctx = await context();
+  try {
+    const tab1 = await openApp(ctx, h.env);
+    const cb = await signIn(tab1, h.env);
+    const tab2 = await ctx.newPage(); // the callback duplicated into a second tab (same localStorage)
+    await tab2.goto(cb);
+    await tab2.waitForFunction(() => document.body.dataset.ready === "1");
+    // A third tab holds the pending login's lock, so that both callbacks are in flight together when it lets go.
+    const holder = await openApp(ctx, h.env);
+    const name = `corti-auth:pending:${new URL(cb).searchParams.get("state")}`;
+    await holder.evaluate((n) => new Promise((granted) => {
+      navigator.locks.request(n, () => { granted(); return new Promise((r) => { window.release = r; }); });
+    }), name);
+    const before = h.env.control.stats().token.authorization_code;
+    for (const tab of [tab1, tab2]) {
+      await tab.evaluate(() => {
+        window.done = null;
+        window.t.try(() => window.t.client.handleCallback().then(() => true)).then((r) => { window.done = r; });
+      });
+    }
+    await sleep(400);
+    for (const tab of [tab1, tab2]) assert.equal(await tab.evaluate(() => window.done), null, "both wait for the lock");
+    const waiting = await holder.evaluate((n) => navigator.locks.query().then((q) => q.pending.filter((l) => l.name === n).length), name);
+    assert.equal(waiting, 2, "both tabs asked for the pending login's lock");
+    await holder.evaluate(() => window.release());
+    const results = await Promise.all([tab1, tab2].map((tab) => tab.waitForFunction(() => window.done).then((hnd) => hnd.jsonValue())));
+    const ok = results.filter((r) => r.ok);
+    assert.equal(ok.length, 1, `one tab signs in: ${JSON.stringify(results)}`);
+    const failed = results.find((r) => !r.ok);
+    assert.equal(failed.error.code, "no_pending_login", JSON.stringify(failed.error));
+    assert.equal(h.env.control.stats().token.authorization_code, before + 1, "the code was exchanged once");
+  } finally {
+    await ctx.close();
+  }
+});
+
 test("the user cancels → oauth_error / access_denied", async () => {
   const ctx = await context();
   try {
