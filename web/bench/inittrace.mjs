@@ -1,28 +1,11 @@
 // What Go does before main in the browser: loads the corti page with GODEBUG=inittrace=1 passed to the Go
 // program (Go's env, through a wrapped Go constructor) and prints each package's init time and allocations,
 // sorted, with the load's ready time. Usage: node web/bench/inittrace.mjs [dist folder] (after make build).
-import { chromium } from "playwright-core";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startEnv } from "../dev/env.mjs";
-import { chromiumArgs } from "../e2e/harness.mjs";
+import { launch, benchContext } from "./diag.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const env = await startEnv({ staticRoots: { "/bench/": join(root, "web/bench/pages"), "/dist/": process.argv[2] || join(root, "dist") } });
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: chromiumArgs });
+const { env, browser, close } = await launch();
 try {
-  const ctx = await browser.newContext();
-  await ctx.addInitScript((c) => {
-    window.BENCH = c;
-    let G;
-    Object.defineProperty(globalThis, "Go", {
-      configurable: true,
-      get() { return G; },
-      set(v) {
-        G = class extends v { constructor() { super(); this.env = { ...this.env, GODEBUG: "inittrace=1" }; } };
-      },
-    });
-  }, { authBaseURL: env.authBaseURL, issuer: env.issuer, realm: "base", clientId: "corti-demo" });
+  const ctx = await benchContext(browser, env, { godebug: "inittrace=1" });
   const page = await ctx.newPage();
   const lines = [];
   page.on("console", (m) => lines.push(m.text()));
@@ -39,6 +22,5 @@ try {
   }
   if (!inits.length) console.log(lines.slice(0, 20).join("\n"));
 } finally {
-  await browser.close();
-  await env.close();
+  await close();
 }

@@ -2,26 +2,14 @@
 // Profiler, 50 µs) from the provider form's submit to tokens in hand; prints the Go call tree below wasm resumes
 // (nodes of at least TREE_MIN ms per login, default 0.5). Go names need a wasm with its name section (see
 // profile.mjs). Usage: node web/bench/login-profile.mjs [dist folder].
-import { chromium } from "playwright-core";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startEnv } from "../dev/env.mjs";
-import { chromiumArgs } from "../e2e/harness.mjs";
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const env = await startEnv({ staticRoots: { "/bench/": join(root, "web/bench/pages"), "/dist/": process.argv[2] || join(root, "dist") } });
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: chromiumArgs });
+import { launch, benchContext, fillLoginForm } from "./diag.mjs";
+const { env, browser, close } = await launch();
 const tree = new Map(); let runs = 0;
 const name = (n) => n.callFrame.functionName || n.callFrame.url.split("/").pop() || "(anon)";
 for (let rep = 0; rep < Number(process.env.REPS || 4); rep++) {
-  const ctx = await browser.newContext();
-  await ctx.addInitScript((c) => { window.BENCH = c; }, { authBaseURL: env.authBaseURL, issuer: env.issuer, realm: "base", clientId: "corti-demo" });
+  const ctx = await benchContext(browser, env);
   const page = await ctx.newPage();
-  await page.goto(`${env.hostURL}/bench/corti.html`);
-  await page.waitForFunction(() => document.body.dataset.ready === "1");
-  await page.click("#sign-in");
-  await page.waitForSelector("#username");
-  await page.fill("#username", env.user.username);
-  await page.fill("#password", env.user.password);
+  await fillLoginForm(page, env);
   const cdp = await ctx.newCDPSession(page);
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
@@ -47,4 +35,4 @@ for (let rep = 0; rep < Number(process.env.REPS || 4); rep++) {
 const min = Number(process.env.TREE_MIN || 0.5) * 1000 * runs;
 const pr = (level, depth) => { for (const [k, n] of [...level].sort((a, b) => b[1].t - a[1].t)) { if (n.t < min || depth > 14) continue; console.log((n.t / 1000 / runs).toFixed(2).padStart(8), " ".repeat(depth * 2) + k); pr(n.kids, depth + 1); } };
 pr(tree, 0);
-await browser.close(); await env.close();
+await close();

@@ -3,16 +3,9 @@
 //   mkdir -p /tmp/prof-dist && cp dist/*.js /tmp/prof-dist/ &&
 //   GOOS=js GOARCH=wasm go build -trimpath -o /tmp/prof-dist/corti-auth.wasm . && node web/bench/profile.mjs /tmp/prof-dist
 // Argument: the dist folder to serve (default dist/). PROFILE_CLEAR=0 lets pending logins pile up.
-import { chromium } from "playwright-core";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startEnv } from "../dev/env.mjs";
-import { chromiumArgs } from "../e2e/harness.mjs";
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const env = await startEnv({ staticRoots: { "/bench/": join(root, "web/bench/pages"), "/dist/": process.argv[2] || join(root, "dist") } });
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
-const ctx = await browser.newContext();
-await ctx.addInitScript((c) => { window.BENCH = c; }, { authBaseURL: env.authBaseURL, issuer: env.issuer, realm: "base", clientId: "corti-demo" });
+import { launch, benchContext } from "./diag.mjs";
+const { env, browser, close } = await launch();
+const ctx = await benchContext(browser, env);
 const page = await ctx.newPage();
 const cdp = await ctx.newCDPSession(page);
 await page.goto(`${env.hostURL}/bench/corti.html`);
@@ -35,4 +28,4 @@ const incl = new Map();
 profile.samples.forEach((id, i) => { const seen = new Set(); for (let x = id; x !== undefined; x = parent.get(x)) { const k = byId.get(x).callFrame.functionName; if (seen.has(k)) continue; seen.add(k); incl.set(k, (incl.get(k) || 0) + (dt[i] || 0)); } });
 console.log("--- inclusive (top 40)");
 for (const [k, v] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log((v / 1000).toFixed(1).padStart(8), "ms", (100 * v / total).toFixed(1).padStart(5) + "%", k);
-await browser.close(); await env.close();
+await close();

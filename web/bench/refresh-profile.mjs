@@ -3,36 +3,15 @@
 // inclusive time by function. Needs a wasm with its name section for Go names (see profile.mjs).
 // Usage: node web/bench/refresh-profile.mjs [dist folder]; REFRESHES (30), PROFILE=0 (times only), TREE_MIN (0.04 ms),
 // GODEBUG_PAGE (GODEBUG for the Go program, e.g. gctrace=1: the GC lines printed during each refresh are shown).
-import { chromium } from "playwright-core";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startEnv } from "../dev/env.mjs";
-import { chromiumArgs } from "../e2e/harness.mjs";
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+import { launch, benchContext, fillLoginForm } from "./diag.mjs";
 const N = Number(process.env.REFRESHES || 30);
-const env = await startEnv({ staticRoots: { "/bench/": join(root, "web/bench/pages"), "/dist/": process.argv[2] || join(root, "dist") } });
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: chromiumArgs });
+const { env, browser, close } = await launch();
 try {
-  const ctx = await browser.newContext();
-  await ctx.addInitScript((c) => {
-    window.BENCH = c;
-    if (!c.godebug) return;
-    let G; // GODEBUG for the Go program (e.g. gctrace=1): through a wrapped Go constructor
-    Object.defineProperty(globalThis, "Go", {
-      configurable: true,
-      get() { return G; },
-      set(v) { G = class extends v { constructor() { super(); this.env = { ...this.env, GODEBUG: c.godebug }; } }; },
-    });
-  }, { authBaseURL: env.authBaseURL, issuer: env.issuer, realm: "base", clientId: "corti-demo", godebug: process.env.GODEBUG_PAGE || "" });
+  const ctx = await benchContext(browser, env, { godebug: process.env.GODEBUG_PAGE || "" });
   const page = await ctx.newPage();
   const consoleLines = [];
   page.on("console", (m) => consoleLines.push(m.text()));
-  await page.goto(`${env.hostURL}/bench/corti.html`);
-  await page.waitForFunction(() => document.body.dataset.ready === "1");
-  await page.click("#sign-in");
-  await page.waitForSelector("#username");
-  await page.fill("#username", env.user.username);
-  await page.fill("#password", env.user.password);
+  await fillLoginForm(page, env);
   await page.click("#kc-login");
   await page.waitForFunction(() => window.bench && window.bench.login);
   const times = [];
@@ -60,7 +39,7 @@ try {
       await window.bench.refresh(); // the session's refresh token may have been rotated by the bare grant: one more to be sure it still works
     }
     return out;
-  }, { n: N, B: { tokenURL: `${env.issuer}/protocol/openid-connect/token`, clientId: "corti-demo" } });
+  }, { n: N, B: { tokenURL: `${env.issuer}/protocol/openid-connect/token`, clientId: env.clients.public } });
   console.log(`median ${med(times).toFixed(2)} ms, of the last half ${med(times.slice(N >> 1)).toFixed(2)} ms; ` +
     `interleaved with a bare fetch: library ${med(pairs.map((p) => p[0])).toFixed(2)} ms, bare ${med(pairs.map((p) => p[1])).toFixed(2)} ms, ` +
     `difference ${med(pairs.map((p) => p[0] - p[1])).toFixed(2)} ms`);
@@ -103,5 +82,5 @@ try {
 } catch (e) {
   if (!e.done) throw e;
 } finally {
-  await browser.close(); await env.close();
+  await close();
 }

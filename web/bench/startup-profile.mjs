@@ -2,19 +2,12 @@
 // (CDP Profiler, 50 µs) from navigation to load() resolved; prints self and inclusive time by function over all
 // loads, and the children of WATCH (runtime.schedinit, runtime.doInit1, runtime.main, …: comma-separated names).
 // Go names need a wasm with its name section (see profile.mjs). Usage: node web/bench/startup-profile.mjs [dist folder].
-import { chromium } from "playwright-core";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startEnv } from "../dev/env.mjs";
-import { chromiumArgs } from "../e2e/harness.mjs";
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const env = await startEnv({ staticRoots: { "/bench/": join(root, "web/bench/pages"), "/dist/": process.argv[2] || join(root, "dist") } });
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: chromiumArgs });
+import { launch, benchContext } from "./diag.mjs";
+const { env, browser, close } = await launch();
 const agg = new Map(), incl = new Map(), edges = new Map(); let total = 0;
 const WATCH = new Set((process.env.WATCH || "runtime.schedinit,runtime.doInit1,runtime.main,runtime.mcommoninit,github.com_corti_auth_corti_auth_bridge.Init,github.com_corti_auth_corti_auth_bridge.Namespace,main.main").split(","));
 for (let rep = 0; rep < Number(process.env.REPS || 5); rep++) {
-const ctx = await browser.newContext();
-await ctx.addInitScript((c) => { window.BENCH = c; }, { authBaseURL: env.authBaseURL, issuer: env.issuer, realm: "base", clientId: "corti-demo" });
+const ctx = await benchContext(browser, env);
 const page = await ctx.newPage();
 await page.goto(`${env.hostURL}/bench/none.txt`); // same origin first: the profiler then sees the navigation
 const cdp = await ctx.newCDPSession(page);
@@ -39,4 +32,4 @@ console.log("--- inclusive");
 for (const [k, v] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP || 40))) console.log((v / 1000).toFixed(1).padStart(8), "ms", (100 * v / total).toFixed(1).padStart(5) + "%", k);
 console.log("--- children of watched functions (inclusive)");
 for (const [k, v] of [...edges].sort((a, b) => a[0].split(" > ")[0].localeCompare(b[0].split(" > ")[0]) || b[1] - a[1])) if (v >= 1000) console.log((v / 1000).toFixed(1).padStart(8), "ms", k);
-await browser.close(); await env.close();
+await close();
