@@ -147,13 +147,29 @@ func tokensJS(t session.Tokens) map[string]any {
 	return m
 }
 
+// tokensView is session.tokens. Once the session has ended (logout, a refresh
+// refused, expiry, a sibling tab's logout) the token strings read "": an
+// ended session hands out no token, so a script on the page cannot pick up an
+// access token that outlives the logout. Claims, expiry and scope stay.
+func (js *jsSession) tokensView() map[string]any {
+	m := tokensJS(js.s.Current())
+	if ended, _ := js.s.Ended(); ended {
+		for _, k := range []string{"access_token", "refresh_token", "id_token"} {
+			if _, ok := m[k]; ok {
+				m[k] = ""
+			}
+		}
+	}
+	return m
+}
+
 // epoch is t in epoch seconds with millisecond precision: the session decides
 // on the exact instant, so a page computing the time left must see it too.
 func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 
 func (js *jsSession) object() safejs.Value {
 	o := newObject().
-		getter("tokens", func() (any, error) { return tokensJS(js.s.Current()), nil }).
+		getter("tokens", func() (any, error) { return js.tokensView(), nil }).
 		getter("claims", func() (any, error) {
 			c, err := token.DecodeUnverified(js.s.Current().Response.AccessToken)
 			if err != nil {

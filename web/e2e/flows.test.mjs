@@ -274,6 +274,30 @@ test("fromTokens with an access token only: used until it expires, then ended {r
 
 // ------------------------------------------------------------------- logout
 
+test("after logout({navigate: false}) the session hands out no token: tokens' strings are empty, getAccessToken rejects; claims stay", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx);
+    await signIn(page, h.env);
+    const r = await page.evaluate(() => window.t.try(async () => {
+      const s = await window.t.client.handleCallback();
+      const before = { ...s.tokens };
+      await s.logout({ navigate: false });
+      const after = { ...s.tokens };
+      const access = await s.getAccessToken().then(() => "resolved", (e) => e.code);
+      return { before, after, ended: s.ended, user: s.claims.preferredUsername, access };
+    }));
+    assert.ok(r.ok, JSON.stringify(r.error));
+    const { before, after } = r.value;
+    assert.ok(before.access_token && before.refresh_token && before.id_token, "tokens before logout");
+    assert.equal(r.value.ended, true);
+    assert.deepEqual([after.access_token, after.refresh_token, after.id_token], ["", "", ""], "no token string after logout");
+    assert.equal(after.expires_at, before.expires_at, "the rest of the response stays");
+    assert.equal(after.scope, before.scope);
+    assert.equal(r.value.user, h.env.user.username, "claims stay readable (no secret in them)");
+    assert.equal(r.value.access, "session_ended");
+  });
+});
+
 test("logout revokes the refresh token at the provider, emits ended {reason: logout}, and lands on the post-logout URL", async () => {
   await withContext(async (ctx) => {
     const page = await app(ctx);

@@ -228,7 +228,12 @@ export interface MountOptions {
 }
 
 export interface Session {
+  /**
+   * The current token response plus expires_at. Once the session has ended (logout, a refused refresh, expiry),
+   * access_token, refresh_token and id_token read "": an ended session hands out no token.
+   */
   readonly tokens: SessionTokens;
+  /** The access token's claims (still readable after the session ended: they hold no secret). */
   readonly claims: DecodedToken;
   readonly ended: boolean;
   /** A token valid for at least the refresh buffer (refreshing first when needed). */
