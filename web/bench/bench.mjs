@@ -477,7 +477,11 @@ async function main() {
     "`credentials: 'include'` (the provider sends no Access-Control-Allow-Credentials, real Keycloak does) and the provider's opaque refresh " +
     "token is wrapped in a JWT-shaped envelope (keycloak-js decodes refresh tokens as JWTs, Keycloak's are). " +
     "**ready, warm** — the same context with its cache primed by two loads left open BENCH_PRIME_MS each; \"profile\" is the persistent " +
-    "profile Chromium was launched with (disk cache), \"incognito\" a `browser.newContext()` (in-memory cache).");
+    "profile Chromium was launched with (disk cache), \"incognito\" a `browser.newContext()` (in-memory cache); \"next page in the same tab\" " +
+    "navigates one page of a fresh context to the library's page again, as a reload or the login's callback page does. " +
+    "**callback page** — the login's last leg alone: from the callback page's navigation start to tokens in hand. " +
+    "**steady** — after the timed refresh, the median of BENCH_STEADY more in a row on the same page. **bare fetch** — the same " +
+    "refresh_token grant sent by the page with `fetch` and `response.json()`, no library: what the provider and the browser cost.");
 
   // corti-auth start-up breakdown
   const bd = (arr, k) => stats(arr.map((x) => x[k]));
