@@ -28,6 +28,7 @@ import { execFileSync } from "node:child_process";
 import { startEnv } from "../dev/env.mjs";
 import { chromiumArgs } from "../e2e/harness.mjs";
 import { sizes } from "./size.mjs";
+import { stats } from "./stats.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const REPS = Math.max(1, Number(process.env.BENCH_REPS || 20) | 0);
@@ -51,15 +52,6 @@ const LIBS = [
 ];
 const nm = (...p) => join(root, "node_modules", ...p);
 const pkgVersion = (name) => JSON.parse(readFileSync(nm(name, "package.json"), "utf8")).version;
-
-// ---------- statistics ----------
-function stats(xs) {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return { n: 0, median: NaN, p90: NaN };
-  const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]; // nearest rank
-  const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  return { n: s.length, median, p90: q(0.9), min: s[0], max: s[s.length - 1] };
-}
 
 // ---------- sizes ----------
 async function esbuildMinify(file) {
@@ -156,21 +148,9 @@ async function loginRun(browser, env, lib) {
     const refresh = await page.evaluate(() => window.bench.refresh());
     // Steady state: the median of STEADY more refreshes, one after another (the code has run before).
     const series = await page.evaluate(async (n) => { const r = []; for (let i = 0; i < n; i++) r.push(await window.bench.refresh()); return r; }, STEADY);
-    // The floor: the same grant sent with a bare fetch from the page (no library), on the session's current refresh token.
-    // (On the corti-auth page only, whose session hands out its current refresh token; the figure is the library-free floor.)
-    const bare = lib.key !== "corti" ? [] : await page.evaluate(async ({ n, B }) => {
-      let rt = window.bench.refreshToken();
-      const r = [];
-      for (let i = 0; i < n; i++) {
-        const t = performance.now();
-        const resp = await fetch(B.tokenURL, { method: "POST", credentials: "omit", body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: rt, client_id: B.clientId }) });
-        const j = await resp.json();
-        if (!resp.ok || !j.access_token) throw new Error(`bare refresh: HTTP ${resp.status} ${j.error || ""}`);
-        rt = j.refresh_token || rt;
-        r.push(performance.now() - t);
-      }
-      return r;
-    }, { n: STEADY, B: await page.evaluate(() => window.BENCH) });
+    // The floor: the same grant sent with a bare fetch (no library), on the corti-auth page, whose session hands
+    // out its refresh token.
+    const bare = lib.key !== "corti" ? [] : await page.evaluate(async (n) => { const r = []; for (let i = 0; i < n; i++) r.push(await window.bench.bareRefresh()); return r; }, STEADY);
     if (process.env.BENCH_DEBUG) log(`${lib.name} callback page: ready ${login.ready?.toFixed(1)} ms, tokens ${login.callbackDone?.toFixed(1)} ms`);
     return { login: login.ms, callback: login.callbackDone, refresh, steady: stats(series).median, bare: stats(bare).median };
   } finally {

@@ -2,7 +2,7 @@
 // (CDP Profiler, 50 µs) from navigation to load() resolved; prints self and inclusive time by function over all
 // loads, and the children of WATCH (runtime.schedinit, runtime.doInit1, runtime.main, …: comma-separated names).
 // Go names need a wasm with its name section (see profile.mjs). Usage: node web/bench/startup-profile.mjs [dist folder].
-import { launch, benchContext } from "./diag.mjs";
+import { launch, benchContext, walkProfile, addSample, printTop } from "./diag.mjs";
 const { env, browser, close } = await launch();
 const agg = new Map(), incl = new Map(), edges = new Map(); let total = 0;
 const WATCH = new Set((process.env.WATCH || "runtime.schedinit,runtime.doInit1,runtime.main,runtime.mcommoninit,github.com_corti_auth_corti_auth_bridge.Init,github.com_corti_auth_corti_auth_bridge.Namespace,main.main").split(","));
@@ -18,18 +18,23 @@ await page.goto(`${env.hostURL}/bench/corti.html`);
 await page.waitForFunction(() => window.bench && window.bench.ready);
 const ready = await page.evaluate(() => window.bench.ready);
 const { profile } = await cdp.send("Profiler.stop");
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const parent = new Map(); for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n.id);
-const dt = profile.timeDeltas;
-profile.samples.forEach((id, i) => { const n = byId.get(id); const k = n.callFrame.functionName || n.callFrame.url.split("/").pop() || "(anon)"; agg.set(k, (agg.get(k) || 0) + (dt[i] || 0)); total += dt[i] || 0;
-  { const seenE = new Set(); let child = null; for (let x = id; x !== undefined; x = parent.get(x)) { const k = byId.get(x).callFrame.functionName || "(anon)"; if (child && WATCH.has(k)) { const e = k + " > " + child; if (!seenE.has(e)) { seenE.add(e); edges.set(e, (edges.get(e) || 0) + (dt[i] || 0)); } } child = k; } }
-  const seen = new Set(); for (let x = id; x !== undefined; x = parent.get(x)) { const k = byId.get(x).callFrame.functionName || "(anon)"; if (seen.has(k)) continue; seen.add(k); incl.set(k, (incl.get(k) || 0) + (dt[i] || 0)); } });
+walkProfile(profile, (names, dt) => {
+  total += dt;
+  addSample(agg, incl, names, dt);
+  const seen = new Set(); // caller > callee edges below WATCH, each once per sample
+  for (let i = 1; i < names.length; i++) {
+    const e = names[i - 1] + " > " + names[i];
+    if (WATCH.has(names[i - 1]) && !seen.has(e)) { seen.add(e); edges.set(e, (edges.get(e) || 0) + dt); }
+  }
+});
 console.log("ready", ready.toFixed(1));
 await ctx.close();
 }
-for (const [k, v] of [...agg].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP || 40))) console.log((v / 1000).toFixed(1).padStart(8), "ms", (100 * v / total).toFixed(1).padStart(5) + "%", k);
+const top = Number(process.env.TOP || 40);
+console.log("--- self (all loads)");
+printTop(agg, total, { top });
 console.log("--- inclusive");
-for (const [k, v] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP || 40))) console.log((v / 1000).toFixed(1).padStart(8), "ms", (100 * v / total).toFixed(1).padStart(5) + "%", k);
+printTop(incl, total, { top });
 console.log("--- children of watched functions (inclusive)");
 for (const [k, v] of [...edges].sort((a, b) => a[0].split(" > ")[0].localeCompare(b[0].split(" > ")[0]) || b[1] - a[1])) if (v >= 1000) console.log((v / 1000).toFixed(1).padStart(8), "ms", k);
 await close();

@@ -1,6 +1,7 @@
 // bench page for keycloak-js: navigation → new Keycloak() + init() resolved (no onLoad, no login iframe, so
 // init makes no request), createLoginUrl, login and refresh (updateToken(-1)) round trips.
 import Keycloak from "/node_modules/keycloak-js/keycloak.js";
+import { perCallEach, perCallBatch, timed } from "./timing.js";
 
 const B = window.BENCH;
 const now = () => performance.now() + performance.timeOrigin;
@@ -19,30 +20,11 @@ const readyAt = performance.now();
 window.bench = {
   lib: "keycloak-js",
   ready: readyAt,
-  // One pending login at a time (storage cleared after each call, untimed): the common case.
-  async authorizeEach(n) {
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      const t = performance.now();
-      await kc.createLoginUrl();
-      sum += performance.now() - t;
-      localStorage.clear();
-      sessionStorage.clear();
-    }
-    return sum / n;
-  },
-  // n calls back to back: n pending logins pile up in storage, as abandoned logins do (for their TTL).
-  async authorizeBatch(n) {
-    const t = performance.now();
-    for (let i = 0; i < n; i++) await kc.createLoginUrl();
-    return (performance.now() - t) / n;
-  },
-  async refresh() {
-    const t = performance.now();
-    const refreshed = await kc.updateToken(-1);
-    if (!refreshed) throw new Error("updateToken(-1) did not refresh");
-    return performance.now() - t;
-  },
+  authorizeEach: (n) => perCallEach(() => kc.createLoginUrl(), n),
+  authorizeBatch: (n) => perCallBatch(() => kc.createLoginUrl(), n),
+  refresh: () => timed(async () => {
+    if (!(await kc.updateToken(-1))) throw new Error("updateToken(-1) did not refresh");
+  }),
 };
 
 document.querySelector("#sign-in").onclick = () => {

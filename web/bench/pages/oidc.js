@@ -1,6 +1,8 @@
 // bench page for oidc-client-ts (browser bundle, global `oidc`): navigation → new UserManager() done,
 // OidcClient.createSigninRequest, login (signinRedirect / signinRedirectCallback) and refresh
 // (signinSilent with a refresh token: a refresh_token grant, no iframe) round trips.
+import { perCallEach, perCallBatch, timed } from "./timing.js";
+
 const B = window.BENCH;
 const now = () => performance.now() + performance.timeOrigin;
 const settings = {
@@ -20,32 +22,13 @@ let user = null;
 window.bench = {
   lib: "oidc-client-ts",
   ready: readyAt,
-  // One pending login at a time (storage cleared after each call, untimed): the common case.
-  async authorizeEach(n) {
-    await client.createSigninRequest({}); // the first call fetches the discovery document; not timed
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      const t = performance.now();
-      await client.createSigninRequest({});
-      sum += performance.now() - t;
-      localStorage.clear();
-      sessionStorage.clear();
-    }
-    return sum / n;
-  },
-  // n calls back to back: n pending logins pile up in storage, as abandoned logins do (for their TTL).
-  async authorizeBatch(n) {
-    await client.createSigninRequest({}); // the first call fetches the discovery document; not timed
-    const t = performance.now();
-    for (let i = 0; i < n; i++) await client.createSigninRequest({});
-    return (performance.now() - t) / n;
-  },
-  async refresh() {
-    const t = performance.now();
+  // The first call fetches the discovery document: not timed.
+  authorizeEach: async (n) => { await client.createSigninRequest({}); return perCallEach(() => client.createSigninRequest({}), n); },
+  authorizeBatch: async (n) => { await client.createSigninRequest({}); return perCallBatch(() => client.createSigninRequest({}), n); },
+  refresh: () => timed(async () => {
     const u = await mgr.signinSilent();
     if (!u || !u.access_token) throw new Error("signinSilent gave no user");
-    return performance.now() - t;
-  },
+  }),
 };
 
 document.querySelector("#sign-in").onclick = () => {
