@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEnv } from '../../web/dev/env.mjs';
+import { startEnv, devOptionsFromEnv } from '../../web/dev/env.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const num = (name, dflt) => (process.env[name] ? Number(process.env[name]) : dflt);
@@ -19,13 +19,7 @@ const bin = path.join(tmp, 'bff');
 execFileSync('go', ['build', '-o', bin, './examples/bff'], { cwd: repo, stdio: 'inherit' });
 
 const env = await startEnv({
-  tenant: process.env.CORTI_DEV_TENANT || 'base',
-  providerPort: num('CORTI_DEV_PROVIDER_PORT', 8180),
-  assistantPort: num('CORTI_DEV_ASSISTANT_PORT', 8181),
-  hostPort: num('CORTI_DEV_HOST_PORT', 8182),
-  accessTokenTTL: num('CORTI_DEV_TOKEN_TTL', 300),
-  refreshTokenTTL: num('CORTI_DEV_REFRESH_TTL', 1800),
-  rotateRefreshTokens: ['1', 'true'].includes(process.env.CORTI_DEV_ROTATE || ''),
+  ...devOptionsFromEnv(),
   staticRoots: { '/dist/': path.join(repo, 'dist'), '/': path.join(repo, 'web', 'demo') },
 });
 const child = spawn(bin, [

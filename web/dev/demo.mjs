@@ -5,34 +5,26 @@
 //   CORTI_DEV_TENANT (base)         CORTI_DEV_LOG=1 (request log)
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEnv } from './env.mjs';
+import { startEnv, devOptionsFromEnv } from './env.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const num = (name, dflt) => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) { console.error(`${name} must be a non-negative integer, got ${v}`); process.exit(2); }
-  return n;
-};
-const flag = (name) => ['1', 'true', 'yes', 'on'].includes(String(process.env[name] || '').toLowerCase());
+let dev;
+try {
+  dev = devOptionsFromEnv();
+} catch (err) {
+  console.error(err.message);
+  process.exit(2);
+}
 
 let env;
 try {
   env = await startEnv({
-    tenant: process.env.CORTI_DEV_TENANT || 'base',
-    providerPort: num('CORTI_DEV_PROVIDER_PORT', 8180),
-    assistantPort: num('CORTI_DEV_ASSISTANT_PORT', 8181),
-    hostPort: num('CORTI_DEV_HOST_PORT', 8182),
-    accessTokenTTL: num('CORTI_DEV_TOKEN_TTL', 300),
-    refreshTokenTTL: num('CORTI_DEV_REFRESH_TTL', 1800),
-    rotateRefreshTokens: flag('CORTI_DEV_ROTATE'),
+    ...dev,
     staticRoots: {
       '/dist/': path.join(repo, 'dist'),
       '/examples/': path.join(repo, 'web', 'examples'),
       '/': path.join(repo, 'web', 'demo'),
     },
-    log: flag('CORTI_DEV_LOG'),
   });
 } catch (err) {
   console.error(`could not start the dev environment: ${err.message}`);

@@ -19,6 +19,34 @@ export const DEFAULT_USER = Object.freeze({
 });
 
 /**
+ * The CORTI_DEV_* settings of `make demo` and the BFF example, read from environ as startEnv options:
+ *   CORTI_DEV_PROVIDER_PORT (8180)  CORTI_DEV_ASSISTANT_PORT (8181)  CORTI_DEV_HOST_PORT (8182)
+ *   CORTI_DEV_TOKEN_TTL (300 s)     CORTI_DEV_REFRESH_TTL (1800 s)    CORTI_DEV_ROTATE=1 (rotate refresh tokens)
+ *   CORTI_DEV_TENANT (base)         CORTI_DEV_LOG=1 (request log)
+ * Throws an Error naming the variable when a number is not a non-negative integer.
+ */
+export function devOptionsFromEnv(environ = process.env) {
+  const num = (name, dflt) => {
+    const v = environ[name];
+    if (v === undefined || v === '') return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${v}`);
+    return n;
+  };
+  const flag = (name) => ['1', 'true', 'yes', 'on'].includes(String(environ[name] || '').toLowerCase());
+  return {
+    tenant: environ.CORTI_DEV_TENANT || 'base',
+    providerPort: num('CORTI_DEV_PROVIDER_PORT', 8180),
+    assistantPort: num('CORTI_DEV_ASSISTANT_PORT', 8181),
+    hostPort: num('CORTI_DEV_HOST_PORT', 8182),
+    accessTokenTTL: num('CORTI_DEV_TOKEN_TTL', 300),
+    refreshTokenTTL: num('CORTI_DEV_REFRESH_TTL', 1800),
+    rotateRefreshTokens: flag('CORTI_DEV_ROTATE'),
+    log: flag('CORTI_DEV_LOG'),
+  };
+}
+
+/**
  * @param {object} [opts]
  * @param {string} [opts.tenant='base']
  * @param {number} [opts.accessTokenTTL=300]

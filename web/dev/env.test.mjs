@@ -7,7 +7,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEnv } from './env.mjs';
+import { startEnv, devOptionsFromEnv } from './env.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OIDC = '/protocol/openid-connect';
@@ -347,5 +347,21 @@ test('browser: authorization code + PKCE round trip, Assistant auth', { timeout:
   } finally {
     await browser.close();
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test("devOptionsFromEnv: the CORTI_DEV_* settings of make demo and the BFF example", () => {
+  assert.deepEqual(devOptionsFromEnv({}), {
+    tenant: "base", providerPort: 8180, assistantPort: 8181, hostPort: 8182,
+    accessTokenTTL: 300, refreshTokenTTL: 1800, rotateRefreshTokens: false, log: false,
+  });
+  const o = devOptionsFromEnv({ CORTI_DEV_TENANT: "t", CORTI_DEV_HOST_PORT: "0", CORTI_DEV_TOKEN_TTL: "10", CORTI_DEV_ROTATE: "yes", CORTI_DEV_LOG: "TRUE" });
+  assert.equal(o.tenant, "t");
+  assert.equal(o.hostPort, 0);
+  assert.equal(o.accessTokenTTL, 10);
+  assert.equal(o.rotateRefreshTokens, true);
+  assert.equal(o.log, true);
+  for (const bad of ["-1", "1.5", "ten"]) {
+    assert.throws(() => devOptionsFromEnv({ CORTI_DEV_PROVIDER_PORT: bad }), /CORTI_DEV_PROVIDER_PORT must be a non-negative integer/);
   }
 });
