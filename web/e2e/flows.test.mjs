@@ -6,7 +6,7 @@
 // earlier).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { setup, openApp, signIn, sleep } from "./harness.mjs";
+import { setup, openApp, signIn, sleep, withContext as harnessWithContext } from "./harness.mjs";
 
 const TTL = 10;
 let h;
@@ -66,14 +66,7 @@ async function app(ctx, query = "") {
   return page;
 }
 
-async function withContext(fn) {
-  const ctx = await h.browser.newContext();
-  try {
-    return await fn(ctx);
-  } finally {
-    await ctx.close();
-  }
-}
+const withContext = (fn) => harnessWithContext(h.browser, fn);
 
 const token = () => h.env.control.passwordToken(); // a real token response of the corti-ropc client
 const stats = () => h.env.control.stats();

@@ -75,3 +75,13 @@ export async function signedInPage(context, env, query = "") {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs fn(ctx) in a fresh context of browser, closed afterwards whatever happens. */
+export async function withContext(browser, fn) {
+  const ctx = await browser.newContext();
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}

@@ -10,7 +10,7 @@
 // one after the other and each closes its browser context before the next.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { setup, openApp, signIn, signedInPage, sleep } from "./harness.mjs";
+import { setup, openApp, signIn, signedInPage, sleep, withContext as harnessWithContext } from "./harness.mjs";
 
 const TTL = 10; // access-token lifetime (s)
 const BUFFER = 5; // min(120, TTL / 2)
@@ -41,14 +41,7 @@ async function waitEvent(page, pred, { from = 0, timeout = 20000, what = "event"
   return waitFor(async () => (await events(page)).slice(from).find(pred), { timeout, what });
 }
 
-async function withContext(fn) {
-  const ctx = await h.browser.newContext();
-  try {
-    return await fn(ctx);
-  } finally {
-    await ctx.close();
-  }
-}
+const withContext = (fn) => harnessWithContext(h.browser, fn);
 
 test("1. a planned refresh happens before expiry by itself; refreshed fires; expires_at moves on", { timeout: 60000 }, () => withContext(async (ctx) => {
   const page = await signedInPage(ctx, h.env);
