@@ -38,9 +38,9 @@ dist/corti-auth.d.ts: web/types/corti-auth.d.ts
 
 build: dist/corti-auth.wasm dist/wasm_exec.js dist/corti-auth.js dist/corti-auth.global.js dist/corti-auth.d.ts
 
-# npm ci, or npm install where npm ci refuses the lock (see .ci/run).
+# npm ci from the committed lock (it lists every platform's optional packages).
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+	npm ci --no-audit --no-fund
 	@touch $@
 
 demo: build node_modules/.package-lock.json
