@@ -137,11 +137,11 @@ func TestErrorCodes(t *testing.T) {
 		{fmt.Errorf("%w: x", ErrNetwork), "network_error"},
 		{fmt.Errorf("%w: x", ErrTimeout), "timeout"},
 		{&PanicError{Value: "x"}, "internal"},
-		{errors.New("something else"), "internal"},
+		{errors.New("something else"), auth.CodeUnknown},
 		{fmt.Errorf("%w", pkce.ErrBadResponse), "bad_response"},
 	} {
-		if c := Code(tc.err); c != tc.code {
-			t.Errorf("Code(%v) = %q, want %q", tc.err, c, tc.code)
+		if c := auth.Code(tc.err); c != tc.code {
+			t.Errorf("auth.Code(%v) = %q, want %q", tc.err, c, tc.code)
 		}
 	}
 	v := ErrorValue(&pkce.OAuthError{ErrorCode: "access_denied", Description: "user cancelled"})
@@ -206,19 +206,19 @@ func TestFetcher(t *testing.T) {
 	if err != nil || status != 503 {
 		t.Fatalf("503: %d %v", status, err)
 	}
-	if _, err := pkce.ParseTokenEndpointResponse(status, body); Code(err) != "oauth_error" {
+	if _, err := pkce.ParseTokenEndpointResponse(status, body); auth.Code(err) != "oauth_error" {
 		t.Errorf("503 page: %v", err)
 	}
 	start := time.Now()
 	_, _, err = Fetcher{Timeout: 300 * time.Millisecond}.Get(ctx, base+"/hang")
-	if !errors.Is(err, ErrTimeout) || Code(err) != "timeout" {
+	if !errors.Is(err, ErrTimeout) || auth.Code(err) != "timeout" {
 		t.Fatalf("hang: %v", err)
 	}
 	if d := time.Since(start); d > 3*time.Second {
 		t.Fatalf("timeout took %v", d)
 	}
 	_, _, err = f.Get(ctx, "http://127.0.0.1:1/nothing")
-	if !errors.Is(err, ErrNetwork) || Code(err) != "network_error" {
+	if !errors.Is(err, ErrNetwork) || auth.Code(err) != "network_error" {
 		t.Fatalf("refused: %v", err)
 	}
 }

@@ -173,8 +173,10 @@ func navigate(u string) error {
 	if err != nil || loc.IsUndefined() {
 		return fmt.Errorf("%w: no window.location to navigate", auth.ErrInvalidConfig)
 	}
-	_, err = loc.Call("assign", u)
-	return err
+	if _, err = loc.Call("assign", u); err != nil {
+		return browserErr("location.assign", err)
+	}
+	return nil
 }
 
 func cleanAddressBar(u string) {
@@ -311,13 +313,13 @@ func callbackError(err error) error {
 		// An OAuth error thrown on purpose (oauthError: "invalid_grant", or
 		// code: "invalid_grant") is final: the session ends with that reason.
 		oauth := je.OAuthError
-		if oauth == "" && je.Code != "" && !knownCode(je.Code) {
+		if oauth == "" && je.Code != "" && !auth.KnownCode(je.Code) {
 			oauth = je.Code
 		}
 		if isOAuthCode(oauth) {
 			return &pkce.OAuthError{ErrorCode: oauth, Description: je.Message, Status: 400}
 		}
-		if knownCode(je.Code) {
+		if auth.ThrownCodeKept(je.Code) {
 			return err
 		}
 	}

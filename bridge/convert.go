@@ -33,7 +33,11 @@ func parseJSON(b []byte) (safejs.Value, error) {
 	if len(b) == 0 {
 		return safejs.Undefined(), nil
 	}
-	return rt.json.Call("parse", string(b))
+	v, err := rt.json.Call("parse", string(b))
+	if err != nil {
+		return safejs.Undefined(), browserErr("JSON.parse", err)
+	}
+	return v, nil
 }
 
 // JSONOf serialises a JS value with JSON.stringify (functions and undefined

@@ -3,24 +3,33 @@
 package bridge
 
 import (
-	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/corti-auth/corti-auth/assistant"
 	"github.com/corti-auth/corti-auth/auth"
+	"github.com/corti-auth/corti-auth/errcode"
 	"github.com/corti-auth/corti-auth/pkce"
-	"github.com/corti-auth/corti-auth/session"
-	"github.com/corti-auth/corti-auth/storage"
 	"github.com/corti-auth/corti-auth/token"
 	"github.com/hack-pad/safejs"
 )
 
-// Transport errors of the browser's fetch.
+// The pure sentinels the bridge raises (package errcode; their JS codes come
+// from auth.Code, like every other error's).
 var (
-	ErrNetwork = errors.New("bridge: network error")
-	ErrTimeout = errors.New("bridge: timeout")
+	ErrNetwork = errcode.ErrNetwork // fetch rejected or the body could not be read
+	ErrTimeout = errcode.ErrTimeout // fetch got no answer in time
+	ErrPanic   = errcode.ErrPanic   // a recovered Go panic: code "internal"
+	ErrBrowser = errcode.ErrBrowser // a DOM, location or postMessage call threw: code "browser_error"
 )
+
+// browserErr reports a failed browser call op (a safejs call's error, which
+// holds what JS threw): it wraps ErrBrowser, and the thrown value becomes the
+// CortiAuthError's cause.
+func browserErr(op string, err error) error {
+	return fmt.Errorf("%w: %s: %w", ErrBrowser, op, FromJSError(jsErrorValue(err)))
+}
 
 // JSError is an exception thrown or a rejection made by JS code (a user's
 // refresh callback, a DOM call). Value is the original thrown value.
@@ -29,6 +38,10 @@ type JSError struct {
 	OAuthError          string // an oauthError property (a CortiAuthError of code oauth_error, or a user's own)
 	Value               safejs.Value
 }
+
+// ErrorCode is the code property of what was thrown (errcode.Coder): a
+// CortiAuthError rethrown by the page's code keeps its code (auth.Code).
+func (e *JSError) ErrorCode() string { return e.Code }
 
 func (e *JSError) Error() string {
 	if e.Name != "" {
@@ -58,77 +71,6 @@ func FromJSError(v safejs.Value) error {
 	return e
 }
 
-// codes maps sentinel errors of every package to the JS error codes of the API
-// contract. The first match wins; order from specific to general.
-var codes = []struct {
-	err  error
-	code string
-}{
-	{ErrPanic, "internal"},
-	{auth.ErrInvalidConfig, "invalid_config"},
-	{pkce.ErrInvalidParam, "invalid_config"},
-	{assistant.ErrInvalidBaseURL, "invalid_config"},
-	{assistant.ErrActionNotAllowed, "invalid_config"},
-	{assistant.ErrInvalidOptions, "invalid_config"},
-	{storage.ErrUnavailable, "storage_unavailable"},
-	{auth.ErrNoPendingLogin, "no_pending_login"},
-	{auth.ErrStateMismatch, "state_mismatch"},
-	{auth.ErrLoginExpired, "login_expired"},
-	{auth.ErrIssMismatch, "iss_mismatch"},
-	{auth.ErrNotCallback, "no_pending_login"},
-	{pkce.ErrInvalidCallback, "no_pending_login"},
-	{auth.ErrPasswordGrantDisabled, "password_grant_disabled"},
-	{ErrNetwork, "network_error"},
-	{ErrTimeout, "timeout"},
-	{context.DeadlineExceeded, "timeout"},
-	{pkce.ErrBadResponse, "bad_response"},
-	{token.ErrIDTokenInvalid, "id_token_invalid"},
-	{token.ErrInvalidToken, "invalid_token"},
-	{assistant.ErrNotUserToken, "not_user_token"},
-	{assistant.ErrTimeout, "assistant_timeout"},
-	{assistant.ErrDestroyed, "assistant_error"},
-	{assistant.ErrEnded, "session_ended"},
-	{session.ErrEnded, "session_ended"},
-	{session.ErrClosed, "session_ended"},
-	{session.ErrRefreshExpired, "session_ended"},
-	{session.ErrExpired, "session_ended"},
-	{session.ErrNoRefresh, "invalid_config"},
-	{session.ErrNoExpiry, "bad_response"},
-}
-
-// Code returns the JS error code for err.
-func Code(err error) string {
-	var oe *pkce.OAuthError
-	if errors.As(err, &oe) {
-		return "oauth_error"
-	}
-	var ae *assistant.Error
-	if errors.As(err, &ae) {
-		return "assistant_error"
-	}
-	for _, c := range codes {
-		if errors.Is(err, c.err) {
-			return c.code
-		}
-	}
-	var je *JSError
-	if errors.As(err, &je) && knownCode(je.Code) {
-		return je.Code
-	}
-	return "internal"
-}
-
-func knownCode(c string) bool {
-	switch c {
-	case "invalid_config", "storage_unavailable", "no_pending_login", "state_mismatch", "login_expired",
-		"iss_mismatch", "oauth_error", "network_error", "timeout", "bad_response", "invalid_token",
-		"id_token_invalid", "not_user_token", "session_ended", "assistant_timeout", "assistant_error",
-		"password_grant_disabled", "internal":
-		return true
-	}
-	return false
-}
-
 // ErrorValue turns a Go error into a JS CortiAuthError — the one place where Go
 // errors cross into JS. It carries code, and where they apply oauthError,
 // description, status, assistantCode; a JS error thrown by user code is kept as
@@ -137,7 +79,7 @@ func ErrorValue(err error) safejs.Value {
 	if err == nil {
 		return safejs.Undefined()
 	}
-	props := map[string]any{"code": Code(err)}
+	props := map[string]any{"code": auth.Code(err)}
 	var oe *pkce.OAuthError
 	if errors.As(err, &oe) {
 		props["oauthError"] = oe.ErrorCode

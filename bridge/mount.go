@@ -178,11 +178,11 @@ func (m *mount) start(ctx context.Context) (any, error) {
 	}
 	m.iframe, err = doc.Call("createElement", "iframe")
 	if err != nil {
-		return nil, err
+		return nil, browserErr("createElement", err)
 	}
 	for k, v := range map[string]string{"title": m.frame.Title, "sandbox": m.frame.Sandbox, "allow": m.frame.Allow} {
 		if _, err := m.iframe.Call("setAttribute", k, v); err != nil {
-			return nil, err
+			return nil, browserErr("setAttribute "+k, err)
 		}
 	}
 	_, _ = m.iframe.Call("setAttribute", "class", "corti-assistant")
@@ -192,14 +192,14 @@ func (m *mount) start(ctx context.Context) (any, error) {
 	go m.pump()
 	if _, err := m.target.Call("appendChild", m.iframe); err != nil {
 		m.destroy()
-		return nil, err
+		return nil, browserErr("appendChild", err)
 	}
 	m.js.mu.Lock()
 	m.js.mounts[m] = struct{}{}
 	m.js.mu.Unlock()
 	if err := m.iframe.Set("src", m.frame.Src); err != nil {
 		m.destroy()
-		return nil, err
+		return nil, browserErr("iframe.src", err)
 	}
 	if _, err := m.ctrl.Start(ctx); err != nil {
 		m.destroy()
@@ -235,11 +235,11 @@ func (m *mount) listen() error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return browserErr("message listener", err)
 	}
 	if _, err := safejs.Global().Call("addEventListener", "message", f.Value()); err != nil {
 		f.Release()
-		return err
+		return browserErr("addEventListener", err)
 	}
 	m.mu.Lock()
 	m.listener, m.listening = f, true
@@ -268,8 +268,10 @@ func (m *mount) post(msg []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = win.Call("postMessage", v, m.frame.Origin)
-	return err
+	if _, err = win.Call("postMessage", v, m.frame.Origin); err != nil {
+		return browserErr("postMessage", err)
+	}
+	return nil
 }
 
 func (m *mount) reauth() {

@@ -4,15 +4,11 @@ package bridge
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime/debug"
 
 	"github.com/hack-pad/safejs"
 )
-
-// ErrPanic marks a recovered Go panic; it becomes code "internal" in JS.
-var ErrPanic = errors.New("bridge: internal error (recovered panic)")
 
 // PanicError is a recovered panic with its value and stack.
 type PanicError struct {
@@ -81,7 +77,7 @@ func Await(ctx context.Context, p safejs.Value) (safejs.Value, error) {
 		return nil
 	})
 	if err != nil {
-		return safejs.Undefined(), err
+		return safejs.Undefined(), browserErr("await", err)
 	}
 	onErr, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
 		errc <- arg(args, 0)
@@ -89,7 +85,7 @@ func Await(ctx context.Context, p safejs.Value) (safejs.Value, error) {
 	})
 	if err != nil {
 		onOK.Release()
-		return safejs.Undefined(), err
+		return safejs.Undefined(), browserErr("await", err)
 	}
 	release := func() { onOK.Release(); onErr.Release() }
 	// Promise.resolve(p) accepts plain values and thenables alike.
@@ -99,7 +95,7 @@ func Await(ctx context.Context, p safejs.Value) (safejs.Value, error) {
 	}
 	if err != nil {
 		release()
-		return safejs.Undefined(), err
+		return safejs.Undefined(), browserErr("await", err)
 	}
 	select {
 	case v := <-okc:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/corti-auth/corti-auth/errcode"
 	"github.com/corti-auth/corti-auth/pkce"
 )
 
@@ -175,7 +176,7 @@ func (s *Session) siblingRefreshedLocked(f *flight, now time.Time) bool {
 func (s *Session) call(ctx context.Context, cur Tokens) (t Tokens, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			t, err = Tokens{}, fmt.Errorf("session: refresh panicked: %v", r)
+			t, err = Tokens{}, fmt.Errorf("%w: session: refresh panicked: %v", errcode.ErrPanic, r)
 		}
 	}()
 	resp, err := s.cfg.Refresh(ctx, cur)

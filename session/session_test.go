@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/corti-auth/corti-auth/errcode"
 	"github.com/corti-auth/corti-auth/pkce"
 	"github.com/corti-auth/corti-auth/session"
 	"github.com/corti-auth/corti-auth/token"
@@ -550,8 +551,8 @@ func TestPanickingRefreshAndListener(t *testing.T) {
 		}
 		return response(2, 300, 1800), nil
 	}
-	if _, err := h.s.Refresh(context.Background()); err == nil {
-		t.Fatal("a panicking RefreshFunc succeeded")
+	if _, err := h.s.Refresh(context.Background()); !errors.Is(err, errcode.ErrPanic) {
+		t.Fatalf("a panicking RefreshFunc gave %v, want an errcode.ErrPanic (JS code internal)", err)
 	}
 	if _, err := h.s.Refresh(context.Background()); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,11 @@
 // Type declarations for corti-auth: OAuth2 Authorization Code + PKCE for Corti,
 // scheduled refresh, token decoding and the Corti Assistant iframe.
 
-/** Every error code a CortiAuthError can carry. */
+/**
+ * Every error code a CortiAuthError can carry (the unions of this file are checked against the Go table,
+ * auth/codes.go). "internal" is a recovered Go panic and nothing else; "browser_error" a browser call that threw
+ * (the DOM, postMessage, location.assign), or an error without a code of its own.
+ */
 export type CortiAuthErrorCode =
   | "invalid_config"
   | "storage_unavailable"
@@ -20,7 +24,23 @@ export type CortiAuthErrorCode =
   | "assistant_timeout"
   | "assistant_error"
   | "password_grant_disabled"
+  | "browser_error"
   | "internal";
+
+/** The ID-token check that failed (CortiAuthError.check, with code "id_token_invalid"). */
+export type IDTokenCheck =
+  | "signature"
+  | "alg"
+  | "kid"
+  | "iss"
+  | "aud"
+  | "azp"
+  | "exp"
+  | "iat"
+  | "nonce"
+  | "sub"
+  | "malformed"
+  | "jwks";
 
 /** Every rejection and throw of corti-auth. */
 export declare class CortiAuthError extends Error {
@@ -34,12 +54,12 @@ export declare class CortiAuthError extends Error {
   readonly status?: number;
   /** The Assistant's errorCode (UNAUTHORIZED, INVALID_PAYLOAD, …) with code "assistant_error". */
   readonly assistantCode?: string;
-  /** The ID-token check that failed (signature, iss, aud, azp, exp, iat, nonce, sub, …). */
-  readonly check?: string;
+  /** The ID-token check that failed, with code "id_token_invalid". */
+  readonly check?: IDTokenCheck;
   readonly cause?: unknown;
   /**
-   * A refresh callback (fromTokens) may throw one to pass its code through;
-   * any other thrown value becomes code "internal" with the value as `cause`.
+   * A refresh callback (fromTokens) may throw one to pass its code through (any code but "internal");
+   * any other thrown value becomes code "bad_response" with the value as `cause`.
    */
   constructor(message: string, props: CortiAuthErrorProps);
 }
@@ -51,7 +71,7 @@ export interface CortiAuthErrorProps {
   errorUri?: string;
   status?: number;
   assistantCode?: string;
-  check?: string;
+  check?: IDTokenCheck;
   cause?: unknown;
 }
 
@@ -193,7 +213,18 @@ export interface Client {
   loginWithPassword(username: string, password: string): Promise<Session>;
 }
 
-export type EndedReason = "invalid_grant" | "refresh_expired" | "expired" | "logout" | "id_token_invalid" | (string & {});
+/**
+ * Why a session ended. A final OAuth error of a refresh other than invalid_grant ends it with that error's own code
+ * (invalid_client, …); a final 4xx without one gives "refresh_failed".
+ */
+export type EndedReason =
+  | "invalid_grant"
+  | "refresh_failed"
+  | "refresh_expired"
+  | "expired"
+  | "id_token_invalid"
+  | "logout"
+  | (string & {});
 
 /** The detail each session event's listener receives. */
 export interface SessionEvents {
