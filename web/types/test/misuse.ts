@@ -46,6 +46,7 @@ export async function misuse(secretFromSomewhere: string, maybeSession: ReturnTy
   } catch (e) {
     if (e instanceof CortiAuthError) {
       if (e.code === "state_mismatched") return; // misuse: no such code
+      if (e.check === "signatur") return; // misuse: no such ID-token check
       if (e.code === "oauth_error" && e.oauthError === "access_denied") return;
       e.code = "internal"; // misuse: code is read-only
     }
