@@ -2,9 +2,10 @@ package assistant
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/corti-auth/corti-auth/pkce"
 )
 
 // Iframe attributes the official <corti-embedded> component sets.
@@ -49,20 +50,11 @@ func NewFrame(baseURL string) (Frame, error) {
 	if raw == "" {
 		return bad("empty")
 	}
-	if strings.ContainsAny(raw, "?#") {
-		return bad("a query or fragment is not allowed")
-	}
-	u, err := url.Parse(raw)
+	u, err := pkce.ParseBaseURL(raw)
 	if err != nil {
 		return bad("%v", err)
 	}
-	if !u.IsAbs() || u.Opaque != "" || u.Host == "" {
-		return bad("not an absolute URL")
-	}
-	if u.Scheme != "https" && u.Scheme != "http" {
-		return bad("scheme %q is not http(s)", u.Scheme)
-	}
-	if u.User != nil || strings.Contains(u.Host, "@") {
+	if strings.Contains(u.Host, "@") {
 		return bad("user info is not allowed")
 	}
 	host := strings.ToLower(u.Hostname())
@@ -73,9 +65,6 @@ func NewFrame(baseURL string) (Frame, error) {
 		if c := u.Host[i]; c >= 0x80 || c <= ' ' || c == '%' {
 			return bad("host must be ASCII (use its xn-- form)")
 		}
-	}
-	if u.Scheme == "http" && !isLoopback(host) {
-		return bad("http is allowed only for 127.0.0.1, localhost and [::1]")
 	}
 	if strings.HasSuffix(u.Host, ":") {
 		return bad("empty port")
@@ -108,8 +97,4 @@ func NewFrame(baseURL string) (Frame, error) {
 			"; clipboard-write " + origin,
 		Title: Title,
 	}, nil
-}
-
-func isLoopback(host string) bool {
-	return host == "127.0.0.1" || host == "localhost" || host == "::1"
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -181,41 +180,15 @@ func (c Config) normalize() (Config, error) {
 	return c, nil
 }
 
-// checkURL accepts an absolute https URL, or http for a loopback host (local
-// development). base URLs may not carry a query or fragment.
+// checkURL applies the module's one URL policy (pkce.ParseURL): a base URL
+// also has no query (pkce.ParseBaseURL).
 func checkURL(raw string, base bool) error {
-	if raw == "" {
-		return errors.New("missing")
+	parse := pkce.ParseURL
+	if base {
+		parse = pkce.ParseBaseURL
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("%q is not an absolute URL", raw)
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return fmt.Errorf("%q: http is allowed only for 127.0.0.1, localhost and [::1]; use https", raw)
-		}
-	default:
-		return fmt.Errorf("%q: scheme must be https", raw)
-	}
-	if u.User != nil {
-		return fmt.Errorf("%q: user info is not allowed", raw)
-	}
-	// Test the raw string: "https://h?" and "https://h#" parse with an empty
-	// query or fragment, and would swallow the path appended to a base URL.
-	if base && strings.ContainsAny(raw, "?#") {
-		return fmt.Errorf("%q: a base URL has no query or fragment", raw)
-	}
-	if !base && strings.Contains(raw, "#") {
-		return fmt.Errorf("%q: a redirect URI has no fragment (RFC 6749 §3.1.2)", raw)
-	}
-	return nil
-}
-
-func isLoopback(host string) bool {
-	return host == "127.0.0.1" || host == "localhost" || host == "::1"
+	_, err := parse(raw)
+	return err
 }
 
 // RefreshBuffer is refreshBufferSeconds as a duration (default 120 s).

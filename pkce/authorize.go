@@ -41,9 +41,9 @@ var validPrompts = []string{"none", "login", "consent", "select_account"}
 // the request parameters appended in a fixed order (Extra sorted by key).
 //
 // It returns an error wrapping ErrInvalidParam, naming the offending field or
-// parameter, when Endpoint is not an absolute https URL (http is allowed only
-// for 127.0.0.1, localhost and [::1]) or has a fragment; ClientID, RedirectURI,
-// Challenge, State or Nonce is empty; RedirectURI is not absolute; Challenge is
+// parameter, when Endpoint or RedirectURI breaks the URL policy of ParseURL
+// (absolute https, http only on a loopback host, no user info, no fragment);
+// ClientID, RedirectURI, Challenge, State or Nonce is empty; Challenge is
 // not an S256 challenge (43 base64url characters); Prompt holds anything but
 // none, login, consent and select_account, or none with another value; or Extra
 // (or the Endpoint's query) sets a reserved parameter, code_verifier or
@@ -51,7 +51,7 @@ var validPrompts = []string{"none", "login", "consent", "select_account"}
 // response_type=code is supported (Authorization Code + PKCE)", and
 // code_challenge_method=plain with "plain PKCE is refused; S256 is always used".
 func (r AuthorizeRequest) URL() (string, error) {
-	u, err := parseEndpoint("authorize endpoint", r.Endpoint)
+	u, err := parseURL("authorize endpoint", r.Endpoint)
 	if err != nil {
 		return "", err
 	}
@@ -63,7 +63,7 @@ func (r AuthorizeRequest) URL() (string, error) {
 			return "", fmt.Errorf("%w: %s is empty", ErrInvalidParam, f.name)
 		}
 	}
-	if err := checkAbsolute("redirect_uri", r.RedirectURI); err != nil {
+	if _, err := parseURL("redirect_uri", r.RedirectURI); err != nil {
 		return "", err
 	}
 	if !isS256Challenge(r.Challenge) {

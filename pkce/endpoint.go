@@ -6,56 +6,17 @@ import (
 	"strings"
 )
 
-// parseEndpoint parses an authorization-server endpoint (authorize, end
-// session). It must be an absolute https URL without a fragment (RFC 6749
-// §3.1); plain http is allowed only for a loopback host (127.0.0.1, localhost,
-// [::1]) so that the local development provider works. what names the field in
-// errors, which wrap ErrInvalidParam.
-func parseEndpoint(what, raw string) (*url.URL, error) {
+// parseURL parses raw with ParseURL; what names the parameter (authorize
+// endpoint, redirect_uri, ...) in errors, which wrap ErrInvalidParam.
+func parseURL(what, raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("%w: %s is empty", ErrInvalidParam, what)
 	}
-	u, err := url.Parse(raw)
+	u, err := ParseURL(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s %q is not a URL", ErrInvalidParam, what, raw)
-	}
-	if u.Host == "" || u.Opaque != "" {
-		return nil, fmt.Errorf("%w: %s %q is not an absolute URL", ErrInvalidParam, what, raw)
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("%w: %s %q uses http; only https is allowed except for 127.0.0.1, localhost and [::1]", ErrInvalidParam, what, raw)
-		}
-	default:
-		return nil, fmt.Errorf("%w: %s %q is not an http(s) URL", ErrInvalidParam, what, raw)
-	}
-	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return nil, fmt.Errorf("%w: %s %q has a fragment", ErrInvalidParam, what, raw)
-	}
-	if u.User != nil {
-		return nil, fmt.Errorf("%w: %s %q carries user info", ErrInvalidParam, what, raw)
+		return nil, fmt.Errorf("%w: %s %v", ErrInvalidParam, what, err)
 	}
 	return u, nil
-}
-
-func isLoopback(host string) bool {
-	return host == "127.0.0.1" || host == "::1" || strings.EqualFold(host, "localhost")
-}
-
-// checkAbsolute reports an error wrapping ErrInvalidParam unless raw is an
-// absolute URL with a scheme and a host and without a fragment (RFC 6749 §3.1.2
-// for redirect_uri; OIDC RP-Initiated Logout §3 for post_logout_redirect_uri).
-func checkAbsolute(what, raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return fmt.Errorf("%w: %s %q is not an absolute URL", ErrInvalidParam, what, raw)
-	}
-	if strings.Contains(raw, "#") {
-		return fmt.Errorf("%w: %s %q has a fragment", ErrInvalidParam, what, raw)
-	}
-	return nil
 }
 
 // param is one query parameter, kept in order.

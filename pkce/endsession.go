@@ -15,16 +15,16 @@ type EndSession struct {
 // URL returns the end-session URL with id_token_hint, client_id,
 // post_logout_redirect_uri and state, each only when set, appended to the
 // Endpoint's existing query. It returns an error wrapping ErrInvalidParam when
-// Endpoint is not an absolute https URL (http only for a loopback host),
-// PostLogoutRedirectURI is not absolute, or PostLogoutRedirectURI is set
+// Endpoint or PostLogoutRedirectURI breaks the URL policy of ParseURL (absolute
+// https, http only on a loopback host), or PostLogoutRedirectURI is set
 // without IDTokenHint or ClientID (the provider could not check it, §3).
 func (e EndSession) URL() (string, error) {
-	u, err := parseEndpoint("end session endpoint", e.Endpoint)
+	u, err := parseURL("end session endpoint", e.Endpoint)
 	if err != nil {
 		return "", err
 	}
 	if e.PostLogoutRedirectURI != "" {
-		if err := checkAbsolute("post_logout_redirect_uri", e.PostLogoutRedirectURI); err != nil {
+		if _, err := parseURL("post_logout_redirect_uri", e.PostLogoutRedirectURI); err != nil {
 			return "", err
 		}
 		if e.IDTokenHint == "" && e.ClientID == "" {
