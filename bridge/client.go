@@ -106,7 +106,10 @@ func (cl *client) object() safejs.Value {
 			}
 			var cb safejs.Value = safejs.Undefined()
 			if o := arg(args, 1); o.Type() == safejs.TypeObject && !o.IsNull() {
-				r, _ := o.Get("refresh")
+				r, err := storage.SafeGet(o, "refresh")
+				if err != nil {
+					return nil, &auth.ConfigError{Key: "refresh", Reason: "reading it threw: " + FromJSError(jsErrorValue(err)).Error()}
+				}
 				switch r.Type() {
 				case safejs.TypeFunction:
 					cb = r

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/corti-auth/corti-auth/storage"
 	"github.com/hack-pad/safejs"
 )
 
@@ -57,25 +58,31 @@ func JSONOf(v safejs.Value) ([]byte, error) {
 	return []byte(str), err
 }
 
-// str reads a property as a string, "" when absent or not a string.
-func str(v safejs.Value, key string) string {
-	p, err := v.Get(key)
-	if err != nil || p.Type() != safejs.TypeString {
-		return ""
+// str reads a property as a string, "" when absent, not a string, or when its
+// getter throws (storage.SafeString: a plain Get on a throwing getter would end
+// the Go program).
+func str(v safejs.Value, key string) string { return storage.SafeString(v, key) }
+
+// mustGet reads a property through storage.SafeGet, undefined when the read
+// throws or v is not an object.
+func mustGet(v safejs.Value, key string) safejs.Value {
+	p, err := storage.SafeGet(v, key)
+	if err != nil {
+		return safejs.Undefined()
 	}
-	s, _ := p.String()
-	return s
+	return p
 }
 
-// jsString is String(v), defensively.
+// jsString is String(v), defensively: "JavaScript value" when String throws (a
+// toString that throws, a Symbol's description aside).
 func jsString(v safejs.Value) string {
 	f, err := safejs.Global().Get("String")
 	if err != nil {
-		return ""
+		return "JavaScript value"
 	}
 	s, err := f.Invoke(v)
 	if err != nil {
-		return ""
+		return "JavaScript value"
 	}
 	out, _ := s.String()
 	return out

@@ -114,7 +114,7 @@ func element(target safejs.Value) (safejs.Value, error) {
 		return el, nil
 	case safejs.TypeObject:
 		if !target.IsNull() {
-			if app, err := target.Get("appendChild"); err == nil && app.Type() == safejs.TypeFunction {
+			if app := mustGet(target, "appendChild"); app.Type() == safejs.TypeFunction {
 				return target, nil
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/corti-auth/corti-auth/auth"
+	"github.com/corti-auth/corti-auth/storage"
 	"github.com/corti-auth/corti-auth/token"
 	"github.com/hack-pad/safejs"
 )
@@ -58,7 +59,10 @@ func refuseFunctions(o safejs.Value) error {
 	for i := 0; i < n; i++ {
 		k, _ := keys.Index(i)
 		ks, _ := k.String()
-		v, _ := o.Get(ks)
+		v, err := storage.SafeGet(o, ks)
+		if err != nil {
+			return &auth.ConfigError{Key: ks, Reason: "reading it threw: " + FromJSError(jsErrorValue(err)).Error()}
+		}
 		if v.Type() == safejs.TypeFunction {
 			return &auth.ConfigError{Key: ks, Reason: "must not be a function"}
 		}

@@ -248,14 +248,6 @@ func logoutOptions(v safejs.Value, def string) (redirect string, nav bool, err e
 	return redirect, nav, nil
 }
 
-func mustGet(v safejs.Value, k string) safejs.Value {
-	p, err := v.Get(k)
-	if err != nil {
-		return safejs.Undefined()
-	}
-	return p
-}
-
 // logout revokes the refresh token (best effort: a failure is reported as an
 // error event, not a blocker), ends the session here and in sibling tabs
 // ("ended" lets a mounted Assistant be torn down), and navigates to the realm's

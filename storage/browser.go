@@ -31,7 +31,7 @@ func Session() (*Browser, error) { return global("sessionStorage") }
 
 func global(name string) (b *Browser, err error) {
 	defer recoverJS(name, &err)
-	v, err := getProp(safejs.Global(), name)
+	v, err := SafeGet(safejs.Global(), name)
 	if err != nil {
 		return nil, jsFailure(name, "open", err)
 	}
@@ -87,7 +87,7 @@ func (b *Browser) Remove(key string) (err error) {
 // Keys lists every key through length and key(i).
 func (b *Browser) Keys() (keys []string, err error) {
 	defer recoverJS(b.name, &err)
-	lv, err := getProp(b.obj, "length")
+	lv, err := SafeGet(b.obj, "length")
 	if err != nil {
 		return nil, jsFailure(b.name, "length", err)
 	}
@@ -113,12 +113,16 @@ func (b *Browser) Keys() (keys []string, err error) {
 	return keys, nil
 }
 
-// getProp reads the property p of obj through Reflect.get. safejs's Get cannot
-// be used for a property whose getter may throw (window.localStorage in a
-// sandboxed iframe): wasm_exec.js reads properties without try/catch, so the
-// exception would kill the Go program. Calls are caught, so the read goes
-// through one.
-func getProp(obj safejs.Value, p string) (safejs.Value, error) {
+// SafeGet reads the property p of obj through Reflect.get, and is the one way
+// this module reads a property of a JS value that a page supplied or could
+// have tampered with (a config object, a thrown value, a storage object; the
+// bridge uses it too). safejs's Get is not enough for a property whose getter
+// may throw (window.localStorage in a sandboxed iframe, a getter in a user's
+// object): wasm_exec.js reads properties without try/catch, so the exception
+// would unwind through the wasm instance and end the Go program. Calls are
+// caught, so the read goes through one. It returns an error for a thrown
+// exception or when obj is not an object or function.
+func SafeGet(obj safejs.Value, p string) (safejs.Value, error) {
 	if t := obj.Type(); t != safejs.TypeObject && t != safejs.TypeFunction {
 		return safejs.Undefined(), fmt.Errorf("not an object but %s", t)
 	}
@@ -127,6 +131,17 @@ func getProp(obj safejs.Value, p string) (safejs.Value, error) {
 		return safejs.Undefined(), err
 	}
 	return reflect.Call("get", obj, p)
+}
+
+// SafeString returns the string property p of v, or "" when v is not an
+// object, the property is missing or not a string, or its getter throws.
+func SafeString(v safejs.Value, p string) string {
+	pv, err := SafeGet(v, p)
+	if err != nil || pv.Type() != safejs.TypeString {
+		return ""
+	}
+	s, _ := pv.String()
+	return s
 }
 
 // jsFailure maps an error from safejs (usually a thrown DOMException) to an
@@ -158,7 +173,7 @@ func describe(err error) (s string) {
 	default:
 		return "thrown " + v.Type().String()
 	}
-	name, message := prop(v, "name"), prop(v, "message")
+	name, message := SafeString(v, "name"), SafeString(v, "message")
 	switch {
 	case name == "" && message == "":
 		return "JavaScript exception"
@@ -168,17 +183,6 @@ func describe(err error) (s string) {
 		return name
 	}
 	return name + ": " + message
-}
-
-// prop returns the string property p of v, or "" when it is missing, not a
-// string, or its getter throws.
-func prop(v safejs.Value, p string) string {
-	pv, err := getProp(v, p)
-	if err != nil || pv.Type() != safejs.TypeString {
-		return ""
-	}
-	s, _ := pv.String()
-	return s
 }
 
 // recoverJS turns a panic escaping a method into an error wrapping
