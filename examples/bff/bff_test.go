@@ -3,6 +3,9 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -18,6 +21,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 const (
@@ -25,12 +30,14 @@ const (
 	testSecret   = "s3cret-with:colon&amp"
 )
 
-// fakeProvider is a tiny Keycloak-shaped token + revocation endpoint. The
-// authorize step is played by the test itself (it reads /login's redirect).
+// fakeProvider is a tiny Keycloak-shaped token, revocation and JWKS endpoint.
+// The authorize step is played by the test itself (it reads /login's
+// redirect). ID tokens are ES256-signed with key, published under kid "k1".
 type fakeProvider struct {
 	t      *testing.T
 	srv    *httptest.Server
 	issuer string
+	key    *ecdsa.PrivateKey
 
 	mu         sync.Mutex
 	codes      map[string]fakeCode // code → what /auth was asked
@@ -38,7 +45,8 @@ type fakeProvider struct {
 	refreshErr int                 // when set, refresh answers this status (400 → invalid_grant)
 	grants     map[string]int      // grant_type → count
 	revoked    []url.Values
-	nonceFor   func(string) string // lets a test corrupt the ID token's nonce
+	nonceFor   func(string) string                // lets a test corrupt the ID token's nonce
+	idToken    func(claims map[string]any) string // lets a test forge the ID token; default p.sign
 	ttl        int
 	n          int
 }
@@ -47,6 +55,10 @@ type fakeCode struct{ challenge, redirectURI, nonce string }
 
 func newFakeProvider(t *testing.T) *fakeProvider {
 	p := &fakeProvider{t: t, codes: map[string]fakeCode{}, refresh: map[string]bool{}, grants: map[string]int{}, ttl: 300}
+	var err error
+	if p.key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+		t.Fatal(err)
+	}
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
 	t.Cleanup(p.srv.Close)
 	p.issuer = p.srv.URL + "/realms/test"
@@ -71,6 +83,16 @@ func (p *fakeProvider) issueCode(authURL string) (code string, q url.Values) {
 
 func (p *fakeProvider) serve(w http.ResponseWriter, r *http.Request) {
 	oidc := "/realms/test/protocol/openid-connect"
+	if r.URL.Path == oidc+"/certs" { // public, like Keycloak's
+		pad := func(b []byte) string {
+			return base64.RawURLEncoding.EncodeToString(append(make([]byte, 32-len(b)), b...))
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"keys": []map[string]string{{
+			"kid": "k1", "kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig",
+			"x": pad(p.key.X.Bytes()), "y": pad(p.key.Y.Bytes()),
+		}}})
+		return
+	}
 	id, secret, ok := r.BasicAuth()
 	id, _ = url.QueryUnescape(id)
 	secret, _ = url.QueryUnescape(secret)
@@ -131,9 +153,15 @@ func (p *fakeProvider) tokens(nonce string) map[string]any {
 	p.n++
 	rt := fmt.Sprintf("refresh-%d", p.n)
 	p.refresh[rt] = true
-	claims := map[string]any{"iss": p.issuer, "aud": testClientID, "azp": testClientID, "sub": "user-1", "exp": time.Now().Add(time.Hour).Unix()}
+	now := time.Now()
+	claims := map[string]any{"iss": p.issuer, "aud": testClientID, "azp": testClientID, "sub": "user-1",
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
 	if nonce != "" {
 		claims["nonce"] = nonce
+	}
+	idToken := p.sign
+	if p.idToken != nil {
+		idToken = p.idToken
 	}
 	return map[string]any{
 		"access_token":       fmt.Sprintf("access-%d", p.n),
@@ -141,16 +169,32 @@ func (p *fakeProvider) tokens(nonce string) map[string]any {
 		"refresh_expires_in": 1800,
 		"refresh_token":      rt,
 		"token_type":         "Bearer",
-		"id_token":           fakeJWT(claims),
+		"id_token":           idToken(claims),
 		"not-before-policy":  0,
 		"session_state":      "sid-1",
 		"scope":              "openid profile email",
 	}
 }
 
-func fakeJWT(claims map[string]any) string {
+// sign makes an ID token as the provider does: ES256 with kid k1.
+func (p *fakeProvider) sign(claims map[string]any) string {
+	return signWith(p.t, p.key, claims)
+}
+
+func signWith(t *testing.T, key *ecdsa.PrivateKey, claims map[string]any) string {
+	tok := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims(claims))
+	tok.Header["kid"] = "k1"
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// unsignedJWT is a JWT with alg none.
+func unsignedJWT(claims map[string]any) string {
 	b, _ := json.Marshal(claims)
-	return "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString(b) + ".c2ln"
+	return "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString(b) + "."
 }
 
 // bffUnderTest is the BFF on an httptest server, with a browser-like client
@@ -366,6 +410,61 @@ func TestCallbackRefusals(t *testing.T) {
 			res, body = b.do("GET", "/callback?"+url.Values{"code": {code}, "state": {aq.Get("state")}}.Encode(), nil)
 			if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "No sign-in in progress") {
 				t.Errorf("second callback: %d %s", res.StatusCode, body)
+			}
+		})
+	}
+}
+
+// TestCallbackRefusesBadIDTokens: the ID token of the code exchange is
+// verified as OpenID Connect Core §3.1.3.7 asks (token.IDTokenVerifier), with
+// no rule weaker than the browser client's.
+func TestCallbackRefusesBadIDTokens(t *testing.T) {
+	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		forge func(p *fakeProvider, c map[string]any) string
+		want  string
+	}{
+		{"unsigned (alg none)", func(_ *fakeProvider, c map[string]any) string { return unsignedJWT(c) }, "alg check failed"},
+		{"signed by another key", func(_ *fakeProvider, c map[string]any) string { return signWith(t, other, c) }, "signature check failed"},
+		{"another issuer", func(p *fakeProvider, c map[string]any) string {
+			c["iss"] = "https://evil.example/realms/test"
+			return p.sign(c)
+		}, "iss check failed"},
+		{"another audience", func(p *fakeProvider, c map[string]any) string { c["aud"] = "other-client"; return p.sign(c) }, "aud check failed"},
+		{"azp of another client", func(p *fakeProvider, c map[string]any) string { c["azp"] = "other-client"; return p.sign(c) }, "azp check failed"},
+		{"several audiences, no azp", func(p *fakeProvider, c map[string]any) string {
+			c["aud"] = []string{testClientID, "other-client"}
+			delete(c, "azp")
+			return p.sign(c)
+		}, "azp check failed"},
+		{"no subject", func(p *fakeProvider, c map[string]any) string { delete(c, "sub"); return p.sign(c) }, "sub check failed"},
+		{"issued in the future", func(p *fakeProvider, c map[string]any) string {
+			c["iat"] = time.Now().Add(time.Hour).Unix()
+			return p.sign(c)
+		}, "iat check failed"},
+		{"no iat", func(p *fakeProvider, c map[string]any) string { delete(c, "iat"); return p.sign(c) }, "iat check failed"},
+		{"expired", func(p *fakeProvider, c map[string]any) string {
+			c["exp"] = time.Now().Add(-time.Hour).Unix()
+			return p.sign(c)
+		}, "exp check failed"},
+		{"no nonce", func(p *fakeProvider, c map[string]any) string { delete(c, "nonce"); return p.sign(c) }, "nonce check failed"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newFakeProvider(t)
+			p.idToken = func(c map[string]any) string { return tc.forge(p, c) }
+			b := newBFF(t, p)
+			res := b.signIn()
+			body := b.bodies[len(b.bodies)-1]
+			if res.StatusCode != http.StatusBadGateway || !strings.Contains(body, tc.want) {
+				t.Errorf("status %d, body %s: want an error page saying %q", res.StatusCode, body, tc.want)
+			}
+			if cookieNamed(res, sessionCookie) != nil {
+				t.Error("a session cookie was set")
 			}
 		})
 	}
