@@ -147,3 +147,36 @@ func TestPurePackagesDoNotTouchJS(t *testing.T) {
 		}
 	}
 }
+
+// TestGoBuildsNoFunctionFromSource: the JS helpers the bridge needs (once,
+// wrapSync, CortiAuthError) exist once, in web/loader/core.js, and reach Go
+// through the loader's hooks. A Go copy built with the Function constructor
+// or eval would drift from the loader's and fail under a strict
+// Content-Security-Policy (no 'unsafe-eval'). Test files may build fixtures.
+func TestGoBuildsNoFunctionFromSource(t *testing.T) {
+	checked := 0
+	for _, dir := range []string{".", "bridge", "storage"} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checked++
+			for _, bad := range []string{`Get("Function")`, `Get("eval")`} {
+				if bytes.Contains(src, []byte(bad)) {
+					t.Errorf("%s looks up %s: take the helper from the loader (web/loader/core.js) instead", f, bad)
+				}
+			}
+		}
+	}
+	if checked < 10 {
+		t.Fatalf("checked only %d files: the walk is broken", checked)
+	}
+}

@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	if err := Init(safejs.Undefined()); err != nil {
+	if err := Init(loaderHooks()); err != nil {
 		panic(err)
 	}
 }

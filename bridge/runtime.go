@@ -20,8 +20,11 @@ var rt struct {
 
 var jsPromise safejs.Value
 
-// Init reads the globals and the loader's hooks (an object with CortiAuthError
-// and wrapSync). It fails when Promise or JSON is missing.
+// Init reads the globals and the loader's hooks: an object with the
+// CortiAuthError class and the wrapSync and once helpers of web/loader/core.js,
+// their only copy (the bridge builds no function from source, which a strict
+// Content-Security-Policy would forbid anyway). It fails when Promise or JSON
+// is missing, or when a hook is not a function.
 func Init(hooks safejs.Value) error {
 	g := safejs.Global()
 	var err error
@@ -32,26 +35,13 @@ func Init(hooks safejs.Value) error {
 		return errors.New("bridge: no JSON in this JS host")
 	}
 	rt.object, _ = g.Get("Object")
-	rt.errorClass = safejs.Undefined()
-	rt.wrapSync = safejs.Undefined()
-	rt.once = safejs.Undefined()
-	if !hooks.IsUndefined() && !hooks.IsNull() {
-		rt.errorClass, _ = hooks.Get("CortiAuthError")
-		rt.wrapSync, _ = hooks.Get("wrapSync")
-		rt.once, _ = hooks.Get("once")
-	}
-	// A host without the loader (the GOOS=js tests in Node) gets the helpers
-	// from Function; pages always get them from the loader, so that a strict
-	// Content-Security-Policy (no 'unsafe-eval') holds.
-	fn, _ := g.Get("Function")
-	if rt.once.Type() != safejs.TypeFunction {
-		if rt.once, err = fn.New("f", "a", "b", "let done = false; return function () { if (!done) { done = true; f(a, b); } };"); err != nil {
-			return errors.New("bridge: the loader gave no once() helper")
-		}
-	}
-	if rt.wrapSync.Type() != safejs.TypeFunction {
-		if rt.wrapSync, err = fn.New("fn", "return function(...a){const r=fn.apply(this,a);if(r.e!==undefined)throw r.e;return r.v}"); err != nil {
-			return errors.New("bridge: the loader gave no wrapSync() helper")
+	for _, h := range []struct {
+		name string
+		v    *safejs.Value
+	}{{"CortiAuthError", &rt.errorClass}, {"wrapSync", &rt.wrapSync}, {"once", &rt.once}} {
+		*h.v = mustGet(hooks, h.name)
+		if h.v.Type() != safejs.TypeFunction {
+			return errors.New("bridge: the loader gave no " + h.name + " (load the module through corti-auth.js or corti-auth.global.js)")
 		}
 	}
 	return nil

@@ -1,6 +1,29 @@
 // corti-auth loader core, shared by corti-auth.js (ES module) and
 // corti-auth.global.js (classic script); the Makefile wraps it for each.
 // One Go instance per page: both entry points share it through a global slot.
+
+// The helpers below are handed to the Go side with CortiAuthError (bridge.Init
+// reads them from the hooks object); they are the only copy: the bridge's
+// GOOS=js tests evaluate this file to get them, and the Go code builds no
+// function from source (a strict Content-Security-Policy forbids it).
+
+// A Go function cannot throw into JS: synchronous API functions answer
+// {v} or {e}, and this wrapper throws e.
+function wrapSync(fn) {
+  return function (...args) {
+    const r = fn.apply(this, args);
+    if (r && r.e !== undefined) throw r.e;
+    return r ? r.v : undefined;
+  };
+}
+
+// once(f, a, b) is a function that calls f(a, b) the first time only (the
+// unsubscribe functions of on()).
+function once(f, a, b) {
+  let done = false;
+  return function () { if (!done) { done = true; f(a, b); } };
+}
+
 function makeLoader(defaultWasmURL) {
   const slot = Symbol.for("corti-auth");
   const shared = globalThis[slot] || (globalThis[slot] = {});
@@ -18,23 +41,6 @@ function makeLoader(defaultWasmURL) {
     };
   }
   const CortiAuthError = shared.CortiAuthError;
-
-  // A Go function cannot throw into JS: synchronous API functions answer
-  // {v} or {e}, and this wrapper throws e.
-  function wrapSync(fn) {
-    return function (...args) {
-      const r = fn.apply(this, args);
-      if (r && r.e !== undefined) throw r.e;
-      return r ? r.v : undefined;
-    };
-  }
-
-  // once(f, a, b) is a function that calls f(a, b) the first time only (the
-  // unsubscribe functions of on()).
-  function once(f, a, b) {
-    let done = false;
-    return function () { if (!done) { done = true; f(a, b); } };
-  }
 
   async function fetchModule(url, importObject) {
     if (typeof WebAssembly.instantiateStreaming === "function") {
