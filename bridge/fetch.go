@@ -3,12 +3,16 @@
 package bridge
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/corti-auth/corti-auth/pkce"
 	"github.com/hack-pad/safejs"
 )
 
@@ -17,6 +21,10 @@ const DefaultFetchTimeout = 15 * time.Second
 
 // maxBody bounds what a response may carry (token responses and JWKS are small).
 const maxBody = 1 << 20
+
+// ErrBodyTooLarge reports a response over maxBody (1 MiB). It wraps
+// pkce.ErrBadResponse, so it reaches JS with code "bad_response".
+var ErrBodyTooLarge = fmt.Errorf("%w: response body over 1 MiB", pkce.ErrBadResponse)
 
 // Fetcher sends requests with the browser's fetch (never net/http, which would
 // add megabytes to the wasm). It implements auth.Fetcher and token.Fetcher.
@@ -41,7 +49,8 @@ func (f Fetcher) GetFunc() func(ctx context.Context, u string) (int, []byte, err
 // do is modelled on net/http's roundtrip_js.go: presence checks for fetch and
 // AbortController, one promise awaited with the context, abort on cancel.
 // Errors: ErrTimeout when the deadline passes, ErrNetwork when fetch rejects
-// (offline, DNS, CORS refusal), ErrNetwork-wrapped when the body cannot be read.
+// (offline, DNS, CORS refusal) or the body cannot be read, ErrBodyTooLarge
+// when the body is over 1 MiB (see readBody).
 func (f Fetcher) do(ctx context.Context, method, u, body string) (int, []byte, error) {
 	timeout := f.Timeout
 	if timeout <= 0 {
@@ -86,22 +95,80 @@ func (f Fetcher) do(ctx context.Context, method, u, body string) (int, []byte, e
 	if err != nil {
 		return 0, nil, fmt.Errorf("%w: %s %s: no status", ErrNetwork, method, u)
 	}
-	tp, err := resp.Call("text")
+	b, err := readBody(ctx, resp)
 	if err != nil {
-		return status, nil, fmt.Errorf("%w: %s %s: reading the body: %v", ErrNetwork, method, u, err)
-	}
-	text, err := Await(ctx, tp)
-	if err != nil {
+		if !abort.IsUndefined() {
+			_, _ = abort.Call("abort") // drop the rest of the body and its connection
+		}
+		if errors.Is(err, ErrBodyTooLarge) {
+			return status, nil, fmt.Errorf("%w: %s %s: %v", ErrBodyTooLarge, method, u, err)
+		}
 		return status, nil, f.fail(ctx, abort, method, u, err)
 	}
-	s, err := text.String()
+	return status, b, nil
+}
+
+// readBody reads a fetch Response's body, at most maxBody bytes: a
+// Content-Length over the limit is refused before the body is read, and the
+// stream (response.body.getReader(), https://developer.mozilla.org/docs/Web/API/ReadableStreamDefaultReader)
+// is read chunk by chunk and cancelled as soon as it passes the limit, so
+// that neither JS nor Go ever holds more than the limit and one chunk. Errors:
+// one wrapping ErrBodyTooLarge, or the stream's own.
+func readBody(ctx context.Context, resp safejs.Value) ([]byte, error) {
+	var out []byte
+	if cl, err := mustGet(resp, "headers").Call("get", "content-length"); err == nil && cl.Type() == safejs.TypeString {
+		s, _ := cl.String()
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err == nil && n > maxBody {
+			return nil, fmt.Errorf("%w: Content-Length %d", ErrBodyTooLarge, n)
+		}
+		if err == nil && n > 0 {
+			out = make([]byte, 0, n) // a compressed body may still grow past it
+		}
+	}
+	stream := mustGet(resp, "body")
+	if stream.IsNull() || stream.IsUndefined() {
+		return []byte{}, nil // no body (204, HEAD)
+	}
+	reader, err := stream.Call("getReader")
 	if err != nil {
-		return status, nil, fmt.Errorf("%w: %s %s: body is not text", ErrNetwork, method, u)
+		return nil, fmt.Errorf("reading the body: %w", err)
 	}
-	if len(s) > maxBody {
-		s = s[:maxBody+1] // the parsers refuse it as too large
+	for {
+		p, err := reader.Call("read")
+		if err != nil {
+			return nil, fmt.Errorf("reading the body: %w", err)
+		}
+		r, err := Await(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		if done, _ := mustGet(r, "done").Bool(); done {
+			break
+		}
+		chunk := mustGet(r, "value")
+		n, err := chunk.Length()
+		if err != nil {
+			return nil, errors.New("reading the body: a chunk is not a Uint8Array")
+		}
+		if len(out)+n > maxBody {
+			_, _ = reader.Call("cancel")
+			return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, maxBody)
+		}
+		start := len(out)
+		if start+n > cap(out) {
+			// Double (append grows large slices by only 1.25×), never past the limit.
+			grown := make([]byte, start, min(max(2*cap(out), start+n, 16<<10), maxBody))
+			copy(grown, out)
+			out = grown
+		}
+		out = out[:start+n]
+		if _, err := safejs.CopyBytesToGo(out[start:], chunk); err != nil {
+			return nil, fmt.Errorf("reading the body: %w", err)
+		}
 	}
-	return status, []byte(s), nil
+	// response.text() dropped a UTF-8 byte order mark; so does this.
+	return bytes.TrimPrefix(out, []byte("\xef\xbb\xbf")), nil
 }
 
 func (f Fetcher) fail(ctx context.Context, abort safejs.Value, method, u string, err error) error {
