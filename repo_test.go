@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -178,5 +179,130 @@ func TestGoBuildsNoFunctionFromSource(t *testing.T) {
 	}
 	if checked < 10 {
 		t.Fatalf("checked only %d files: the walk is broken", checked)
+	}
+}
+
+// Patterns of TestRepositoryReferencesOnlyItself. The forbidden names are
+// spelled in parts so that this file does not match them itself.
+var (
+	// Paths of the machine the project was written on, never of a user's.
+	outsideNames = []string{".." + "/shared", "/tmp" + "/iss", "shared" + "/seeds", "shared" + "/docs"}
+	// An absolute path into a home or work directory.
+	absHomePath = regexp.MustCompile(`(?:^|[\s"'` + "`" + `(=:])(/(?:home|root|Users|work|mnt)/[^\s"'` + "`" + `)]+)`)
+	// A relative path that starts by climbing to the parent folder.
+	climbingPath = regexp.MustCompile(`(?:^|[\s"'` + "`" + `(=\[])((?:\./)?(?:\.\./)+[A-Za-z0-9_.@-][^\s"'` + "`" + `)<>,;\]]*)`)
+	// A path into the repository's docs/ folder, not part of a longer path or URL.
+	docsPath = regexp.MustCompile(`(?:^|[^A-Za-z0-9_./-])(docs/[A-Za-z0-9_.*/-]*[A-Za-z0-9_*])`)
+	// A Markdown link target.
+	mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+)
+
+// repoFiles lists the repository's text files (tracked and new, not ignored),
+// relative to the root.
+func repoFiles(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	if out, err := exec.Command("git", "ls-files", "-co", "--exclude-standard").Output(); err == nil {
+		files = strings.Split(strings.TrimSpace(string(out)), "\n")
+	} else {
+		err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && path != "." && (d.Name() == "node_modules" || d.Name() == "dist" || strings.HasPrefix(d.Name(), ".")) {
+				return filepath.SkipDir
+			}
+			if !d.IsDir() {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var text []string
+	for _, f := range files {
+		switch filepath.Ext(f) {
+		case ".png", ".jpg", ".ico", ".wasm", ".gz", ".br":
+			continue
+		}
+		if base := filepath.Base(f); base == "package-lock.json" || base == "go.sum" {
+			continue
+		}
+		text = append(text, filepath.ToSlash(f))
+	}
+	return text
+}
+
+// TestRepositoryReferencesOnlyItself fails when a file names a path outside
+// the repository — the author's machine (the shared folders, a home or work
+// directory) or a relative path that climbs out of the root — or a docs/ file,
+// or a Markdown link target, that does not exist. A user of the repository has
+// only the repository.
+func TestRepositoryReferencesOnlyItself(t *testing.T) {
+	root, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exists := func(rel string) bool {
+		if strings.ContainsAny(rel, "*?[") {
+			m, _ := filepath.Glob(filepath.Join(root, rel))
+			return len(m) > 0
+		}
+		_, err := os.Stat(filepath.Join(root, rel))
+		return err == nil
+	}
+	files := repoFiles(t)
+	if len(files) < 50 {
+		t.Fatalf("found only %d files: the listing is broken", len(files))
+	}
+	docsRefs := 0
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			if os.IsNotExist(err) {
+				continue // deleted but not yet committed
+			}
+			t.Fatal(err)
+		}
+		if bytes.IndexByte(src[:min(len(src), 8000)], 0) >= 0 {
+			continue // binary
+		}
+		s := string(src)
+		for _, name := range outsideNames {
+			if strings.Contains(s, name) {
+				t.Errorf("%s refers to %q, a path outside the repository", f, name)
+			}
+		}
+		for _, m := range absHomePath.FindAllStringSubmatch(s, -1) {
+			t.Errorf("%s refers to %s, an absolute path outside the repository", f, m[1])
+		}
+		for _, m := range climbingPath.FindAllStringSubmatch(s, -1) {
+			target := filepath.Join(filepath.Dir(f), m[1])
+			if target == ".." || strings.HasPrefix(target, "../") {
+				t.Errorf("%s refers to %s, which leaves the repository", f, m[1])
+			}
+		}
+		for _, m := range docsPath.FindAllStringSubmatch(s, -1) {
+			docsRefs++
+			if !exists(strings.TrimSuffix(m[1], ".")) {
+				t.Errorf("%s refers to %s, which does not exist", f, m[1])
+			}
+		}
+		if strings.HasSuffix(f, ".md") {
+			for _, m := range mdLink.FindAllStringSubmatch(s, -1) {
+				target, _, _ := strings.Cut(m[1], "#")
+				if target == "" || strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+					continue
+				}
+				if !exists(filepath.Join(filepath.Dir(f), target)) {
+					t.Errorf("%s links to %s, which does not exist", f, m[1])
+				}
+			}
+		}
+	}
+	if docsRefs == 0 {
+		t.Fatal("found no reference to docs/: the patterns are broken")
 	}
 }

@@ -1,5 +1,5 @@
 // Package assistant speaks the Corti Assistant embedded protocol v1 (host page ⇄
-// iframe, see docs/corti-embedded-v1.md) in pure Go, so that every decision —
+// iframe, see docs/embedded-protocol.md) in pure Go, so that every decision —
 // readiness, request correlation, timeouts, authentication and re-authentication —
 // is tested natively.
 //

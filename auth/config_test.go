@@ -47,7 +47,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	}
 }
 
-// TestParseConfigKeys sets every key of design.md's table and checks what it becomes.
+// TestParseConfigKeys sets every key of README's config table and checks what it becomes.
 func TestParseConfigKeys(t *testing.T) {
 	tests := []struct {
 		name   string

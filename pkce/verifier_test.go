@@ -9,9 +9,8 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// RFC 7636 Appendix B. The RFC's challenge ends "…GJSstw-cM" (lower-case s);
-// docs/corti-auth.md copies it with an upper-case S, which is not SHA-256 of the
-// verifier (openssl and x/oauth2 agree with the RFC).
+// RFC 7636 Appendix B, the vector docs/corti.md quotes (openssl and x/oauth2
+// agree with it).
 func TestS256ChallengeRFC7636Vector(t *testing.T) {
 	const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 	const want = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"

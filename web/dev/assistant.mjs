@@ -1,5 +1,5 @@
 // The stand-in Corti Assistant: serves /embedded (a page speaking CORTI_EMBEDDED v1, see
-// /work/shared/docs/corti-embedded-v1.md), verifies access tokens server-side (/verify, jose +
+// docs/embedded-protocol.md), verifies access tokens server-side (/verify, jose +
 // the provider's JWKS) and records accepted auths (/report) for env.control.assistantLog().
 import fs from 'node:fs/promises';
 import path from 'node:path';

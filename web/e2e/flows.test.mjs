@@ -1,4 +1,4 @@
-// Issue 6: every flow of the seeds against the real local provider — bearer
+// Issue 6: every flow of docs/corti.md against the real local provider — bearer
 // tokens with a custom refresh, fromTokens without a callback, logout and
 // revocation (also across tabs), ROPC behind its opt-in, and the refusals.
 // Access tokens live 10 s here, so the refresh buffer is capped at 5 s

@@ -1,4 +1,4 @@
-// Stand-in for the Corti Assistant's embedded app: CORTI_EMBEDDED v1 (see docs/corti-embedded-v1.md).
+// Stand-in for the Corti Assistant's embedded app: CORTI_EMBEDDED v1 (see docs/embedded-protocol.md).
 // Test hooks (query): noReady=1 never announces ready; silent=1 announces but never answers;
 // legacy=1 answers in the old docs shape (data / error:{message, code}); parentOrigin=<origin> when
 // document.referrer is empty.
