@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corti-auth/corti-auth/auth"
 	"github.com/corti-auth/corti-auth/pkce"
 	"github.com/hack-pad/safejs"
 )
@@ -104,7 +105,7 @@ func TestFetchBoundsTheBody(t *testing.T) {
 		runtime.ReadMemStats(&before)
 		status, body, err := f.Get(context.Background(), base+path)
 		runtime.ReadMemStats(&after)
-		if !errors.Is(err, ErrBodyTooLarge) || !errors.Is(err, pkce.ErrBadResponse) || Code(err) != "bad_response" {
+		if !errors.Is(err, ErrBodyTooLarge) || !errors.Is(err, pkce.ErrBadResponse) || auth.Code(err) != "bad_response" {
 			t.Errorf("%s: status %d, %d bytes, err %v; want ErrBodyTooLarge (bad_response)", path, status, len(body), err)
 		}
 		if body != nil {
