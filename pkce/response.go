@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // TokenResponse is a token endpoint answer (RFC 6749 §5.1) with Keycloak's extra
@@ -28,7 +29,8 @@ const maxTokenResponse = 1 << 20
 
 // ParseTokenResponse decodes a successful (2xx) token endpoint body. It returns
 // an error wrapping ErrBadResponse when the body is not a JSON object or has no
-// access_token, or when a known member has the wrong type. Numbers sent as
+// access_token, when a known member has the wrong type, or when token_type is
+// present and not Bearer (in any case). Numbers sent as
 // numeric strings are accepted.
 func ParseTokenResponse(body []byte) (*TokenResponse, error) {
 	if len(body) > maxTokenResponse {
@@ -75,6 +77,13 @@ func ParseTokenResponse(body []byte) (*TokenResponse, error) {
 	}
 	if t.AccessToken == "" {
 		return nil, fmt.Errorf("%w: no access_token", ErrBadResponse)
+	}
+	// RFC 6749 §7.1: a client must not use a token of a type it does not
+	// understand. This module sends tokens as Bearer (RFC 6750), whose name is
+	// case-insensitive; a response without token_type (a bearer-mode callback
+	// that leaves it out) is read as Bearer.
+	if v, ok := raw["token_type"]; ok && string(v) != "null" && !strings.EqualFold(t.TokenType, "Bearer") {
+		return nil, fmt.Errorf("%w: token_type %q, only Bearer is supported", ErrBadResponse, t.TokenType)
 	}
 	return t, nil
 }

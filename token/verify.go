@@ -40,7 +40,8 @@ type IDToken struct {
 
 // Verify verifies the ID token raw and returns its claims (OpenID Connect Core
 // 1.0 §3.1.3.7). It checks, in this order: the size (MaxTokenSize) and shape
-// ("malformed"); alg is RS256, PS256 or ES256, never none or HMAC (item 6,
+// ("malformed", also for a JWS header with crit: RFC 7515 §4.1.11, no extension
+// is understood here); alg is RS256, PS256 or ES256, never none or HMAC (item 6,
 // "alg"); the kid header names a key of Keys — it may be absent only when the
 // JWKS holds a single key ("kid", "jwks" when the JWKS cannot be fetched); the
 // signature (item 6, "signature"); iss equals v.Issuer (item 2, "iss"); aud
@@ -87,6 +88,12 @@ func (v *IDTokenVerifier) Verify(ctx context.Context, raw, expectedNonce string)
 	var keyErr error
 	claims := jwt.MapClaims{}
 	tok, err := parser.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
+		if _, ok := t.Header["crit"]; ok {
+			// RFC 7515 §4.1.11: the extensions crit lists must be understood;
+			// this module understands none.
+			keyErr = idTokenErr(CheckMalformed, "the JWS header has crit %v: no extension is supported", t.Header["crit"])
+			return nil, keyErr
+		}
 		kid, ok := t.Header["kid"].(string)
 		if _, present := t.Header["kid"]; present && !ok {
 			keyErr = idTokenErr(CheckMalformed, "kid header is not a string")
