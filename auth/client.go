@@ -139,15 +139,16 @@ func (c *Client) HandleCallback(ctx context.Context, rawURL string) (*Result, er
 	}
 	// RFC 9207 §2.4: iss is compared for error responses too, since "clients
 	// MUST NOT assume that the error originates from the intended
-	// authorization server".
-	if cb.Iss != "" && cb.Iss != c.cfg.Issuer() {
+	// authorization server"; and a client that knows its provider sends iss
+	// must refuse a response without it (requireIss).
+	switch {
+	case cb.Iss == "" && c.cfg.RequiresIss():
+		return nil, fmt.Errorf("%w: the callback has no iss, expected %q (set requireIss: false for a provider that does not send it)", ErrIssMismatch, c.cfg.Issuer())
+	case cb.Iss != "" && cb.Iss != c.cfg.Issuer():
 		return nil, fmt.Errorf("%w: callback iss %q, expected %q", ErrIssMismatch, cb.Iss, c.cfg.Issuer())
 	}
 	if cb.Error != "" {
 		return nil, cb.Err()
-	}
-	if login.ClientID != c.cfg.ClientID || login.Issuer != c.cfg.Issuer() {
-		return nil, fmt.Errorf("%w: the pending login belongs to client %q of %s", ErrStateMismatch, login.ClientID, login.Issuer)
 	}
 	if cb.Code == "" {
 		return nil, fmt.Errorf("%w: no code", ErrNotCallback)
@@ -173,13 +174,22 @@ func (c *Client) HandleCallback(ctx context.Context, rawURL string) (*Result, er
 	return res, nil
 }
 
-// takePending takes the pending login of state out of storage. A state that
-// matches nothing while other logins of this client wait is a mismatch; with
-// nothing waiting at all it is a callback handled already (or never started here).
+// takePending takes the pending login of state out of storage. A login of
+// another client or issuer (two clients on one page share the store) is a
+// mismatch and stays where it is, for its own client to take. A state that
+// matches nothing while other logins wait is a mismatch; with nothing waiting
+// at all it is a callback handled already (or never started here).
 func (c *Client) takePending(state string) (storage.PendingLogin, error) {
 	c.takeMu.Lock()
 	defer c.takeMu.Unlock()
+	if l, ok, err := c.pending.Peek(state); err == nil && ok && (l.ClientID != c.cfg.ClientID || l.Issuer != c.cfg.Issuer()) {
+		return storage.PendingLogin{}, fmt.Errorf("%w: the pending login belongs to client %q of %s", ErrStateMismatch, l.ClientID, l.Issuer)
+	}
 	login, err := c.pending.Take(state)
+	if err == nil && (login.ClientID != c.cfg.ClientID || login.Issuer != c.cfg.Issuer()) {
+		// Replaced between Peek and Take by another tab: still not ours.
+		return storage.PendingLogin{}, fmt.Errorf("%w: the pending login belongs to client %q of %s", ErrStateMismatch, login.ClientID, login.Issuer)
+	}
 	switch {
 	case err == nil:
 		return login, nil

@@ -265,14 +265,6 @@ func TestHandleCallbackRefusals(t *testing.T) {
 	}
 }
 
-func TestHandleCallbackWithoutIss(t *testing.T) {
-	h := newHarness(t, "")
-	_, cb := h.startLogin(t)
-	if _, err := h.client.HandleCallback(context.Background(), withParam(t, cb, "iss", "")); err != nil {
-		t.Errorf("a callback without iss (older Keycloak): %v", err)
-	}
-}
-
 func TestHandleCallbackNotACallback(t *testing.T) {
 	h := newHarness(t, "")
 	for _, u := range []string{testRedirect, testRedirect + "?code=abc", testRedirect + "?state=abc", testRedirect + "#/home"} {

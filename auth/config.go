@@ -27,6 +27,10 @@ type Config struct {
 	RefreshBufferSec    *float64 `json:"refreshBufferSeconds"`
 	AllowPasswordGrant  bool     `json:"allowPasswordGrant"`
 	ShareAcrossTabs     bool     `json:"shareAcrossTabs"`
+	// RequireIss (default true) refuses a callback without iss (RFC 9207 §2.4):
+	// Keycloak since 23 — Corti's realms — and the local provider always send
+	// it. false is the escape hatch for a provider that does not.
+	RequireIss *bool `json:"requireIss,omitempty"`
 }
 
 // Defaults of the configuration.
@@ -121,7 +125,7 @@ func jsType(kind string) string {
 
 func knownKeys() []string {
 	return []string{"clientId", "redirectUri", "environment", "tenant", "authBaseURL", "assistantBaseURL", "scope",
-		"pendingLoginStorage", "refreshBufferSeconds", "allowPasswordGrant", "shareAcrossTabs"}
+		"pendingLoginStorage", "refreshBufferSeconds", "allowPasswordGrant", "shareAcrossTabs", "requireIss"}
 }
 
 func (c Config) normalize() (Config, error) {
@@ -198,6 +202,9 @@ func (c Config) RefreshBuffer() time.Duration {
 	}
 	return time.Duration(*c.RefreshBufferSec * float64(time.Second))
 }
+
+// RequiresIss reports whether a callback must carry iss (requireIss, default true).
+func (c Config) RequiresIss() bool { return c.RequireIss == nil || *c.RequireIss }
 
 // Issuer is the realm issuer: {authBaseURL}/realms/{tenant}.
 func (c Config) Issuer() string { return c.AuthBaseURL + "/realms/" + c.Tenant }

@@ -129,6 +129,8 @@ export interface ClientConfig {
   refreshBufferSeconds?: number;
   allowPasswordGrant?: boolean;
   shareAcrossTabs?: boolean;
+  /** Default true: a callback without RFC 9207 iss is refused (iss_mismatch); false only for a provider that does not send it. */
+  requireIss?: boolean;
   /** Refused (invalid_config): secrets never live in a browser. */
   clientSecret?: never;
   /** Refused (invalid_config), like clientSecret. */
