@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"errors"
 
 	"github.com/corti-auth/corti-auth/pkce"
@@ -116,3 +117,27 @@ func classify(err error) (reason string, final bool) {
 	}
 	return "", false
 }
+
+// UnverifiedError is what a RefreshFunc returns when the token endpoint
+// answered but the new ID token could not be verified yet: its keys could not
+// be fetched (a network blip), or the key was rotated moments ago (checks
+// "jwks" and "kid"). With refresh token rotation the old refresh token is spent
+// by now and only Response's works, so the Session keeps Response and retries
+// only Verify (with the usual backoff) instead of the refresh; once Verify
+// succeeds the new tokens are installed. A final error of Verify ends the
+// session "id_token_invalid". When the kept tokens come inside the buffer
+// before they are verified, the next attempt refreshes with their refresh token.
+type UnverifiedError struct {
+	Response *pkce.TokenResponse
+	Verify   func(ctx context.Context) error
+	Err      error // why the ID token could not be verified
+}
+
+func (e *UnverifiedError) Error() string {
+	if e.Err == nil {
+		return "session: the refreshed ID token is not verified yet"
+	}
+	return e.Err.Error()
+}
+
+func (e *UnverifiedError) Unwrap() error { return e.Err }

@@ -10,6 +10,26 @@ import (
 	"github.com/corti-auth/corti-auth/pkce"
 )
 
+const (
+	// RetryGap is the shortest time between two attempts that callers make
+	// while failed attempts back off: an error younger than this is handed
+	// back, an older one never without a fresh attempt.
+	RetryGap = time.Second
+	// ExpLoss is what a whole-second exp can lose: expires_in counts from the
+	// provider's issue time truncated to the second, so the token's own exp can
+	// be up to a second earlier than "sent + expires_in".
+	ExpLoss = time.Second
+)
+
+// heldTokens are a refresh's answer kept while its ID token awaits
+// verification (an UnverifiedError): the refresh token they carry is the live
+// one.
+type heldTokens struct {
+	t      Tokens
+	mono   monoDeadlines
+	verify func(ctx context.Context) error
+}
+
 // flight is one refresh attempt shared by every caller that asks for a refresh
 // while it runs (the single flight of coreos/go-oidc's keysFromRemote: the
 // first caller starts it, the others wait on done or their context).
@@ -68,21 +88,21 @@ func (s *Session) run(f *flight) {
 				err = errors.New("session: the coordinator did not run the refresh")
 			}
 			f.err = err
-			s.failLocked(err, s.now())
+			s.failLocked(err, s.read())
 		}
 	}
 	f.finished = true
 	s.fl = nil
 	close(f.done)
-	s.planLocked(s.now())
+	s.planLocked(s.read())
 	s.mu.Unlock()
 	s.flush()
 }
 
-// attempt is one refresh: it uses tokens a sibling adopted meanwhile, or ends
-// the session when the refresh token has expired, or calls the RefreshFunc and
-// applies the outcome. It publishes new tokens before returning, so while the
-// Coordinator's lock is still held.
+// attempt is one refresh: it uses tokens a sibling adopted meanwhile, or calls
+// the RefreshFunc (or only the verification of tokens held since an earlier
+// attempt) and applies the outcome. It publishes new tokens before returning,
+// so while the Coordinator's lock is still held.
 func (s *Session) attempt(ctx context.Context, f *flight) error {
 	s.mu.Lock()
 	if f.finished || f.applied {
@@ -94,23 +114,22 @@ func (s *Session) attempt(ctx context.Context, f *flight) error {
 		s.mu.Unlock()
 		return err
 	}
-	now := s.now()
+	r := s.read()
 	cur := s.cur
-	if s.siblingRefreshedLocked(f, now) {
+	if s.siblingRefreshedLocked(f, r) {
 		f.applied, f.t = true, cur
 		s.mu.Unlock()
 		return nil
 	}
-	if re := cur.RefreshExpiresAt; !re.IsZero() && !now.Before(re) {
-		pub := s.endLocked(ReasonRefreshExpired, ErrRefreshExpired, true)
-		f.applied, f.err = true, s.endErrLocked()
-		s.mu.Unlock()
-		s.afterEnd(pub, ReasonRefreshExpired)
-		return f.err
+	held := s.held
+	if held != nil && r.until(instant{held.t.ExpiresAt, held.mono.exp}) <= s.bufferFor(held.t) {
+		// Not verified in time: refresh again, with the live refresh token.
+		cur, held, s.held = held.t, nil, nil
 	}
+	refreshExpired := s.refreshExpiredLocked(r)
 	s.mu.Unlock()
 
-	t, err := s.call(ctx, cur)
+	t, mono, err := s.call(ctx, cur, held)
 
 	s.mu.Lock()
 	if f.finished || f.applied {
@@ -123,38 +142,48 @@ func (s *Session) attempt(ctx context.Context, f *flight) error {
 		s.mu.Unlock()
 		return e
 	}
-	now = s.now()
+	r = s.read()
 	if err != nil {
 		f.err = err
 		reason, final := classify(err)
+		var ue *UnverifiedError
 		switch {
-		case s.siblingRefreshedLocked(f, now):
+		case s.siblingRefreshedLocked(f, r):
 			// A sibling refreshed meanwhile (and may have rotated the refresh
 			// token under us: invalid_grant); its tokens stand.
 			f.t, f.err = s.cur, nil
 			s.mu.Unlock()
 			return nil
 		case final:
+			var oe *pkce.OAuthError
+			if refreshExpired && errors.As(err, &oe) {
+				// The provider confirmed what the clock suggested.
+				reason, err = ReasonRefreshExpired, fmt.Errorf("%w: %w", ErrRefreshExpired, err)
+				f.err = err
+			}
 			s.enqueueLocked(Event{Name: EventError, Tokens: s.cur, Err: err})
 			pub := s.endLocked(reason, err, true)
 			s.mu.Unlock()
 			s.afterEnd(pub, reason)
 			return err
+		case errors.As(err, &ue) && !t.ExpiresAt.IsZero():
+			s.held = &heldTokens{t: t, mono: mono, verify: ue.Verify}
 		}
-		s.failLocked(err, now)
+		s.failLocked(err, r)
 		s.mu.Unlock()
 		s.flush()
 		return err
 	}
+	s.held = nil
 	streak := s.failures
-	s.installLocked(t)
+	s.installLocked(t, mono)
 	f.t = t
 	if t.Lifetime() <= 0 {
 		s.failures = streak
 		// Counts as expiring now: refreshing again at once would loop, so the
 		// next attempt backs off like after a failure.
 		err := fmt.Errorf("%w: expires_in %d", ErrNoExpiry, t.Response.ExpiresIn)
-		s.failLocked(err, now)
+		s.failLocked(err, r)
 	}
 	s.mu.Unlock()
 	s.flush()
@@ -166,48 +195,79 @@ func (s *Session) attempt(ctx context.Context, f *flight) error {
 
 // siblingRefreshedLocked reports whether the tokens were replaced (by Adopt)
 // since f was asked for with ones that still have more than the buffer left.
-func (s *Session) siblingRefreshedLocked(f *flight, now time.Time) bool {
+func (s *Session) siblingRefreshedLocked(f *flight, r instant) bool {
 	c := s.cur
-	return c.ExpiresAt.After(f.from.ExpiresAt) && c.ExpiresAt.Sub(now) > s.bufferFor(c)
+	return c.ExpiresAt.After(f.from.ExpiresAt) && s.leftLocked(r) > s.bufferFor(c)
 }
 
-// call calls the RefreshFunc and turns its answer into Tokens: dated on receipt,
-// rotation applied, validated. A panic becomes a (temporary) error.
-func (s *Session) call(ctx context.Context, cur Tokens) (t Tokens, err error) {
+// call calls the RefreshFunc and turns its answer into Tokens: dated from when
+// the request was sent, less ExpLoss, on both clocks; rotation applied;
+// validated. With held tokens it only retries their verification. A panic
+// becomes a (temporary) error. An *UnverifiedError comes back with the Tokens
+// of its Response, to be held.
+func (s *Session) call(ctx context.Context, cur Tokens, held *heldTokens) (t Tokens, mono monoDeadlines, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			t, err = Tokens{}, fmt.Errorf("%w: session: refresh panicked: %v", errcode.ErrPanic, r)
 		}
 	}()
+	if held != nil {
+		if err := held.verify(ctx); err != nil {
+			var ue *UnverifiedError
+			if errors.As(err, &ue) {
+				return held.t, held.mono, err
+			}
+			return held.t, held.mono, &UnverifiedError{Response: held.t.Response, Verify: held.verify, Err: err}
+		}
+		return s.validate(cur, held.t, held.mono)
+	}
+	sent := s.read()
 	resp, err := s.cfg.Refresh(ctx, cur)
+	var ue *UnverifiedError
+	if errors.As(err, &ue) && ue.Response != nil && ue.Response.AccessToken != "" && ue.Verify != nil {
+		t, mono = s.date(cur, ue.Response, sent)
+		return t, mono, err
+	}
 	if err != nil {
-		return Tokens{}, err
+		return Tokens{}, mono, err
 	}
 	if resp == nil || resp.AccessToken == "" {
-		return Tokens{}, fmt.Errorf("%w: the refresh gave no access_token", pkce.ErrBadResponse)
+		return Tokens{}, mono, fmt.Errorf("%w: the refresh gave no access_token", pkce.ErrBadResponse)
 	}
-	t, _ = NewTokens(resp, s.now(), s.cfg.JWTExpiry)
+	t, mono = s.date(cur, resp, sent)
+	return s.validate(cur, t, mono)
+}
+
+// date fixes resp's expiries from the reading sent, taken when the request was
+// sent: ExpLoss earlier, so that they are never later than the token's own exp.
+func (s *Session) date(cur Tokens, resp *pkce.TokenResponse, sent instant) (Tokens, monoDeadlines) {
+	origin := sent.add(-ExpLoss)
+	t, _ := NewTokens(resp, origin.wall, s.cfg.JWTExpiry)
 	t = carryOver(cur, t)
+	return t, origin.deadlines(t)
+}
+
+func (s *Session) validate(cur, t Tokens, mono monoDeadlines) (Tokens, monoDeadlines, error) {
 	if v := s.cfg.Validate; v != nil {
 		if err := v(cur, t); err != nil {
 			var fe *FinalError
 			if !errors.As(err, &fe) {
 				err = &FinalError{Reason: ReasonIDTokenInvalid, Err: err}
 			}
-			return Tokens{}, err
+			return Tokens{}, mono, err
 		}
 	}
-	return t, nil
+	return t, mono, nil
 }
 
 // failLocked records a failed attempt: "error", and "expiring" when the token
 // is inside the buffer and not yet expired; the next attempt waits Backoff.
-func (s *Session) failLocked(err error, now time.Time) {
-	s.lastErr = err
-	s.retryAt = now.Add(Backoff(s.failures, s.rnd()))
+func (s *Session) failLocked(err error, r instant) {
+	s.lastErr, s.lastTry = err, r.mono
+	s.retryAt = r.add(Backoff(s.failures, s.rnd()))
 	s.failures++
 	s.enqueueLocked(Event{Name: EventError, Tokens: s.cur, Err: err})
-	if left := s.cur.ExpiresAt.Sub(now); left > 0 && left <= s.bufferFor(s.cur) {
+	if left := s.leftLocked(r); left > 0 && left <= s.bufferFor(s.cur) {
 		s.enqueueLocked(Event{Name: EventExpiring, Tokens: s.cur, Err: err})
 	}
 }

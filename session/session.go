@@ -15,10 +15,18 @@ import (
 // Refreshes: one is planned at PlanRefresh (ExpiresAt − buffer − jitter);
 // AccessToken, Refresh, Check and the planned refresh share one RefreshFunc
 // call at a time. A final error (see FinalError) ends the session; any other
-// error is retried after Backoff, for as long as the refresh token may be valid
-// (RefreshExpiresAt unknown or in the future) — also once the access token has
-// expired, so that a session survives an outage of the token endpoint; meanwhile
-// AccessToken returns the error, never an expired token.
+// error is retried after Backoff — also once the access token has expired, so
+// that a session survives an outage of the token endpoint; meanwhile
+// AccessToken returns an error no older than a second, never an expired token.
+// The provider, not the local clock, decides that a refresh token is dead: one
+// past RefreshExpiresAt is still tried, and a final answer then ends the session
+// "refresh_expired".
+//
+// Time: every deadline (expiry, planned refresh, retry) is followed on the wall
+// clock and on the monotonic clock (see Clock), dated from the same reading, and
+// the earlier of the two wins. A clock set back does not keep a dead token
+// alive; a clock set forward only refreshes early; a sleep that stops the
+// monotonic clock is caught by the wall clock.
 type Session struct {
 	cfg    Config
 	clock  Clock
@@ -28,14 +36,17 @@ type Session struct {
 
 	mu        sync.Mutex
 	cur       Tokens
+	curMono   monoDeadlines // cur's expiries on the monotonic clock
+	held      *heldTokens   // a refresh's answer whose ID token awaits verification
 	ended     bool
 	closed    bool
 	reason    string
-	fl        *flight   // the refresh in flight, nil if none
-	failures  int       // consecutive failed attempts
-	lastErr   error     // the last attempt's error while failures > 0
-	retryAt   time.Time // earliest next automatic attempt while failures > 0
-	plannedAt time.Time // when the timer's action is due; zero if none
+	fl        *flight       // the refresh in flight, nil if none
+	failures  int           // consecutive failed attempts
+	lastErr   error         // the last attempt's error while failures > 0
+	retryAt   instant       // earliest next automatic attempt while failures > 0
+	lastTry   time.Duration // monotonic reading when the last failed attempt ended
+	plannedAt instant       // when the timer's action is due; zero wall if none
 	stop      func() bool
 	gen       uint64 // invalidates stale timer callbacks
 	events    []Event
@@ -64,9 +75,60 @@ func New(cfg Config, initial Tokens) *Session {
 	s.cur = stripMono(initial)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mu.Lock()
-	s.planLocked(s.now())
+	r := s.read()
+	s.curMono = r.deadlines(s.cur)
+	s.planLocked(r)
 	s.mu.Unlock()
 	return s
+}
+
+// instant is one moment read on both clocks.
+type instant struct {
+	wall time.Time
+	mono time.Duration
+}
+
+// read reads both clocks.
+func (s *Session) read() instant { return instant{s.now(), s.clock.Mono()} }
+
+func (i instant) add(d time.Duration) instant { return instant{i.wall.Add(d), i.mono + d} }
+
+// at maps a wall time onto both clocks as they read at i.
+func (i instant) at(wall time.Time) instant { return instant{wall, i.mono + wall.Sub(i.wall)} }
+
+// reached reports whether at has come by either clock.
+func (i instant) reached(at instant) bool { return !i.wall.Before(at.wall) || i.mono >= at.mono }
+
+// until is how long until at by the earlier of the two clocks' deadlines.
+func (i instant) until(at instant) time.Duration { return min(at.wall.Sub(i.wall), at.mono-i.mono) }
+
+// monoDeadlines are a Tokens' expiries on the monotonic clock.
+type monoDeadlines struct {
+	exp, refreshExp time.Duration
+	hasRefreshExp   bool
+}
+
+// deadlines dates t's expiries on the monotonic clock from the reading i, at
+// which t's wall expiries were fixed (or found).
+func (i instant) deadlines(t Tokens) monoDeadlines {
+	d := monoDeadlines{exp: i.at(t.ExpiresAt).mono}
+	if !t.RefreshExpiresAt.IsZero() {
+		d.refreshExp, d.hasRefreshExp = i.at(t.RefreshExpiresAt).mono, true
+	}
+	return d
+}
+
+// expiryLocked is when the current access token expires, on both clocks.
+func (s *Session) expiryLocked() instant { return instant{s.cur.ExpiresAt, s.curMono.exp} }
+
+// leftLocked is how long the current access token has left at r.
+func (s *Session) leftLocked(r instant) time.Duration { return r.until(s.expiryLocked()) }
+
+// refreshExpiredLocked reports whether the refresh token is past its
+// refresh_expires_in by either clock (the provider still decides).
+func (s *Session) refreshExpiredLocked(r instant) bool {
+	re := s.cur.RefreshExpiresAt
+	return !re.IsZero() && (!r.wall.Before(re) || s.curMono.hasRefreshExp && r.mono >= s.curMono.refreshExp)
 }
 
 func stripMono(t Tokens) Tokens {
@@ -96,12 +158,13 @@ func (s *Session) Ended() (bool, string) {
 	return s.ended, s.reason
 }
 
-// PlannedAt reports when the next automatic action (a planned refresh, a retry,
-// or the "expired" end without a RefreshFunc) is due; zero if none.
+// PlannedAt reports when, by the wall clock, the next automatic action (a
+// planned refresh, a retry, or the "expired" end without a RefreshFunc) is due;
+// zero if none. (It is due as well when its time comes by the monotonic clock.)
 func (s *Session) PlannedAt() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.plannedAt
+	return s.plannedAt.wall
 }
 
 // endErrLocked is the error of a call after the end or Close, nil before.
@@ -116,12 +179,14 @@ func (s *Session) endErrLocked() error {
 }
 
 // AccessToken returns an access token with more than the buffer left
-// (getAccessToken). It always checks wall-clock expiry first; when the current
-// token is inside the buffer it refreshes first, joining a refresh in flight.
-// While failed attempts back off, it makes no request of its own before the
-// retry is due. When the refresh fails and the current token still has at least
-// MinValidity left, it returns that token (an "expiring" event tells of the
-// failure); otherwise it returns the refresh's error — never an expired token.
+// (getAccessToken). It always checks expiry first, by the wall clock and the
+// monotonic one; when the current token is inside the buffer it refreshes
+// first, joining a refresh in flight. While failed attempts back off, it makes
+// the retry now — at most one attempt a second (RetryGap), whose result every
+// caller inside that second shares. When the refresh fails and the current
+// token still has at least MinValidity left, it returns that token (an
+// "expiring" event tells of the failure); otherwise it returns the refresh's
+// error — never an expired token, never an error older than RetryGap.
 // After End or Close it returns an *EndedError (ErrEnded). Without a RefreshFunc
 // nothing can replace the token, so it is returned until it expires; then the
 // session ends "expired".
@@ -131,9 +196,9 @@ func (s *Session) AccessToken(ctx context.Context) (string, error) {
 		s.mu.Unlock()
 		return "", err
 	}
-	now := s.now()
+	r := s.read()
 	cur := s.cur
-	left := cur.ExpiresAt.Sub(now)
+	left := s.leftLocked(r)
 	if left > s.bufferFor(cur) {
 		s.mu.Unlock()
 		return cur.AccessToken(), nil
@@ -154,7 +219,8 @@ func (s *Session) AccessToken(ctx context.Context) (string, error) {
 		// (a bearer token from elsewhere without a refresh).
 		s.mu.Unlock()
 		return cur.AccessToken(), nil
-	case s.failures > 0 && now.Before(s.retryAt):
+	case s.failures > 0 && !r.reached(s.retryAt) && r.mono-s.lastTry < RetryGap:
+		// The last attempt failed less than a second ago: its answer stands.
 		err := s.lastErr
 		s.mu.Unlock()
 		if left >= s.cfg.MinValidity {
@@ -169,7 +235,7 @@ func (s *Session) AccessToken(ctx context.Context) (string, error) {
 
 	t, err := s.wait(ctx, f)
 	if err == nil {
-		if t.ExpiresAt.Sub(s.now()) >= s.cfg.MinValidity {
+		if s.leftOf(t) >= s.cfg.MinValidity {
 			return t.AccessToken(), nil
 		}
 		err = ErrNoExpiry
@@ -179,19 +245,32 @@ func (s *Session) AccessToken(ctx context.Context) (string, error) {
 	}
 	s.mu.Lock()
 	cur, ended := s.cur, s.ended || s.closed
+	left = s.leftLocked(s.read())
 	s.mu.Unlock()
-	if !ended && cur.ExpiresAt.Sub(s.now()) >= s.cfg.MinValidity {
+	if !ended && left >= s.cfg.MinValidity {
 		return cur.AccessToken(), nil
 	}
 	return "", err
 }
 
+// leftOf is how long t has left: by both clocks when t is current, else by
+// the wall clock.
+func (s *Session) leftOf(t Tokens) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.read()
+	if t.ExpiresAt.Equal(s.cur.ExpiresAt) {
+		return s.leftLocked(r)
+	}
+	return t.ExpiresAt.Sub(r.wall)
+}
+
 // Refresh forces a refresh now (even while failed attempts back off) and
 // returns the new tokens; concurrent callers, AccessToken and the planned
 // refresh share one RefreshFunc call. Errors: the RefreshFunc's (a final one
-// also ends the session), an *EndedError after the end (also when the refresh
-// token is known to have expired: the session ends "refresh_expired" without a
-// request), ErrNoRefresh without a RefreshFunc, or ctx's error.
+// also ends the session, "refresh_expired" when the refresh token was past its
+// expiry), an *EndedError after the end, ErrNoRefresh without a RefreshFunc, or
+// ctx's error.
 func (s *Session) Refresh(ctx context.Context) (Tokens, error) {
 	s.mu.Lock()
 	if err := s.endErrLocked(); err != nil {
@@ -200,7 +279,7 @@ func (s *Session) Refresh(ctx context.Context) (Tokens, error) {
 	}
 	if s.cfg.Refresh == nil {
 		pub := false
-		if !s.now().Before(s.cur.ExpiresAt) {
+		if s.leftLocked(s.read()) <= 0 {
 			pub = s.endLocked(ReasonExpired, ErrExpired, true)
 		}
 		s.mu.Unlock()
@@ -218,10 +297,9 @@ func (s *Session) Refresh(ctx context.Context) (Tokens, error) {
 
 // Check re-evaluates the session after a wake-up signal (visibilitychange to
 // visible, focus, online, pageshow): timers may have been throttled or frozen.
-// When the planned refresh or retry is due by the wall clock it runs it (and
-// blocks until it is done; the session may end "refresh_expired"), without a
-// RefreshFunc an expired session ends "expired"; otherwise it only re-arms the
-// timer. It does nothing while a refresh is in flight or after the end.
+// When the planned refresh or retry is due by either clock it runs it (and
+// blocks until it is done), without a RefreshFunc an expired session ends
+// "expired"; otherwise it only re-arms the timer. It does nothing while a refresh is in flight or after the end.
 func (s *Session) Check() { s.check(0) }
 
 // check is Check, and the timer's callback for generation gen (0: any).
@@ -231,22 +309,22 @@ func (s *Session) check(gen uint64) {
 		s.mu.Unlock()
 		return
 	}
-	if s.ended || s.closed || s.fl != nil || s.plannedAt.IsZero() {
+	if s.ended || s.closed || s.fl != nil || s.plannedAt.wall.IsZero() {
 		s.mu.Unlock()
 		return
 	}
-	now := s.now()
-	if now.Before(s.plannedAt) {
-		s.armLocked(s.plannedAt, now)
+	r := s.read()
+	if !r.reached(s.plannedAt) {
+		s.armLocked(s.plannedAt, r)
 		s.mu.Unlock()
 		return
 	}
 	if s.cfg.Refresh == nil {
 		pub := false
-		if !now.Before(s.cur.ExpiresAt) {
+		if s.leftLocked(r) <= 0 {
 			pub = s.endLocked(ReasonExpired, ErrExpired, true)
 		} else {
-			s.planLocked(now)
+			s.planLocked(r)
 		}
 		s.mu.Unlock()
 		s.afterEnd(pub, ReasonExpired)
@@ -270,9 +348,11 @@ func (s *Session) Adopt(t Tokens) {
 		s.mu.Unlock()
 		return
 	}
-	s.installLocked(t)
+	r := s.read()
+	s.held = nil // superseded by the sibling's newer tokens
+	s.installLocked(t, r.deadlines(t))
 	if s.fl == nil {
-		s.planLocked(s.now())
+		s.planLocked(r)
 	}
 	s.mu.Unlock()
 	s.flush()
@@ -328,40 +408,40 @@ func (s *Session) afterEnd(publish bool, reason string) {
 	}
 }
 
-// installLocked makes t current after a success and queues "refreshed".
-func (s *Session) installLocked(t Tokens) {
-	s.cur = t
-	s.failures, s.lastErr, s.retryAt = 0, nil, time.Time{}
+// installLocked makes t (expiring at mono on the monotonic clock) current
+// after a success and queues "refreshed".
+func (s *Session) installLocked(t Tokens, mono monoDeadlines) {
+	s.cur, s.curMono = t, mono
+	s.failures, s.lastErr, s.retryAt = 0, nil, instant{}
 	s.enqueueLocked(Event{Name: EventRefreshed, Tokens: t})
 }
 
 // planLocked plans the next automatic action from the current tokens: the
 // refresh at PlanRefresh, not before a pending retry; without a RefreshFunc the
 // "expired" end at ExpiresAt.
-func (s *Session) planLocked(now time.Time) {
+func (s *Session) planLocked(r instant) {
 	s.stopLocked()
 	if s.ended || s.closed || s.fl != nil {
 		return
 	}
-	var at time.Time
-	if s.cfg.Refresh == nil {
-		at = s.cur.ExpiresAt
-	} else {
-		at = PlanRefresh(s.cur, s.cfg.Buffer, s.rnd())
-		if s.failures > 0 && s.retryAt.After(at) {
+	exp := s.expiryLocked()
+	at := exp
+	if s.cfg.Refresh != nil {
+		at = exp.add(PlanRefresh(s.cur, s.cfg.Buffer, s.rnd()).Sub(s.cur.ExpiresAt))
+		if s.failures > 0 && s.retryAt.mono > at.mono {
 			at = s.retryAt
 		}
 	}
-	s.armLocked(at, now)
+	s.armLocked(at, r)
 }
 
-// armLocked (re)arms the timer for at.
-func (s *Session) armLocked(at, now time.Time) {
+// armLocked (re)arms the timer for at, due when either clock reaches it.
+func (s *Session) armLocked(at, r instant) {
 	s.stopLocked()
 	s.gen++
 	gen := s.gen
 	s.plannedAt = at
-	s.stop = s.clock.AfterFunc(max(at.Sub(now), 0), func() { s.check(gen) })
+	s.stop = s.clock.AfterFunc(max(r.until(at), 0), func() { s.check(gen) })
 }
 
 func (s *Session) stopLocked() {
@@ -370,5 +450,5 @@ func (s *Session) stopLocked() {
 		s.stop = nil
 	}
 	s.gen++
-	s.plannedAt = time.Time{}
+	s.plannedAt = instant{}
 }

@@ -66,12 +66,13 @@ func TestRotation(t *testing.T) {
 		wantRT, wantID string
 		wantRefreshExp time.Duration // after the refresh; 0 = zero time
 	}{
-		{"new refresh and id token replace the old", response(2, 300, 1800), "rt-2", "id-2", 10*time.Second + 1800*time.Second},
+		// Dated from the request, less ExpLoss: 10 s − 1 s.
+		{"new refresh and id token replace the old", response(2, 300, 1800), "rt-2", "id-2", 9*time.Second + 1800*time.Second},
 		{"a response without keeps the old ones", &pkce.TokenResponse{AccessToken: "at-2", ExpiresIn: 300, TokenType: "Bearer",
 			Raw: map[string]json.RawMessage{"access_token": json.RawMessage(`"at-2"`), "expires_in": json.RawMessage(`300`)}},
 			"rt-1", "id-1", 1800 * time.Second},
 		{"kept, with a new refresh expiry", &pkce.TokenResponse{AccessToken: "at-2", ExpiresIn: 300, RefreshExpiresIn: 900},
-			"rt-1", "id-1", 10*time.Second + 900*time.Second},
+			"rt-1", "id-1", 9*time.Second + 900*time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

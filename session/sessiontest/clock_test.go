@@ -62,3 +62,27 @@ func TestClockJumpDoesNotFire(t *testing.T) {
 		t.Fatal("AdvanceToNext with no timer reported true")
 	}
 }
+
+// TestClockWallAndMono: SetWall moves the wall clock only; timers run on the
+// monotonic clock and are not moved by it.
+func TestClockWallAndMono(t *testing.T) {
+	start := time.Unix(1_700_000_000, 0)
+	c := sessiontest.NewClock(start)
+	fired := false
+	c.AfterFunc(10*time.Second, func() { fired = true })
+	c.SetWall(-time.Hour)
+	if got := c.Now(); !got.Equal(start.Add(-time.Hour)) || c.Mono() != 0 {
+		t.Fatalf("after SetWall(-1h): wall %v, mono %v", got.Sub(start), c.Mono())
+	}
+	if at, _ := c.Next(); !at.Equal(start.Add(-time.Hour + 10*time.Second)) {
+		t.Fatalf("Next = %v", at.Sub(start))
+	}
+	c.Advance(10 * time.Second)
+	if !fired || c.Mono() != 10*time.Second || !c.Now().Equal(start.Add(-time.Hour+10*time.Second)) {
+		t.Fatalf("after Advance(10s): fired %v, mono %v, wall %v", fired, c.Mono(), c.Now().Sub(start))
+	}
+	c.SetWall(2 * time.Hour) // asleep with the monotonic clock standing still
+	if c.Mono() != 10*time.Second || !c.Now().Equal(start.Add(time.Hour+10*time.Second)) {
+		t.Fatalf("after SetWall(+2h): mono %v, wall %v", c.Mono(), c.Now().Sub(start))
+	}
+}
