@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/corti-auth/corti-auth/pkce"
+	"github.com/corti-auth/corti-auth/session"
 	"github.com/corti-auth/corti-auth/storage"
 	"github.com/corti-auth/corti-auth/token"
 )
@@ -32,6 +33,15 @@ type Client struct {
 	pending *storage.Pending
 	keys    *token.KeySet
 	now     func() time.Time
+	mono    func() time.Duration // the monotonic clock (session.Clock's Mono)
+
+	// anchor is a wall reading known to agree with the provider's clock (taken
+	// when an ID token verified against it) and the monotonic reading of the
+	// same moment: carried forward by the monotonic clock it estimates the
+	// provider's time when the wall clock has been set since.
+	anchorMu   sync.Mutex
+	anchorWall time.Time
+	anchorMono time.Duration
 
 	// takeMu makes taking a pending login atomic: storage.Pending.Take reads,
 	// then removes, so two concurrent HandleCallback calls for one URL (React
@@ -45,13 +55,16 @@ func NewClient(cfg Config, f Fetcher, store storage.Store, keys *token.KeySets, 
 	if now == nil {
 		now = time.Now
 	}
-	return &Client{
+	c := &Client{
 		cfg:     cfg,
 		fetch:   f,
 		pending: &storage.Pending{Store: store, Now: now},
 		keys:    keys.For(cfg.Issuer()),
 		now:     now,
+		mono:    session.RealClock.Mono,
 	}
+	c.anchorWall, c.anchorMono = now(), c.mono()
+	return c
 }
 
 // Config returns the client's configuration.
@@ -111,7 +124,11 @@ func (c *Client) AuthorizeURL(o AuthorizeOptions) (string, error) {
 
 // Result is a completed sign-in.
 type Result struct {
-	Tokens     *pkce.TokenResponse
+	Tokens *pkce.TokenResponse
+	// ReceivedAt is the instant the expiries are dated from (see
+	// session.NewTokens): when the token request was sent, less the second a
+	// whole-second exp may lose (session.ExpLoss), so that expires_at is never
+	// later than the token's own exp, whatever the request's latency.
 	ReceivedAt time.Time
 	IDToken    *token.IDToken // nil when the provider sent no id_token
 }
@@ -216,30 +233,91 @@ func (c *Client) waiting() (int, error) {
 	return n, err
 }
 
-// VerifyIDToken verifies an ID token of this realm and client; nonce "" skips
-// the nonce check (refreshed ID tokens).
+// idTokenLeeway is the clock skew allowed on an ID token's exp, iat and nbf.
+const idTokenLeeway = 60 * time.Second
+
+// VerifyIDToken verifies an ID token of this realm and client against the
+// wall clock; nonce "" skips the nonce check.
 func (c *Client) VerifyIDToken(ctx context.Context, raw, nonce string) (*token.IDToken, error) {
-	v := &token.IDTokenVerifier{Issuer: c.cfg.Issuer(), ClientID: c.cfg.ClientID, Keys: c.keys, Now: c.now}
-	return v.Verify(ctx, raw, nonce)
+	wall, mono := c.now(), c.mono()
+	v := &token.IDTokenVerifier{Issuer: c.cfg.Issuer(), ClientID: c.cfg.ClientID, Keys: c.keys,
+		Now: func() time.Time { return wall }, Leeway: idTokenLeeway}
+	id, err := v.Verify(ctx, raw, nonce)
+	if err == nil {
+		c.setAnchor(wall, mono)
+	}
+	return id, err
+}
+
+func (c *Client) setAnchor(wall time.Time, mono time.Duration) {
+	c.anchorMu.Lock()
+	c.anchorWall, c.anchorMono = wall, mono
+	c.anchorMu.Unlock()
+}
+
+// verifyRefreshed verifies an ID token just received from the token endpoint,
+// which must keep the subject prevSub (when known). Its exp, iat and nbf are
+// judged at receipt against two readings of the time — the wall clock, and
+// the wall clock of the last verification carried forward by the monotonic
+// clock — and pass when they pass at some instant between the two (with the
+// usual leeway): a wall clock set back or forward since the sign-in does not
+// end the session, a sleep that stopped the monotonic clock neither. A
+// verification whose times agree with the wall clock alone moves the anchor.
+func (c *Client) verifyRefreshed(ctx context.Context, raw, prevSub string) (*token.IDToken, error) {
+	wall, mono := c.now(), c.mono()
+	c.anchorMu.Lock()
+	est := c.anchorWall.Add(mono - c.anchorMono)
+	c.anchorMu.Unlock()
+	lo, hi := wall, est
+	if hi.Before(lo) {
+		lo, hi = hi, lo
+	}
+	// jwt checks exp ≥ now − leeway and iat, nbf ≤ now + leeway: at the middle
+	// of [lo, hi] with half its width added to the leeway, that is exp ≥ lo −
+	// leeway and iat, nbf ≤ hi + leeway.
+	half := hi.Sub(lo) / 2
+	mid := lo.Add(half)
+	v := &token.IDTokenVerifier{Issuer: c.cfg.Issuer(), ClientID: c.cfg.ClientID, Keys: c.keys,
+		Now: func() time.Time { return mid }, Leeway: idTokenLeeway + half}
+	id, err := v.Verify(ctx, raw, "")
+	if err != nil {
+		return nil, err
+	}
+	if prevSub != "" && id.Subject != prevSub {
+		return nil, &token.IDTokenError{Check: token.CheckSubject, Err: fmt.Errorf("refreshed id_token is for %q, the session is %q", id.Subject, prevSub)}
+	}
+	if !id.IssuedAt.After(wall.Add(idTokenLeeway)) && !id.ExpiresAt.Before(wall.Add(-idTokenLeeway)) {
+		c.setAnchor(wall, mono)
+	}
+	return id, nil
 }
 
 // Refresh exchanges a refresh token at the token endpoint. A refreshed ID token
-// is verified and must keep the subject of the one before (prevSub, when known).
+// is verified (see verifyRefreshed) and must keep the subject of the one
+// before (prevSub, when known). When its keys cannot be had yet (checks "jwks"
+// and "kid": a network blip, a key rotated moments ago) the error is a
+// *session.UnverifiedError carrying the response — with refresh token rotation
+// the refresh token sent is spent now — and a Verify that retries only the
+// verification. The time returned is the one expiries are dated from, as
+// Result.ReceivedAt.
 func (c *Client) Refresh(ctx context.Context, refreshToken, prevSub string) (*pkce.TokenResponse, time.Time, error) {
-	resp, received, err := c.tokenRequest(ctx, pkce.RefreshForm(c.cfg.ClientID, refreshToken, ""))
+	resp, dated, err := c.tokenRequest(ctx, pkce.RefreshForm(c.cfg.ClientID, refreshToken, ""))
 	if err != nil {
-		return nil, received, err
+		return nil, dated, err
 	}
 	if resp.IDToken != "" {
-		id, err := c.VerifyIDToken(ctx, resp.IDToken, "")
-		if err != nil {
-			return nil, received, err
-		}
-		if prevSub != "" && id.Subject != prevSub {
-			return nil, received, &token.IDTokenError{Check: "sub", Err: fmt.Errorf("refreshed id_token is for %q, the session is %q", id.Subject, prevSub)}
+		if _, err := c.verifyRefreshed(ctx, resp.IDToken, prevSub); err != nil {
+			var ie *token.IDTokenError
+			if errors.As(err, &ie) && (ie.Check == token.CheckJWKS || ie.Check == token.CheckKID) {
+				return nil, dated, &session.UnverifiedError{Response: resp, Err: err, Verify: func(ctx context.Context) error {
+					_, err := c.verifyRefreshed(ctx, resp.IDToken, prevSub)
+					return err
+				}}
+			}
+			return nil, dated, err
 		}
 	}
-	return resp, received, nil
+	return resp, dated, nil
 }
 
 // PasswordLogin is the resource owner password credentials grant (RFC 6749 §4.3),
@@ -294,13 +372,14 @@ func (c *Client) EndSessionURL(idTokenHint, postLogoutRedirectURI string) (strin
 
 // tokenRequest POSTs a form to the token endpoint once (never retried here: a
 // code is one-time; refresh retries are the session's decision) and parses the
-// answer. The receipt time is taken when the answer arrives.
+// answer. The time returned is the one expiries are dated from: taken before
+// the request is sent, less session.ExpLoss (see Result.ReceivedAt).
 func (c *Client) tokenRequest(ctx context.Context, form url.Values) (*pkce.TokenResponse, time.Time, error) {
+	dated := c.now().Add(-session.ExpLoss)
 	status, body, err := c.fetch.PostForm(ctx, c.cfg.Endpoint("token"), form)
-	received := c.now()
 	if err != nil {
-		return nil, received, err
+		return nil, dated, err
 	}
 	resp, err := pkce.ParseTokenEndpointResponse(status, body)
-	return resp, received, err
+	return resp, dated, err
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/corti-auth/corti-auth/pkce"
+	"github.com/corti-auth/corti-auth/session"
 	"github.com/corti-auth/corti-auth/storage"
 	"github.com/corti-auth/corti-auth/token"
 	"github.com/golang-jwt/jwt/v5"
@@ -147,8 +148,8 @@ func TestHandleCallbackSuccess(t *testing.T) {
 	if res.Tokens.AccessToken == "" || res.Tokens.RefreshToken == "" || res.Tokens.ExpiresIn != 300 {
 		t.Errorf("tokens %+v", res.Tokens)
 	}
-	if !res.ReceivedAt.Equal(h.clock.Now()) {
-		t.Errorf("ReceivedAt %v, want the injected clock's %v", res.ReceivedAt, h.clock.Now())
+	if want := h.clock.Now().Add(-session.ExpLoss); !res.ReceivedAt.Equal(want) {
+		t.Errorf("ReceivedAt %v, want the injected clock's %v less ExpLoss", res.ReceivedAt, want)
 	}
 	if res.IDToken == nil || res.IDToken.Subject != testSub || res.IDToken.PreferredUsername != "dr.jensen" {
 		t.Fatalf("IDToken %+v", res.IDToken)
@@ -433,7 +434,7 @@ func TestRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.AccessToken == "" || resp.AccessToken == res.Tokens.AccessToken || !received.Equal(h.clock.Now()) {
+	if resp.AccessToken == "" || resp.AccessToken == res.Tokens.AccessToken || !received.Equal(h.clock.Now().Add(-session.ExpLoss)) {
 		t.Errorf("refresh: %+v received %v", resp, received)
 	}
 	form := h.realm.lastTokenForm()

@@ -14,7 +14,9 @@ const maxLifetime = 100 * 365 * 24 * time.Hour
 // Tokens is a token response with its expiries fixed at receipt.
 type Tokens struct {
 	Response *pkce.TokenResponse
-	// ReceivedAt is when the response arrived (wall clock, no monotonic reading).
+	// ReceivedAt is the instant the expiries are dated from (wall clock, no
+	// monotonic reading): for an answer of the token endpoint, when its request
+	// was sent, less ExpLoss — never later than the provider's issue time.
 	ReceivedAt time.Time
 	// ExpiresAt is ReceivedAt + expires_in; without expires_in the JWT exp (via
 	// Config.JWTExpiry); without both it equals ReceivedAt ("expiring now").
@@ -24,8 +26,9 @@ type Tokens struct {
 	RefreshExpiresAt time.Time
 }
 
-// NewTokens fixes the expiries of resp at receivedAt: dated from the moment of
-// receipt, they do not depend on the local clock agreeing with the server's.
+// NewTokens fixes the expiries of resp at receivedAt (see ReceivedAt: the
+// Session passes the send time less ExpLoss): dated on the local clock, they do
+// not depend on it agreeing with the server's.
 // jwtExpiry (may be nil) reads the access token's exp when expires_in is
 // missing. The bool reports whether an expiry was found; when it is false the
 // token counts as expiring now (ExpiresAt = ReceivedAt) and the caller should
