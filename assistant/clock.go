@@ -1,20 +1,22 @@
 package assistant
 
-import "time"
+import (
+	"time"
 
-// Clock is the time source of a Controller; tests inject a fake one. Its method
-// set is the one of session.Clock, so one value serves both.
-type Clock interface {
-	Now() time.Time
-	// AfterFunc calls f in its own goroutine after d; stop cancels it and
-	// reports whether it did so before f ran.
-	AfterFunc(d time.Duration, f func()) (stop func() bool)
-}
+	"github.com/corti-auth/corti-auth/session"
+)
 
+// Clock is the time source of a Controller: session.Clock, one interface for
+// the session and the Assistant (sessiontest.Clock is the fake of both).
+type Clock = session.Clock
+
+// realClock is session.RealClock.
 type realClock struct{}
 
-func (realClock) Now() time.Time { return time.Now() }
+func (realClock) Now() time.Time { return session.RealClock.Now() }
+
+func (realClock) Mono() time.Duration { return session.RealClock.Mono() }
 
 func (realClock) AfterFunc(d time.Duration, f func()) func() bool {
-	return time.AfterFunc(d, f).Stop
+	return session.RealClock.AfterFunc(d, f)
 }
