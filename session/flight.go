@@ -11,9 +11,9 @@ import (
 )
 
 const (
-	// RetryGap is the shortest time between two attempts that callers make
-	// while failed attempts back off: an error younger than this is handed
-	// back, an older one never without a fresh attempt.
+	// RetryGap is the shortest time between the end of a failed attempt and
+	// the next attempt a caller of AccessToken makes while the session backs
+	// off.
 	RetryGap = time.Second
 	// ExpLoss is what a whole-second exp can lose: expires_in counts from the
 	// provider's issue time truncated to the second, so the token's own exp can

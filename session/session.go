@@ -17,7 +17,8 @@ import (
 // call at a time. A final error (see FinalError) ends the session; any other
 // error is retried after Backoff — also once the access token has expired, so
 // that a session survives an outage of the token endpoint; meanwhile
-// AccessToken returns an error no older than a second, never an expired token.
+// AccessToken makes the retry now (at most one attempt a second) and returns its
+// error, never an older one, never an expired token.
 // The provider, not the local clock, decides that a refresh token is dead: one
 // past RefreshExpiresAt is still tried, and a final answer then ends the session
 // "refresh_expired".
@@ -182,11 +183,13 @@ func (s *Session) endErrLocked() error {
 // (getAccessToken). It always checks expiry first, by the wall clock and the
 // monotonic one; when the current token is inside the buffer it refreshes
 // first, joining a refresh in flight. While failed attempts back off, it makes
-// the retry now — at most one attempt a second (RetryGap), whose result every
-// caller inside that second shares. When the refresh fails and the current
-// token still has at least MinValidity left, it returns that token (an
-// "expiring" event tells of the failure); otherwise it returns the refresh's
-// error — never an expired token, never an error older than RetryGap.
+// the retry now, at most one attempt per RetryGap (1 s): within a second of a
+// failed attempt it returns the current token if it has at least MinValidity
+// left, else it waits for the next attempt, made when the second is over. When
+// the refresh fails and the current token still has at least MinValidity left,
+// it returns that token (an "expiring" event tells of the failure); otherwise
+// it returns the refresh's error — never an expired token, never an error of
+// an attempt made before the call.
 // After End or Close it returns an *EndedError (ErrEnded). Without a RefreshFunc
 // nothing can replace the token, so it is returned until it expires; then the
 // session ends "expired".
@@ -220,13 +223,15 @@ func (s *Session) AccessToken(ctx context.Context) (string, error) {
 		s.mu.Unlock()
 		return cur.AccessToken(), nil
 	case s.failures > 0 && !r.reached(s.retryAt) && r.mono-s.lastTry < RetryGap:
-		// The last attempt failed less than a second ago: its answer stands.
-		err := s.lastErr
-		s.mu.Unlock()
 		if left >= s.cfg.MinValidity {
+			s.mu.Unlock()
 			return cur.AccessToken(), nil
 		}
-		return "", err
+		// The last attempt failed less than RetryGap ago: the next one is
+		// made once RetryGap has passed, and this caller (with any other that
+		// joins) waits for its answer rather than take the last one.
+		f = s.startLocked()
+		s.clock.AfterFunc(RetryGap-(r.mono-s.lastTry), func() { s.run(f) })
 	default:
 		f = s.startLocked()
 		go s.run(f)
