@@ -1,0 +1,55 @@
+// Issue 14.13: right after an outage of the token endpoint, a caller gets a
+// fresh attempt, never the last (stale) error. 8 s access tokens, buffer
+// min(120 s, 8 s / 2) = 4 s: the planned refresh falls inside a 10 s run of
+// 503s, the session backs off, and the old token expires meanwhile. The call
+// made right after the provider answers again must resolve with a new token
+// within 3 s.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { setup, signedInPage, sleep, withContext as harnessWithContext } from "./harness.mjs";
+
+const TTL = 8;
+const OUTAGE = 10000;
+
+let h;
+before(async () => { h = await setup({ accessTokenTTL: TTL }); });
+after(async () => { await h?.close(); });
+
+const withContext = (fn) => harnessWithContext(h.browser, fn);
+const events = (page) => page.evaluate(() => window.t.events.slice());
+
+async function waitFor(fn, { timeout = 20000, interval = 200, what = "condition" } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await sleep(interval);
+  }
+}
+
+test("right after a 10 s outage, getAccessToken() resolves with a fresh token within 3 s", { timeout: 90000 }, () => withContext(async (ctx) => {
+  const page = await signedInPage(ctx, h.env);
+  const old = await page.evaluate(() => window.t.session.tokens.access_token);
+  const mark = (await events(page)).length;
+  h.env.control.failTokenEndpoint(503, OUTAGE);
+  const outageEnd = Date.now() + OUTAGE;
+  // The planned refresh fails inside the outage: the session is backing off.
+  await waitFor(async () => (await events(page)).slice(mark).some((e) => e.name === "error"), { timeout: OUTAGE, what: "an error event during the outage" });
+  // The provider answers again (the outage is a window of the provider's clock: wait it out).
+  await sleep(Math.max(0, outageEnd - Date.now()) + 50);
+  const r = await page.evaluate(async () => {
+    const t0 = performance.now();
+    try {
+      const tok = await window.t.session.getAccessToken();
+      return { ok: true, ms: performance.now() - t0, tok };
+    } catch (e) {
+      return { ok: false, ms: performance.now() - t0, code: e && e.code, status: e && e.status };
+    }
+  });
+  console.log(`# outage: the call right after it ${r.ok ? "resolved" : `rejected (${r.code} ${r.status})`} in ${Math.round(r.ms)} ms`);
+  assert.ok(r.ok, `getAccessToken() right after the outage rejected: ${JSON.stringify(r)}`);
+  assert.notEqual(r.tok, old, "a fresh token");
+  assert.ok(r.ms < 3000, `resolved in ${r.ms} ms`);
+  assert.equal(await page.evaluate(() => window.t.session.ended), false);
+}));
