@@ -81,13 +81,10 @@ test("bearer mode: 5 concurrent getAccessToken() when a refresh is due → 1 cal
     const r = await page.evaluate(async ({ tokens, tokenURL, clientId }) => {
       const f = window.f;
       const calls = [];
-      let returnedAt = 0;
       const refresh = async (cur) => {
         calls.push({ at: Date.now(), refreshToken: cur.refresh_token, accessToken: cur.access_token });
         await f.sleep(600); // a backend round trip: long enough for everyone to pile up
-        const next = await f.refreshVia(tokenURL, clientId, cur);
-        returnedAt = Date.now();
-        return next;
+        return f.refreshVia(tokenURL, clientId, cur);
       };
       const base = Date.now();
       const s = f.rec(window.t.client.fromTokens(tokens, { refresh }), "bearer");
@@ -104,7 +101,8 @@ test("bearer mode: 5 concurrent getAccessToken() when a refresh is due → 1 cal
         const got = await Promise.all(Array.from({ length: 5 }, () => s.getAccessToken()));
         await f.sleep(300); // a stray second call would show up here
         cycles.push({ byCallers: calls.length > 0 && calls[calls.length - 1].at >= due + 150, calls: calls.length - callsBefore, distinct: new Set(got).size, same: got[0] === s.tokens.access_token, renewed: got[0] !== old });
-        since = returnedAt;
+        // Expiries are dated from when the refresh was sent (the callback called), less 1 s (README).
+        since = calls[calls.length - 1].at - 1000;
       }
       s.close();
       return { cycles, calls: calls.map((c) => ({ hadRefreshToken: !!c.refreshToken })), refreshed: f.view("bearer").filter((e) => e.name === "refreshed"), errors: f.view("bearer").filter((e) => e.name === "error") };
