@@ -32,7 +32,7 @@ type Options struct {
 	Tokens TokenSource
 	// IsServiceAccount reports whether an access token belongs to a service
 	// account (client credentials); such tokens are never posted. Nil skips the
-	// check: the bridge supplies it from the token package.
+	// check: the bridge supplies IsServiceAccount of this package.
 	IsServiceAccount func(accessToken string) bool
 	ReadyTimeout     time.Duration // ≤ 0 → DefaultReadyTimeout
 	RequestTimeout   time.Duration // ≤ 0 → DefaultRequestTimeout
@@ -40,8 +40,9 @@ type Options struct {
 	// all controllers of the module.
 	NewID func() string
 	// OnEvent receives every valid event from the iframe, embedded.ready and
-	// legacy deprecated ones included, in arrival order. It is called from
-	// Receive and must not block.
+	// legacy deprecated ones included, in arrival order (Deliver's order for
+	// queued messages). It is called from Receive, or from Deliver's one drain
+	// goroutine, and must not block.
 	OnEvent func(name string, confidential bool, payload json.RawMessage)
 	// OnAuth is called after each auth round trip: Start's, Reauth's and the
 	// one after a reload.
@@ -76,6 +77,8 @@ type Controller struct {
 	pending      map[string]*pending
 	user         User
 	hasUser      bool
+
+	in inbox // Deliver's FIFO
 }
 
 type pending struct {
@@ -163,6 +166,9 @@ func (c *Controller) stop(err error, destroy bool) {
 	c.mu.Unlock()
 	c.sendMu.Unlock()
 	c.cancel()
+	if destroy {
+		c.closeInbox()
+	}
 	for _, p := range pend {
 		p.ch <- result{err: err}
 	}

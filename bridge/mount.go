@@ -13,7 +13,6 @@ import (
 	"github.com/corti-auth/corti-auth/assistant"
 	"github.com/corti-auth/corti-auth/auth"
 	"github.com/corti-auth/corti-auth/pkce"
-	"github.com/corti-auth/corti-auth/token"
 	"github.com/hack-pad/safejs"
 )
 
@@ -26,7 +25,6 @@ type mount struct {
 	iframe safejs.Value
 	ctrl   *assistant.Controller
 	ev     *emitter
-	inbox  chan []byte
 
 	mu        sync.Mutex
 	listener  safejs.Func
@@ -67,12 +65,12 @@ func (js *jsSession) prepareMount(target, opts safejs.Value) (*mount, error) {
 	if o.Title != "" {
 		frame.Title = o.Title
 	}
-	m := &mount{js: js, frame: frame, target: el, ev: newEmitter(), inbox: make(chan []byte, 64)}
+	m := &mount{js: js, frame: frame, target: el, ev: newEmitter()}
 	ctrl, err := assistant.NewController(assistant.Options{
 		Frame:            frame,
 		Post:             m.post,
 		Tokens:           tokenSource{js},
-		IsServiceAccount: isServiceAccount,
+		IsServiceAccount: assistant.IsServiceAccount,
 		ReadyTimeout:     time.Duration(o.ReadyTimeoutMs * float64(time.Millisecond)),
 		RequestTimeout:   time.Duration(o.RequestTimeoutMs * float64(time.Millisecond)),
 		OnEvent: func(name string, _ bool, payload json.RawMessage) {
@@ -122,12 +120,6 @@ func element(target safejs.Value) (safejs.Value, error) {
 	return target, &auth.ConfigError{Key: "mountAssistant", Reason: "the target must be an element or a CSS selector"}
 }
 
-func isServiceAccount(at string) bool {
-	c, err := token.DecodeUnverified(at)
-	// A token that cannot be decoded is not known to be a user's: never hand it on.
-	return err != nil || c.IsServiceAccount
-}
-
 // tokenSource gives the controller the session's fresh tokens.
 type tokenSource struct{ js *jsSession }
 
@@ -136,30 +128,7 @@ func (t tokenSource) Fresh(ctx context.Context) (*pkce.TokenResponse, time.Time,
 		return nil, time.Time{}, assistant.Profile{}, err
 	}
 	cur := t.js.s.Current()
-	return cur.Response, cur.ExpiresAt, profile(cur.Response), nil
-}
-
-// profile is the Assistant's display profile: from the ID token, with what it
-// lacks (an email outside the requested scopes, say) from the access token's
-// claims — display only, never an authorization decision.
-func profile(r *pkce.TokenResponse) assistant.Profile {
-	var p assistant.Profile
-	for _, raw := range []string{r.IDToken, r.AccessToken} {
-		c, err := token.DecodeUnverified(raw)
-		if raw == "" || err != nil {
-			continue
-		}
-		if p.Sub == "" {
-			p.Sub = c.Subject
-		}
-		if p.Name == "" {
-			p.Name = c.Name
-		}
-		if p.Email == "" {
-			p.Email = c.Email
-		}
-	}
-	return p
+	return cur.Response, cur.ExpiresAt, assistant.ProfileOf(cur.Response), nil
 }
 
 func userJS(u assistant.User) map[string]any {
@@ -189,7 +158,6 @@ func (m *mount) start(ctx context.Context) (any, error) {
 	if err := m.listen(); err != nil {
 		return nil, err
 	}
-	go m.pump()
 	if _, err := m.target.Call("appendChild", m.iframe); err != nil {
 		m.destroy()
 		return nil, browserErr("appendChild", err)
@@ -227,11 +195,7 @@ func (m *mount) listen() error {
 		if err != nil || len(b) == 0 {
 			return nil
 		}
-		select {
-		case m.inbox <- b:
-		default:
-			go func() { m.inbox <- b }()
-		}
+		m.ctrl.Deliver(m.frame.Origin, b) // in order, never blocking this callback
 		return nil
 	})
 	if err != nil {
@@ -245,16 +209,6 @@ func (m *mount) listen() error {
 	m.listener, m.listening = f, true
 	m.mu.Unlock()
 	return nil
-}
-
-// pump hands incoming messages to the controller outside the JS callback.
-func (m *mount) pump() {
-	for b := range m.inbox {
-		if b == nil {
-			return
-		}
-		m.ctrl.Receive(m.frame.Origin, b)
-	}
 }
 
 // post sends one message to the iframe with targetOrigin = the Assistant
@@ -308,92 +262,74 @@ func (m *mount) destroy() {
 	m.js.mu.Lock()
 	delete(m.js.mounts, m)
 	m.js.mu.Unlock()
-	select {
-	case m.inbox <- nil:
-	default:
-		go func() { m.inbox <- nil }()
-	}
 }
 
+// object is the assistant object mountAssistant resolves with.
 func (m *mount) object() safejs.Value {
-	call := func(fn func(ctx context.Context, args []safejs.Value) (json.RawMessage, error)) safejs.Value {
-		return Func(func(args []safejs.Value) func(context.Context) (any, error) {
-			return func(ctx context.Context) (any, error) {
-				r, err := fn(ctx, args)
-				if err != nil {
-					return nil, err
-				}
-				return r, nil
-			}
-		})
-	}
-	payload := func(args []safejs.Value, i int) (any, error) {
-		b, err := JSONOf(arg(args, i))
-		if err != nil {
-			return nil, &auth.ConfigError{Key: "payload", Reason: err.Error()}
-		}
-		if len(b) == 0 {
-			return nil, nil
-		}
-		return json.RawMessage(b), nil
-	}
-	simple := func(f func(ctx context.Context, p any) (json.RawMessage, error)) safejs.Value {
-		return call(func(ctx context.Context, args []safejs.Value) (json.RawMessage, error) {
-			p, err := payload(args, 0)
-			if err != nil {
-				return nil, err
-			}
-			return f(ctx, p)
-		})
-	}
 	return newObject().
 		set("iframe", m.iframe).
 		set("origin", m.frame.Origin).
-		getter("user", func() (any, error) {
-			u, ok := m.ctrl.User()
-			if !ok {
-				return nil, nil
-			}
-			return userJS(u), nil
-		}).
-		set("request", call(func(ctx context.Context, args []safejs.Value) (json.RawMessage, error) {
-			action, ok := argString(args, 0, "")
-			if !ok || action == "" {
-				return nil, &auth.ConfigError{Key: "request", Reason: "takes (action, payload?)"}
-			}
-			p, err := payload(args, 1)
-			if err != nil {
-				return nil, err
-			}
-			return m.ctrl.Request(ctx, action, p)
-		})).
-		set("on", SyncFunc(func(args []safejs.Value) (any, error) {
-			name, ok := argString(args, 0, "")
-			fn := arg(args, 1)
-			if !ok || name == "" || fn.Type() != safejs.TypeFunction {
-				return nil, &auth.ConfigError{Key: "on", Reason: `takes (event name or "*", listener function)`}
-			}
-			return m.ev.on(name, fn), nil
-		})).
-		set("createInteraction", simple(m.ctrl.CreateInteraction)).
-		set("configureApp", simple(m.ctrl.ConfigureApp)).
-		set("setInteractionOptions", simple(m.ctrl.SetInteractionOptions)).
-		set("addFacts", simple(m.ctrl.AddFacts)).
-		set("navigate", call(func(ctx context.Context, args []safejs.Value) (json.RawMessage, error) {
-			path, ok := argString(args, 0, "")
-			if !ok || path == "" {
-				return nil, &auth.ConfigError{Key: "navigate", Reason: "takes a path string"}
-			}
-			return m.ctrl.Navigate(ctx, path)
-		})).
-		set("startRecording", call(func(ctx context.Context, _ []safejs.Value) (json.RawMessage, error) {
-			return m.ctrl.StartRecording(ctx)
-		})).
-		set("stopRecording", call(func(ctx context.Context, _ []safejs.Value) (json.RawMessage, error) { return m.ctrl.StopRecording(ctx) })).
-		set("getStatus", call(func(ctx context.Context, _ []safejs.Value) (json.RawMessage, error) { return m.ctrl.GetStatus(ctx) })).
-		set("getTemplates", call(func(ctx context.Context, _ []safejs.Value) (json.RawMessage, error) { return m.ctrl.GetTemplates(ctx) })).
-		set("destroy", SyncFunc(func([]safejs.Value) (any, error) {
-			m.destroy()
-			return nil, nil
-		})).v
+		getter("user", m.user).
+		methods(
+			method{name: "request", usage: "takes (action, payload?)", async: m.request},
+			method{name: "on", usage: `takes (event name or "*", listener function)`, sync: m.on},
+			method{name: "createInteraction", async: withPayload(m.ctrl.CreateInteraction)},
+			method{name: "configureApp", async: withPayload(m.ctrl.ConfigureApp)},
+			method{name: "setInteractionOptions", async: withPayload(m.ctrl.SetInteractionOptions)},
+			method{name: "addFacts", async: withPayload(m.ctrl.AddFacts)},
+			method{name: "navigate", usage: "takes a path string", async: m.navigate},
+			method{name: "startRecording", async: noArgs(m.ctrl.StartRecording)},
+			method{name: "stopRecording", async: noArgs(m.ctrl.StopRecording)},
+			method{name: "getStatus", async: noArgs(m.ctrl.GetStatus)},
+			method{name: "getTemplates", async: noArgs(m.ctrl.GetTemplates)},
+			method{name: "destroy", sync: func(*argv) (any, error) { m.destroy(); return nil, nil }},
+		).v
+}
+
+func (m *mount) user() (any, error) {
+	u, ok := m.ctrl.User()
+	if !ok {
+		return nil, nil
+	}
+	return userJS(u), nil
+}
+
+func (m *mount) request(ctx context.Context, a *argv) (any, error) {
+	action, payload := a.str(0), a.json(1)
+	if err := a.Err(); err != nil {
+		return nil, err
+	}
+	return m.ctrl.Request(ctx, action, payload)
+}
+
+func (m *mount) navigate(ctx context.Context, a *argv) (any, error) {
+	path := a.str(0)
+	if err := a.Err(); err != nil {
+		return nil, err
+	}
+	return m.ctrl.Navigate(ctx, path)
+}
+
+func (m *mount) on(a *argv) (any, error) {
+	name, fn := a.str(0), a.fn(1)
+	if err := a.Err(); err != nil {
+		return nil, err
+	}
+	return m.ev.on(name, fn), nil
+}
+
+// withPayload is a method taking one optional JSON payload.
+func withPayload(f func(ctx context.Context, payload any) (json.RawMessage, error)) func(context.Context, *argv) (any, error) {
+	return func(ctx context.Context, a *argv) (any, error) {
+		p := a.json(0)
+		if err := a.Err(); err != nil {
+			return nil, err
+		}
+		return f(ctx, p)
+	}
+}
+
+// noArgs is a method that ignores its arguments.
+func noArgs(f func(ctx context.Context) (json.RawMessage, error)) func(context.Context, *argv) (any, error) {
+	return func(ctx context.Context, _ *argv) (any, error) { return f(ctx) }
 }
