@@ -8,54 +8,57 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
 func TestStartAfterRepeatedReady(t *testing.T) {
-	h := newHarness(t, nil)
-	// The mock re-posts ready every 25 ms until the first request: let several arrive.
-	waitFor(t, "three ready events", func() bool {
-		ev, _, _ := h.rec.snapshot()
-		return strings.Count(strings.Join(ev, "\n"), "embedded.ready") >= 3
-	})
-	if _, ok := h.c.User(); ok {
-		t.Fatal("User set before auth")
-	}
-	u, err := h.c.Start(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if u.ID != "u-at-1" || u.Email != "doctor@example.com" || u.Name != "Dr Jane Doe" || len(u.Raw) == 0 {
-		t.Errorf("Start = %+v", u)
-	}
-	if got, ok := h.c.User(); !ok || got.ID != "u-at-1" {
-		t.Errorf("User() = %+v, %v", got, ok)
-	}
-	time.Sleep(100 * time.Millisecond) // ready repeats in flight must not look like reloads
-	reqs := h.f.requests()
-	if len(reqs) != 1 || reqs[0].Action != "auth" {
-		t.Fatalf("iframe received %+v, want one auth", reqs)
-	}
-	var p map[string]json.RawMessage
-	if err := json.Unmarshal(reqs[0].Payload, &p); err != nil {
-		t.Fatal(err)
-	}
-	for k, want := range map[string]string{
-		"access_token": `"at-1"`, "token_type": `"Bearer"`, "refresh_token": `"rt"`, "id_token": `"it"`,
-		"not-before-policy": `0`, "session_state": `"s1"`, "expires_at": `1732800300`,
-		"profile": `{"name":"Dr Jane Doe","email":"jane@example.com","sub":"f3b1"}`,
-	} {
-		if string(p[k]) != want {
-			t.Errorf("auth payload %s = %s, want %s", k, p[k], want)
+	bubble(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		// The mock re-posts ready every 25 ms until the first request: let several arrive.
+		waitFor(t, "three ready events", func() bool {
+			ev, _, _ := h.rec.snapshot()
+			return strings.Count(strings.Join(ev, "\n"), "embedded.ready") >= 3
+		})
+		if _, ok := h.c.User(); ok {
+			t.Fatal("User set before auth")
 		}
-	}
-	events, auths, _ := h.rec.snapshot()
-	if len(auths) != 1 || auths[0] != nil {
-		t.Errorf("OnAuth got %v", auths)
-	}
-	waitFor(t, "embedded.authenticated", func() bool {
-		events, _, _ = h.rec.snapshot()
-		return strings.Contains(strings.Join(events, "\n"), "embedded.authenticated false")
+		u, err := h.c.Start(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.ID != "u-at-1" || u.Email != "doctor@example.com" || u.Name != "Dr Jane Doe" || len(u.Raw) == 0 {
+			t.Errorf("Start = %+v", u)
+		}
+		if got, ok := h.c.User(); !ok || got.ID != "u-at-1" {
+			t.Errorf("User() = %+v, %v", got, ok)
+		}
+		elapse(100 * time.Millisecond) // ready repeats in flight must not look like reloads
+		reqs := h.f.requests()
+		if len(reqs) != 1 || reqs[0].Action != "auth" {
+			t.Fatalf("iframe received %+v, want one auth", reqs)
+		}
+		var p map[string]json.RawMessage
+		if err := json.Unmarshal(reqs[0].Payload, &p); err != nil {
+			t.Fatal(err)
+		}
+		for k, want := range map[string]string{
+			"access_token": `"at-1"`, "token_type": `"Bearer"`, "refresh_token": `"rt"`, "id_token": `"it"`,
+			"not-before-policy": `0`, "session_state": `"s1"`, "expires_at": `1732800300`,
+			"profile": `{"name":"Dr Jane Doe","email":"jane@example.com","sub":"f3b1"}`,
+		} {
+			if string(p[k]) != want {
+				t.Errorf("auth payload %s = %s, want %s", k, p[k], want)
+			}
+		}
+		events, auths, _ := h.rec.snapshot()
+		if len(auths) != 1 || auths[0] != nil {
+			t.Errorf("OnAuth got %v", auths)
+		}
+		waitFor(t, "embedded.authenticated", func() bool {
+			events, _, _ = h.rec.snapshot()
+			return strings.Contains(strings.Join(events, "\n"), "embedded.authenticated false")
+		})
 	})
 }
 
@@ -98,79 +101,87 @@ func TestStartFailedResponse(t *testing.T) {
 }
 
 func TestReadyTimeout(t *testing.T) {
-	h := newHarness(t, func(o *Options, f *fakeIframe) {
-		o.ReadyTimeout = 60 * time.Millisecond
-		f.noReady = true
+	bubble(t, func(t *testing.T) {
+		h := newHarness(t, func(o *Options, f *fakeIframe) {
+			o.ReadyTimeout = 60 * time.Millisecond
+			f.noReady = true
+		})
+		start := time.Now()
+		_, err := h.c.Start(context.Background())
+		if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "embedded.ready") {
+			t.Fatalf("Start err = %v", err)
+		}
+		if d := time.Since(start); d < 50*time.Millisecond {
+			t.Errorf("timed out after %s", d)
+		}
+		if n := len(h.f.requests()); n != 0 {
+			t.Errorf("%d requests posted to an iframe that never got ready", n)
+		}
 	})
-	start := time.Now()
-	_, err := h.c.Start(context.Background())
-	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "embedded.ready") {
-		t.Fatalf("Start err = %v", err)
-	}
-	if d := time.Since(start); d < 50*time.Millisecond {
-		t.Errorf("timed out after %s", d)
-	}
-	if n := len(h.f.requests()); n != 0 {
-		t.Errorf("%d requests posted to an iframe that never got ready", n)
-	}
 }
 
 // Only embedded.ready counts: legacy events, a ready from another origin or a
 // deprecated one do not.
 func TestReadyOnlyFromEmbeddedReady(t *testing.T) {
-	h := newHarness(t, func(o *Options, f *fakeIframe) {
-		o.ReadyTimeout = 100 * time.Millisecond
-		f.noReady = true
+	bubble(t, func(t *testing.T) {
+		h := newHarness(t, func(o *Options, f *fakeIframe) {
+			o.ReadyTimeout = 100 * time.Millisecond
+			f.noReady = true
+		})
+		h.f.do(func() {
+			h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","version":"v1","event":"ready","deprecated":true,"payload":{}}`)
+			h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","version":"v1","event":"loaded","deprecated":true,"payload":{}}`)
+			h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","event":"embedded.ready","deprecated":true,"payload":{"version":"v1"}}`)
+			h.c.Receive("https://evil.example", []byte(`{"type":"CORTI_EMBEDDED_EVENT","event":"embedded.ready","payload":{"version":"v1"}}`))
+			h.c.Receive("https://assistant.eu.corti.app.evil.example", []byte(`{"type":"CORTI_EMBEDDED_EVENT","event":"embedded.ready","payload":{"version":"v1"}}`))
+		})
+		if _, err := h.c.Start(context.Background()); !errors.Is(err, ErrTimeout) {
+			t.Fatalf("Start err = %v, want ErrTimeout", err)
+		}
+		events, _, _ := h.rec.snapshot()
+		if len(events) != 3 || !strings.HasPrefix(events[0], "ready false") {
+			t.Errorf("OnEvent got %q, want the three same-origin legacy events", events)
+		}
 	})
-	h.f.do(func() {
-		h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","version":"v1","event":"ready","deprecated":true,"payload":{}}`)
-		h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","version":"v1","event":"loaded","deprecated":true,"payload":{}}`)
-		h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","event":"embedded.ready","deprecated":true,"payload":{"version":"v1"}}`)
-		h.c.Receive("https://evil.example", []byte(`{"type":"CORTI_EMBEDDED_EVENT","event":"embedded.ready","payload":{"version":"v1"}}`))
-		h.c.Receive("https://assistant.eu.corti.app.evil.example", []byte(`{"type":"CORTI_EMBEDDED_EVENT","event":"embedded.ready","payload":{"version":"v1"}}`))
-	})
-	if _, err := h.c.Start(context.Background()); !errors.Is(err, ErrTimeout) {
-		t.Fatalf("Start err = %v, want ErrTimeout", err)
-	}
-	events, _, _ := h.rec.snapshot()
-	if len(events) != 3 || !strings.HasPrefix(events[0], "ready false") {
-		t.Errorf("OnEvent got %q, want the three same-origin legacy events", events)
-	}
 }
 
 func TestRequestTimeout(t *testing.T) {
-	h := newHarness(t, func(o *Options, f *fakeIframe) {
-		o.RequestTimeout = 60 * time.Millisecond
-		f.answer = func(req Message) []string {
-			if req.Action == "auth" {
-				return defaultAnswer(req)
+	bubble(t, func(t *testing.T) {
+		h := newHarness(t, func(o *Options, f *fakeIframe) {
+			o.RequestTimeout = 60 * time.Millisecond
+			f.answer = func(req Message) []string {
+				if req.Action == "auth" {
+					return defaultAnswer(req)
+				}
+				return nil // never answers anything else
 			}
-			return nil // never answers anything else
+		})
+		if _, err := h.c.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		_, err := h.c.GetStatus(context.Background())
+		if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "getStatus") {
+			t.Fatalf("GetStatus err = %v", err)
+		}
+		h.c.mu.Lock()
+		n := len(h.c.pending)
+		h.c.mu.Unlock()
+		if n != 0 {
+			t.Errorf("%d requests still pending after the timeout", n)
 		}
 	})
-	if _, err := h.c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	_, err := h.c.GetStatus(context.Background())
-	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "getStatus") {
-		t.Fatalf("GetStatus err = %v", err)
-	}
-	h.c.mu.Lock()
-	n := len(h.c.pending)
-	h.c.mu.Unlock()
-	if n != 0 {
-		t.Errorf("%d requests still pending after the timeout", n)
-	}
 }
 
 func TestAuthTimeout(t *testing.T) {
-	h := newHarness(t, func(o *Options, f *fakeIframe) {
-		o.RequestTimeout = 60 * time.Millisecond
-		f.answer = func(Message) []string { return nil }
+	bubble(t, func(t *testing.T) {
+		h := newHarness(t, func(o *Options, f *fakeIframe) {
+			o.RequestTimeout = 60 * time.Millisecond
+			f.answer = func(Message) []string { return nil }
+		})
+		if _, err := h.c.Start(context.Background()); !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "auth") {
+			t.Fatalf("Start err = %v", err)
+		}
 	})
-	if _, err := h.c.Start(context.Background()); !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "auth") {
-		t.Fatalf("Start err = %v", err)
-	}
 }
 
 // A response counts only when its requestId is pending and it comes from the
@@ -208,37 +219,39 @@ func TestResponseMatching(t *testing.T) {
 // A ready after the first auth means the iframe reloaded: exactly one new auth,
 // however many ready posts the reloaded iframe sends.
 func TestReloadReauthenticatesOnce(t *testing.T) {
-	h := newHarness(t, func(_ *Options, f *fakeIframe) {
-		answer := defaultAnswer
-		f.answer = func(req Message) []string {
-			if req.Action == "auth" && f.count("auth") > 1 {
-				// The reloaded iframe is slow to answer; its ready repeats keep coming.
-				f.ready()
-				f.ready()
+	bubble(t, func(t *testing.T) {
+		h := newHarness(t, func(_ *Options, f *fakeIframe) {
+			answer := defaultAnswer
+			f.answer = func(req Message) []string {
+				if req.Action == "auth" && f.count("auth") > 1 {
+					// The reloaded iframe is slow to answer; its ready repeats keep coming.
+					f.ready()
+					f.ready()
+				}
+				return answer(req)
 			}
-			return answer(req)
+		})
+		if _, err := h.c.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		h.f.reload(5)
+		waitFor(t, "a second auth", func() bool { return h.f.count("auth") == 2 })
+		waitFor(t, "the second OnAuth", func() bool { _, a, _ := h.rec.snapshot(); return len(a) == 2 })
+		elapse(150 * time.Millisecond) // the ready repeats keep coming meanwhile
+		if n := h.f.count("auth"); n != 2 {
+			t.Fatalf("%d auths, want 2 (initial + one after the reload)", n)
+		}
+		if u, _ := h.c.User(); u.ID != "u-at-2" {
+			t.Errorf("User after reload = %+v", u)
+		}
+		// A second reload is noticed as well.
+		h.f.reload(3)
+		waitFor(t, "a third auth", func() bool { return h.f.count("auth") == 3 })
+		elapse(100 * time.Millisecond)
+		if n := h.f.count("auth"); n != 3 {
+			t.Fatalf("%d auths after a second reload, want 3", n)
 		}
 	})
-	if _, err := h.c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	h.f.reload(5)
-	waitFor(t, "a second auth", func() bool { return h.f.count("auth") == 2 })
-	waitFor(t, "the second OnAuth", func() bool { _, a, _ := h.rec.snapshot(); return len(a) == 2 })
-	time.Sleep(150 * time.Millisecond)
-	if n := h.f.count("auth"); n != 2 {
-		t.Fatalf("%d auths, want 2 (initial + one after the reload)", n)
-	}
-	if u, _ := h.c.User(); u.ID != "u-at-2" {
-		t.Errorf("User after reload = %+v", u)
-	}
-	// A second reload is noticed as well.
-	h.f.reload(3)
-	waitFor(t, "a third auth", func() bool { return h.f.count("auth") == 3 })
-	time.Sleep(100 * time.Millisecond)
-	if n := h.f.count("auth"); n != 3 {
-		t.Fatalf("%d auths after a second reload, want 3", n)
-	}
 }
 
 func TestReauthSendsFreshToken(t *testing.T) {
@@ -274,69 +287,73 @@ func TestReauthSendsFreshToken(t *testing.T) {
 // Concurrent re-auths never interleave: each auth is answered before the next
 // is posted.
 func TestReauthSerialized(t *testing.T) {
-	var mu sync.Mutex
-	inFlight, maxInFlight := 0, 0
-	h := newHarness(t, func(_ *Options, f *fakeIframe) {
-		f.answer = func(req Message) []string {
-			if req.Action != "auth" {
-				return defaultAnswer(req)
-			}
-			mu.Lock()
-			inFlight++
-			if inFlight > maxInFlight {
-				maxInFlight = inFlight
-			}
-			mu.Unlock()
-			go func() { // answer later, off the iframe goroutine
-				time.Sleep(5 * time.Millisecond)
+	bubble(t, func(t *testing.T) {
+		var mu sync.Mutex
+		inFlight, maxInFlight := 0, 0
+		h := newHarness(t, func(_ *Options, f *fakeIframe) {
+			f.answer = func(req Message) []string {
+				if req.Action != "auth" {
+					return defaultAnswer(req)
+				}
 				mu.Lock()
-				inFlight--
+				inFlight++
+				if inFlight > maxInFlight {
+					maxInFlight = inFlight
+				}
 				mu.Unlock()
-				f.do(func() {
-					for _, out := range defaultAnswer(req) {
-						f.send(out)
-					}
-				})
-			}()
-			return nil
-		}
-	})
-	if _, err := h.c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	for range 5 {
-		wg.Go(func() {
-			if err := h.c.Reauth(context.Background()); err != nil {
-				t.Error(err)
+				go func() { // answer later, off the iframe goroutine
+					time.Sleep(5 * time.Millisecond) // latency, in the bubble's virtual time
+					mu.Lock()
+					inFlight--
+					mu.Unlock()
+					f.do(func() {
+						for _, out := range defaultAnswer(req) {
+							f.send(out)
+						}
+					})
+				}()
+				return nil
 			}
 		})
-	}
-	wg.Wait()
-	if h.f.count("auth") != 6 || maxInFlight != 1 {
-		t.Errorf("%d auths, at most %d in flight", h.f.count("auth"), maxInFlight)
-	}
+		if _, err := h.c.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for range 5 {
+			wg.Go(func() {
+				if err := h.c.Reauth(context.Background()); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if h.f.count("auth") != 6 || maxInFlight != 1 {
+			t.Errorf("%d auths, at most %d in flight", h.f.count("auth"), maxInFlight)
+		}
+	})
 }
 
 func TestServiceAccountRefused(t *testing.T) {
-	var checked []string
-	h := newHarness(t, func(o *Options, _ *fakeIframe) {
-		o.IsServiceAccount = func(at string) bool { checked = append(checked, at); return true }
+	bubble(t, func(t *testing.T) {
+		var checked []string
+		h := newHarness(t, func(o *Options, _ *fakeIframe) {
+			o.IsServiceAccount = func(at string) bool { checked = append(checked, at); return true }
+		})
+		_, err := h.c.Start(context.Background())
+		if !errors.Is(err, ErrNotUserToken) {
+			t.Fatalf("Start err = %v", err)
+		}
+		synctest.Wait() // every goroutine idle: whatever was to happen has
+		if n := len(h.f.requests()); n != 0 {
+			t.Errorf("%d messages posted with a service-account token", n)
+		}
+		if len(checked) != 1 || checked[0] != "at-1" {
+			t.Errorf("IsServiceAccount saw %q", checked)
+		}
+		if _, auths, _ := h.rec.snapshot(); len(auths) != 1 || !errors.Is(auths[0], ErrNotUserToken) {
+			t.Errorf("OnAuth got %v", auths)
+		}
 	})
-	_, err := h.c.Start(context.Background())
-	if !errors.Is(err, ErrNotUserToken) {
-		t.Fatalf("Start err = %v", err)
-	}
-	time.Sleep(50 * time.Millisecond)
-	if n := len(h.f.requests()); n != 0 {
-		t.Errorf("%d messages posted with a service-account token", n)
-	}
-	if len(checked) != 1 || checked[0] != "at-1" {
-		t.Errorf("IsServiceAccount saw %q", checked)
-	}
-	if _, auths, _ := h.rec.snapshot(); len(auths) != 1 || !errors.Is(auths[0], ErrNotUserToken) {
-		t.Errorf("OnAuth got %v", auths)
-	}
 }
 
 func TestFreshTokensFail(t *testing.T) {
@@ -352,114 +369,122 @@ func TestFreshTokensFail(t *testing.T) {
 }
 
 func TestRequestRefusesInternalAndDeprecatedActions(t *testing.T) {
-	h := newHarness(t, nil)
-	for _, action := range []string{"_init", "configure", "configureSession", "auth"} {
-		if _, err := h.c.Request(context.Background(), action, nil); !errors.Is(err, ErrActionNotAllowed) {
-			t.Errorf("Request(%q) err = %v", action, err)
+	bubble(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		for _, action := range []string{"_init", "configure", "configureSession", "auth"} {
+			if _, err := h.c.Request(context.Background(), action, nil); !errors.Is(err, ErrActionNotAllowed) {
+				t.Errorf("Request(%q) err = %v", action, err)
+			}
 		}
-	}
-	if _, err := h.c.Request(context.Background(), "", nil); err == nil {
-		t.Error("Request without an action accepted")
-	}
-	time.Sleep(30 * time.Millisecond)
-	if n := len(h.f.requests()); n != 0 {
-		t.Errorf("%d refused requests were posted", n)
-	}
+		if _, err := h.c.Request(context.Background(), "", nil); err == nil {
+			t.Error("Request without an action accepted")
+		}
+		synctest.Wait() // every goroutine idle: whatever was to happen has
+		if n := len(h.f.requests()); n != 0 {
+			t.Errorf("%d refused requests were posted", n)
+		}
+	})
 }
 
 func TestDestroy(t *testing.T) {
-	h := newHarness(t, func(_ *Options, f *fakeIframe) {
-		f.answer = func(req Message) []string {
-			if req.Action == "auth" {
-				return defaultAnswer(req)
+	bubble(t, func(t *testing.T) {
+		h := newHarness(t, func(_ *Options, f *fakeIframe) {
+			f.answer = func(req Message) []string {
+				if req.Action == "auth" {
+					return defaultAnswer(req)
+				}
+				return nil
 			}
-			return nil
+		})
+		if _, err := h.c.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		errc := make(chan error, 1)
+		go func() { _, err := h.c.GetStatus(context.Background()); errc <- err }()
+		waitFor(t, "getStatus posted", func() bool { return h.f.count("getStatus") == 1 })
+		h.c.Destroy()
+		if err := <-errc; !errors.Is(err, ErrDestroyed) {
+			t.Fatalf("pending request err = %v", err)
+		}
+		h.c.Destroy() // idempotent
+		eventsBefore, authsBefore, _ := h.rec.snapshot()
+		req := h.f.requests()[1]
+		h.f.do(func() {
+			h.f.send(response(req, `{}`))
+			h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","event":"embedded.ready","payload":{"version":"v1"}}`)
+			h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","event":"embedded.navigated","payload":{"path":"/x"}}`)
+		})
+		synctest.Wait() // every goroutine idle: whatever was to happen has
+		events, auths, _ := h.rec.snapshot()
+		if len(events) != len(eventsBefore) || len(auths) != len(authsBefore) || h.f.count("auth") != 1 {
+			t.Errorf("messages after Destroy changed things: events %q, auths %v", events[len(eventsBefore):], auths)
+		}
+		if _, err := h.c.Request(context.Background(), "getStatus", nil); !errors.Is(err, ErrDestroyed) {
+			t.Errorf("Request after Destroy = %v", err)
+		}
+		if err := h.c.Reauth(context.Background()); !errors.Is(err, ErrDestroyed) {
+			t.Errorf("Reauth after Destroy = %v", err)
+		}
+		if n := len(h.f.requests()); n != 2 {
+			t.Errorf("%d requests, want 2: nothing posted after Destroy", n)
 		}
 	})
-	if _, err := h.c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	errc := make(chan error, 1)
-	go func() { _, err := h.c.GetStatus(context.Background()); errc <- err }()
-	waitFor(t, "getStatus posted", func() bool { return h.f.count("getStatus") == 1 })
-	h.c.Destroy()
-	if err := <-errc; !errors.Is(err, ErrDestroyed) {
-		t.Fatalf("pending request err = %v", err)
-	}
-	h.c.Destroy() // idempotent
-	eventsBefore, authsBefore, _ := h.rec.snapshot()
-	req := h.f.requests()[1]
-	h.f.do(func() {
-		h.f.send(response(req, `{}`))
-		h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","event":"embedded.ready","payload":{"version":"v1"}}`)
-		h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","event":"embedded.navigated","payload":{"path":"/x"}}`)
-	})
-	time.Sleep(50 * time.Millisecond)
-	events, auths, _ := h.rec.snapshot()
-	if len(events) != len(eventsBefore) || len(auths) != len(authsBefore) || h.f.count("auth") != 1 {
-		t.Errorf("messages after Destroy changed things: events %q, auths %v", events[len(eventsBefore):], auths)
-	}
-	if _, err := h.c.Request(context.Background(), "getStatus", nil); !errors.Is(err, ErrDestroyed) {
-		t.Errorf("Request after Destroy = %v", err)
-	}
-	if err := h.c.Reauth(context.Background()); !errors.Is(err, ErrDestroyed) {
-		t.Errorf("Reauth after Destroy = %v", err)
-	}
-	if n := len(h.f.requests()); n != 2 {
-		t.Errorf("%d requests, want 2: nothing posted after Destroy", n)
-	}
 }
 
 func TestDestroyWhileWaitingForReady(t *testing.T) {
-	h := newHarness(t, func(_ *Options, f *fakeIframe) { f.noReady = true })
-	errc := make(chan error, 1)
-	go func() { _, err := h.c.Start(context.Background()); errc <- err }()
-	time.Sleep(20 * time.Millisecond)
-	h.c.Destroy()
-	if err := <-errc; !errors.Is(err, ErrDestroyed) {
-		t.Fatalf("Start err = %v", err)
-	}
+	bubble(t, func(t *testing.T) {
+		h := newHarness(t, func(_ *Options, f *fakeIframe) { f.noReady = true })
+		errc := make(chan error, 1)
+		go func() { _, err := h.c.Start(context.Background()); errc <- err }()
+		synctest.Wait() // Start is blocked waiting for ready
+		h.c.Destroy()
+		if err := <-errc; !errors.Is(err, ErrDestroyed) {
+			t.Fatalf("Start err = %v", err)
+		}
+	})
 }
 
 func TestSessionEnded(t *testing.T) {
-	h := newHarness(t, func(_ *Options, f *fakeIframe) {
-		f.answer = func(req Message) []string {
-			if req.Action == "auth" {
-				return defaultAnswer(req)
+	bubble(t, func(t *testing.T) {
+		h := newHarness(t, func(_ *Options, f *fakeIframe) {
+			f.answer = func(req Message) []string {
+				if req.Action == "auth" {
+					return defaultAnswer(req)
+				}
+				return nil
 			}
-			return nil
+		})
+		if _, err := h.c.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		errc := make(chan error, 1)
+		go func() { _, err := h.c.CreateInteraction(context.Background(), nil); errc <- err }()
+		waitFor(t, "createInteraction posted", func() bool { return h.f.count("createInteraction") == 1 })
+		h.c.SessionEnded("logout")
+		if err := <-errc; !errors.Is(err, ErrEnded) || !strings.Contains(err.Error(), "logout") {
+			t.Fatalf("pending request err = %v", err)
+		}
+		if _, err := h.c.Navigate(context.Background(), "/"); !errors.Is(err, ErrEnded) {
+			t.Errorf("Request after SessionEnded = %v", err)
+		}
+		if err := h.c.Reauth(context.Background()); !errors.Is(err, ErrEnded) {
+			t.Errorf("Reauth after SessionEnded = %v", err)
+		}
+		// A reload after the end is not re-authenticated; events still arrive.
+		h.f.reload(2)
+		h.f.do(func() { h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","event":"recording.stopped","payload":{}}`) })
+		synctest.Wait() // every goroutine idle: whatever was to happen has
+		if n := len(h.f.requests()); n != 2 {
+			t.Errorf("%d requests, want 2: nothing posted after the session ended", n)
+		}
+		if ev, _, _ := h.rec.snapshot(); !strings.Contains(strings.Join(ev, "\n"), "recording.stopped") {
+			t.Error("events no longer delivered after the session ended")
+		}
+		h.c.Destroy()
+		if _, err := h.c.GetStatus(context.Background()); !errors.Is(err, ErrDestroyed) {
+			t.Errorf("Request after SessionEnded and Destroy = %v", err)
 		}
 	})
-	if _, err := h.c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	errc := make(chan error, 1)
-	go func() { _, err := h.c.CreateInteraction(context.Background(), nil); errc <- err }()
-	waitFor(t, "createInteraction posted", func() bool { return h.f.count("createInteraction") == 1 })
-	h.c.SessionEnded("logout")
-	if err := <-errc; !errors.Is(err, ErrEnded) || !strings.Contains(err.Error(), "logout") {
-		t.Fatalf("pending request err = %v", err)
-	}
-	if _, err := h.c.Navigate(context.Background(), "/"); !errors.Is(err, ErrEnded) {
-		t.Errorf("Request after SessionEnded = %v", err)
-	}
-	if err := h.c.Reauth(context.Background()); !errors.Is(err, ErrEnded) {
-		t.Errorf("Reauth after SessionEnded = %v", err)
-	}
-	// A reload after the end is not re-authenticated; events still arrive.
-	h.f.reload(2)
-	h.f.do(func() { h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","event":"recording.stopped","payload":{}}`) })
-	time.Sleep(50 * time.Millisecond)
-	if n := len(h.f.requests()); n != 2 {
-		t.Errorf("%d requests, want 2: nothing posted after the session ended", n)
-	}
-	if ev, _, _ := h.rec.snapshot(); !strings.Contains(strings.Join(ev, "\n"), "recording.stopped") {
-		t.Error("events no longer delivered after the session ended")
-	}
-	h.c.Destroy()
-	if _, err := h.c.GetStatus(context.Background()); !errors.Is(err, ErrDestroyed) {
-		t.Errorf("Request after SessionEnded and Destroy = %v", err)
-	}
 }
 
 func TestConfidentialEventsNeverLogged(t *testing.T) {
@@ -502,67 +527,69 @@ func TestReadyVersionWarning(t *testing.T) {
 }
 
 func TestTwoControllersIndependent(t *testing.T) {
-	a := newHarness(t, nil)
-	b := newHarness(t, nil)
-	var wg sync.WaitGroup
-	for _, h := range []*harness{a, b} {
-		wg.Go(func() {
-			if _, err := h.c.Start(context.Background()); err != nil {
-				t.Error(err)
-			}
-			for range 20 {
-				if _, err := h.c.GetStatus(context.Background()); err != nil {
+	bubble(t, func(t *testing.T) {
+		a := newHarness(t, nil)
+		b := newHarness(t, nil)
+		var wg sync.WaitGroup
+		for _, h := range []*harness{a, b} {
+			wg.Go(func() {
+				if _, err := h.c.Start(context.Background()); err != nil {
 					t.Error(err)
 				}
+				for range 20 {
+					if _, err := h.c.GetStatus(context.Background()); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		ids := map[string]bool{}
+		for _, h := range []*harness{a, b} {
+			for _, r := range h.f.requests() {
+				if ids[r.RequestID] {
+					t.Fatalf("requestId %q used twice", r.RequestID)
+				}
+				if !strings.HasPrefix(r.RequestID, "req_") {
+					t.Errorf("requestId %q", r.RequestID)
+				}
+				ids[r.RequestID] = true
+			}
+		}
+		if len(ids) != 42 {
+			t.Errorf("%d request ids, want 42", len(ids))
+		}
+		// A's reload does not touch B.
+		a.f.reload(1)
+		waitFor(t, "A re-authenticated", func() bool { return a.f.count("auth") == 2 })
+		synctest.Wait() // every goroutine idle: whatever was to happen has
+		if n := b.f.count("auth"); n != 1 {
+			t.Errorf("B authenticated %d times", n)
+		}
+		// A response meant for A, delivered to B, resolves nothing in B.
+		done := make(chan error, 1)
+		b2 := newHarness(t, func(_ *Options, f *fakeIframe) {
+			f.answer = func(req Message) []string {
+				if req.Action == "auth" {
+					return defaultAnswer(req)
+				}
+				return nil
 			}
 		})
-	}
-	wg.Wait()
-	ids := map[string]bool{}
-	for _, h := range []*harness{a, b} {
-		for _, r := range h.f.requests() {
-			if ids[r.RequestID] {
-				t.Fatalf("requestId %q used twice", r.RequestID)
-			}
-			if !strings.HasPrefix(r.RequestID, "req_") {
-				t.Errorf("requestId %q", r.RequestID)
-			}
-			ids[r.RequestID] = true
+		if _, err := b2.c.Start(context.Background()); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if len(ids) != 42 {
-		t.Errorf("%d request ids, want 42", len(ids))
-	}
-	// A's reload does not touch B.
-	a.f.reload(1)
-	waitFor(t, "A re-authenticated", func() bool { return a.f.count("auth") == 2 })
-	time.Sleep(50 * time.Millisecond)
-	if n := b.f.count("auth"); n != 1 {
-		t.Errorf("B authenticated %d times", n)
-	}
-	// A response meant for A, delivered to B, resolves nothing in B.
-	done := make(chan error, 1)
-	b2 := newHarness(t, func(_ *Options, f *fakeIframe) {
-		f.answer = func(req Message) []string {
-			if req.Action == "auth" {
-				return defaultAnswer(req)
-			}
-			return nil
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		go func() { _, err := b2.c.GetStatus(ctx); done <- err }()
+		waitFor(t, "B2 getStatus", func() bool { return b2.f.count("getStatus") == 1 })
+		for _, r := range a.f.requests() {
+			b2.f.do(func() { b2.f.send(response(r, `{"from":"A"}`)) })
+		}
+		if err := <-done; !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("B2's request resolved by A's responses: %v", err)
 		}
 	})
-	if _, err := b2.c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	go func() { _, err := b2.c.GetStatus(ctx); done <- err }()
-	waitFor(t, "B2 getStatus", func() bool { return b2.f.count("getStatus") == 1 })
-	for _, r := range a.f.requests() {
-		b2.f.do(func() { b2.f.send(response(r, `{"from":"A"}`)) })
-	}
-	if err := <-done; !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("B2's request resolved by A's responses: %v", err)
-	}
 }
 
 func TestHelpers(t *testing.T) {
@@ -615,19 +642,21 @@ func TestHelpers(t *testing.T) {
 }
 
 func TestRequestWaitsForReady(t *testing.T) {
-	h := newHarness(t, func(_ *Options, f *fakeIframe) { f.noReady = true })
-	errc := make(chan error, 1)
-	go func() { _, err := h.c.GetStatus(context.Background()); errc <- err }()
-	time.Sleep(30 * time.Millisecond)
-	if n := len(h.f.requests()); n != 0 {
-		t.Fatalf("posted %d requests before ready", n)
-	}
-	h.f.do(func() {
-		h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","event":"embedded.ready","payload":{"version":"v1"}}`)
+	bubble(t, func(t *testing.T) {
+		h := newHarness(t, func(_ *Options, f *fakeIframe) { f.noReady = true })
+		errc := make(chan error, 1)
+		go func() { _, err := h.c.GetStatus(context.Background()); errc <- err }()
+		synctest.Wait() // GetStatus is blocked waiting for ready: nothing was posted meanwhile
+		if n := len(h.f.requests()); n != 0 {
+			t.Fatalf("posted %d requests before ready", n)
+		}
+		h.f.do(func() {
+			h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","event":"embedded.ready","payload":{"version":"v1"}}`)
+		})
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
 	})
-	if err := <-errc; err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestRequestContextCanceled(t *testing.T) {
@@ -678,23 +707,25 @@ func TestNewControllerRequires(t *testing.T) {
 }
 
 func TestCustomNewIDCollision(t *testing.T) {
-	h := newHarness(t, func(o *Options, f *fakeIframe) {
-		o.NewID = func() string { return "same" }
-		f.answer = func(req Message) []string {
-			if req.Action == "auth" {
-				return defaultAnswer(req)
+	bubble(t, func(t *testing.T) {
+		h := newHarness(t, func(o *Options, f *fakeIframe) {
+			o.NewID = func() string { return "same" }
+			f.answer = func(req Message) []string {
+				if req.Action == "auth" {
+					return defaultAnswer(req)
+				}
+				return nil
 			}
-			return nil
+		})
+		if _, err := h.c.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		go func() { _, _ = h.c.GetStatus(ctx) }()
+		waitFor(t, "getStatus posted", func() bool { return h.f.count("getStatus") == 1 })
+		if _, err := h.c.GetStatus(ctx); err == nil || !strings.Contains(err.Error(), "already pending") {
+			t.Errorf("a duplicate requestId: err = %v", err)
 		}
 	})
-	if _, err := h.c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	go func() { _, _ = h.c.GetStatus(ctx) }()
-	waitFor(t, "getStatus posted", func() bool { return h.f.count("getStatus") == 1 })
-	if _, err := h.c.GetStatus(ctx); err == nil || !strings.Contains(err.Error(), "already pending") {
-		t.Errorf("a duplicate requestId: err = %v", err)
-	}
 }

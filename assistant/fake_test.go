@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/corti-auth/corti-auth/pkce"
@@ -134,7 +135,31 @@ func (f *fakeIframe) count(action string) int {
 	return n
 }
 
-// waitFor polls cond for up to 2 s.
+// bubble runs a test in a testing/synctest bubble: its time is virtual, so a
+// window in which nothing may happen is exact and costs no wall-clock time,
+// and synctest.Wait returns once every goroutine of the test is blocked with
+// nothing left to do.
+// A bubble whose goroutines keep each other busy never lets virtual time
+// pass; a real-time guard turns that hang into a failure naming the test.
+func bubble(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	name := t.Name()
+	guard := time.AfterFunc(20*time.Second, func() {
+		panic(name + ": the synctest bubble has not gone idle in 20 s of real time: its goroutines keep each other busy")
+	})
+	defer guard.Stop()
+	synctest.Test(t, f)
+}
+
+// elapse lets d of the bubble's virtual time pass (the fake iframe's ready
+// repeats and the timers run meanwhile) and returns when everything due by
+// then is done.
+func elapse(d time.Duration) {
+	time.Sleep(d)
+	synctest.Wait()
+}
+
+// waitFor polls cond for up to 2 s (of virtual time in a bubble).
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Second)

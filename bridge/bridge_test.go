@@ -230,17 +230,19 @@ func TestUnsubscribeTwiceIsHarmless(t *testing.T) {
 	listener, _ := counter.Invoke()
 	off := e.on("refreshed", listener)
 	e.emit("refreshed", 1)
-	deadline := time.Now().Add(2 * time.Second)
-	for n, _ := mustGet(listener, "n").Int(); n < 1 && time.Now().Before(deadline); n, _ = mustGet(listener, "n").Int() {
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitJS(t, "the first event", func() bool { n, _ := mustGet(listener, "n").Int(); return n == 1 })
 	for i := 0; i < 3; i++ {
 		if _, err := off.Invoke(); err != nil {
 			t.Fatalf("unsubscribe #%d: %v", i+1, err)
 		}
 	}
+	// The emitter delivers in order from one goroutine: once a later probe
+	// event reached its own listener, the second "refreshed" has been handled.
+	probe, _ := counter.Invoke()
+	e.on("probe", probe)
 	e.emit("refreshed", 2)
-	time.Sleep(50 * time.Millisecond)
+	e.emit("probe", nil)
+	waitJS(t, "the probe event", func() bool { n, _ := mustGet(probe, "n").Int(); return n == 1 })
 	if n, _ := mustGet(listener, "n").Int(); n != 1 {
 		t.Fatalf("listener called %d times, want 1 (before unsubscribing only)", n)
 	}
@@ -256,16 +258,31 @@ func TestEmitterStopDeliversQueuedThenEnds(t *testing.T) {
 	e.emit("ended", map[string]any{"reason": "logout"})
 	e.stop()
 	e.emit("error", 3) // after stop: dropped
-	deadline := time.Now().Add(2 * time.Second)
-	for time.Now().Before(deadline) {
-		if n, _ := mustGet(listener, "got").Length(); n >= 2 {
-			break
+	// The loop delivers only what is queued: an event that is not queued now
+	// never reaches a listener.
+	e.mu.Lock()
+	for _, q := range e.queue {
+		if q.name == "error" {
+			t.Errorf("an event emitted after stop was queued")
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
-	time.Sleep(50 * time.Millisecond)
+	e.mu.Unlock()
+	waitJS(t, "the queued events", func() bool { n, _ := mustGet(listener, "got").Length(); return n >= 2 })
 	got, _ := JSONOf(mustGet(listener, "got"))
 	if string(got) != `["refreshed","ended"]` {
 		t.Fatalf("delivered %s, want refreshed then ended only", got)
+	}
+}
+
+// waitJS polls cond (which reads JS values) every few milliseconds for up to
+// 5 s: the JS event loop runs while this goroutine sleeps.
+func waitJS(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }
