@@ -83,6 +83,7 @@ func (e *emitter) emit(name string, detail any) {
 func (e *emitter) stop() {
 	e.mu.Lock()
 	e.stopping = true
+	defer releaseFunc(e.remove) // unsubscribing from a stopped emitter does nothing
 	e.mu.Unlock()
 	select {
 	case e.wake <- struct{}{}:

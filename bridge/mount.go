@@ -30,6 +30,7 @@ type mount struct {
 	listener  safejs.Func
 	listening bool
 	destroyed bool
+	obj       safejs.Value // the assistant object, released by destroy
 }
 
 type mountOptions struct {
@@ -173,7 +174,15 @@ func (m *mount) start(ctx context.Context) (any, error) {
 		m.destroy()
 		return nil, err
 	}
-	return m.object(), nil
+	obj := m.object()
+	m.mu.Lock()
+	destroyed := m.destroyed
+	m.obj = obj
+	m.mu.Unlock()
+	if destroyed { // destroyed meanwhile (the session closed, say): hand out a dead object
+		release(obj, assistant.ErrDestroyed)
+	}
+	return obj, nil
 }
 
 // listen attaches the window message listener. It accepts a message only when
@@ -239,7 +248,9 @@ func (m *mount) sessionEnded(reason string) {
 	m.ev.emit("ended", map[string]any{"reason": reason})
 }
 
-// destroy removes the iframe and the listener and rejects pending requests.
+// destroy removes the iframe and the listener, rejects pending requests and
+// releases the assistant object: the page may keep it (its methods then reject
+// with ErrDestroyed), but Go holds nothing of this mount any more.
 func (m *mount) destroy() {
 	m.mu.Lock()
 	if m.destroyed {
@@ -247,7 +258,7 @@ func (m *mount) destroy() {
 		return
 	}
 	m.destroyed = true
-	f, listening := m.listener, m.listening
+	f, listening, obj := m.listener, m.listening, m.obj
 	m.listening = false
 	m.mu.Unlock()
 	m.ctrl.Destroy()
@@ -262,6 +273,7 @@ func (m *mount) destroy() {
 	m.js.mu.Lock()
 	delete(m.js.mounts, m)
 	m.js.mu.Unlock()
+	release(obj, assistant.ErrDestroyed)
 }
 
 // object is the assistant object mountAssistant resolves with.

@@ -10,23 +10,32 @@ import (
 	"github.com/hack-pad/safejs"
 )
 
-// object builds a plain JS object, method by method.
-type object struct{ v safejs.Value }
+// object builds a plain JS object, method by method. Its methods and getters
+// share a scope: release(o.v, err) frees the Go side of all of them.
+type object struct {
+	v  safejs.Value
+	sc *scope
+}
 
 func newObject() object {
 	v, _ := rt.object.New()
-	return object{v}
+	return object{v, newScope(v)}
 }
 
+// set sets a property; a GoFunc (Func, SyncFunc) becomes a method of o.
 func (o object) set(key string, val any) object {
+	if f, ok := val.(GoFunc); ok {
+		val = f.in(o.sc, key)
+	}
 	_ = o.v.Set(key, val)
 	return o
 }
 
 // getter defines a read-only, enumerable property computed by fn at each read.
-// fn must not block: it runs inside a JS call.
+// fn must not block: it runs inside a JS call. Once o is released, the
+// property keeps the value it had then.
 func (o object) getter(key string, fn func() (any, error)) object {
-	get := keep(func(safejs.Value, []safejs.Value) any {
+	get, _ := bind(func(safejs.Value, []safejs.Value) any {
 		v, err := protect(fn)
 		if err != nil {
 			return nil
@@ -36,7 +45,10 @@ func (o object) getter(key string, fn func() (any, error)) object {
 			return nil
 		}
 		return jv
-	})
+	}, modePlain, o.sc, key)
+	kept.mu.Lock()
+	o.sc.getters = append(o.sc.getters, getterEntry{key, fn})
+	kept.mu.Unlock()
 	desc := map[string]any{"get": get, "enumerable": true, "configurable": false}
 	_, _ = rt.object.Call("defineProperty", o.v, key, desc)
 	return o
