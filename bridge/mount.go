@@ -3,7 +3,6 @@
 package bridge
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -33,38 +32,21 @@ type mount struct {
 	obj       safejs.Value // the assistant object, released by destroy
 }
 
-type mountOptions struct {
-	BaseURL          string  `json:"baseURL"`
-	ReadyTimeoutMs   float64 `json:"readyTimeoutMs"`
-	RequestTimeoutMs float64 `json:"requestTimeoutMs"`
-	Title            string  `json:"title"`
-}
-
 // prepareMount checks the arguments of mountAssistant synchronously: target is
 // an element or a selector that matches one (else invalid_config).
 func (js *jsSession) prepareMount(target, opts safejs.Value) (*mount, error) {
-	var o mountOptions
-	if b, err := JSONOf(opts); err == nil && len(b) > 0 && string(b) != "null" {
-		d := json.NewDecoder(bytes.NewReader(b))
-		d.DisallowUnknownFields()
-		if err := d.Decode(&o); err != nil {
-			return nil, &auth.ConfigError{Key: "mountAssistant options", Reason: "expected {baseURL?, readyTimeoutMs?, requestTimeoutMs?, title?}: " + err.Error()}
-		}
+	b, _ := JSONOf(opts) // options JSON cannot express are no options, as before
+	o, err := assistant.ParseMountOptions(b)
+	if err != nil {
+		return nil, err
 	}
 	el, err := element(target)
 	if err != nil {
 		return nil, err
 	}
-	base := o.BaseURL
-	if base == "" {
-		base = js.cl.cfg.AssistantBaseURL
-	}
-	frame, err := assistant.NewFrame(base)
+	frame, err := o.Frame(js.cl.cfg.AssistantBaseURL)
 	if err != nil {
 		return nil, err
-	}
-	if o.Title != "" {
-		frame.Title = o.Title
 	}
 	m := &mount{js: js, frame: frame, target: el, ev: newEmitter()}
 	ctrl, err := assistant.NewController(assistant.Options{
@@ -72,8 +54,8 @@ func (js *jsSession) prepareMount(target, opts safejs.Value) (*mount, error) {
 		Post:             m.post,
 		Tokens:           tokenSource{js},
 		IsServiceAccount: assistant.IsServiceAccount,
-		ReadyTimeout:     time.Duration(o.ReadyTimeoutMs * float64(time.Millisecond)),
-		RequestTimeout:   time.Duration(o.RequestTimeoutMs * float64(time.Millisecond)),
+		ReadyTimeout:     o.ReadyTimeout,
+		RequestTimeout:   o.RequestTimeout,
 		OnEvent: func(name string, _ bool, payload json.RawMessage) {
 			// Confidential events carry clinical content: they go to the
 			// listeners the host registered, and are never logged here.
