@@ -16,6 +16,7 @@ type inbox struct {
 	bytes    int
 	draining bool
 	closed   bool // Destroy: drop what is queued and what comes
+	max      int  // 0 → MaxQueuedBytes; tests set less
 }
 
 type inMsg struct {
@@ -34,9 +35,14 @@ func (c *Controller) Deliver(origin string, data []byte) {
 		in.mu.Unlock()
 		return
 	}
-	if in.bytes+len(data) > MaxQueuedBytes {
+	limit := in.max
+	if limit == 0 {
+		limit = MaxQueuedBytes
+	}
+	if in.bytes+len(data) > limit {
+		queued := in.bytes
 		in.mu.Unlock()
-		c.logf("assistant: dropped a message of %d bytes: %d bytes already queued", len(data), MaxQueuedBytes)
+		c.logf("assistant: dropped a message of %d bytes: %d bytes already queued", len(data), queued)
 		return
 	}
 	in.q = append(in.q, inMsg{origin, data})
