@@ -79,7 +79,7 @@ func TestSyncFuncThrowsCortiAuthError(t *testing.T) {
 			return nil, &auth.ConfigError{Key: "x", Reason: "missing"}
 		}
 		return "fine", nil
-	}).Value()
+	})
 	_, err := f.Invoke()
 	if err == nil {
 		t.Fatal("no throw")
@@ -95,7 +95,7 @@ func TestSyncFuncThrowsCortiAuthError(t *testing.T) {
 	if s, _ := v.String(); s != "fine" {
 		t.Fatalf("value %q", s)
 	}
-	boom := SyncFunc(func([]safejs.Value) (any, error) { panic(fmt.Errorf("boom")) }).Value()
+	boom := SyncFunc(func([]safejs.Value) (any, error) { panic(fmt.Errorf("boom")) })
 	_, err = boom.Invoke()
 	if c := str(jsErrorValue(err), "code"); c != "internal" {
 		t.Fatalf("panic in a sync func: code %q", c)

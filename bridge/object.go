@@ -22,10 +22,11 @@ func newObject() object {
 	return object{v, newScope(v)}
 }
 
-// set sets a property; a GoFunc (Func, SyncFunc) becomes a method of o.
+// set sets a property; a function made by Func, SyncFunc or keep becomes one
+// of o's, released with it.
 func (o object) set(key string, val any) object {
-	if f, ok := val.(GoFunc); ok {
-		val = f.in(o.sc, key)
+	if f, ok := val.(safejs.Value); ok && f.Type() == safejs.TypeFunction {
+		o.sc.adopt(o.v, key, f)
 	}
 	_ = o.v.Set(key, val)
 	return o
@@ -35,7 +36,7 @@ func (o object) set(key string, val any) object {
 // fn must not block: it runs inside a JS call. Once o is released, the
 // property keeps the value it had then.
 func (o object) getter(key string, fn func() (any, error)) object {
-	get, _ := bind(func(safejs.Value, []safejs.Value) any {
+	get, id := bind(func(safejs.Value, []safejs.Value) any {
 		v, err := protect(fn)
 		if err != nil {
 			return nil
@@ -45,9 +46,10 @@ func (o object) getter(key string, fn func() (any, error)) object {
 			return nil
 		}
 		return jv
-	}, modePlain, o.sc, key)
+	}, modePlain)
 	kept.mu.Lock()
-	o.sc.getters = append(o.sc.getters, getterEntry{key, fn})
+	o.sc.ids = append(o.sc.ids, id)
+	o.sc.getters[id] = fn
 	kept.mu.Unlock()
 	desc := map[string]any{"get": get, "enumerable": true, "configurable": false}
 	_, _ = rt.object.Call("defineProperty", o.v, key, desc)

@@ -123,23 +123,25 @@ func arg(args []safejs.Value, i int) safejs.Value {
 	return safejs.Undefined()
 }
 
-// Func makes a JS method from fn for methods that return a Promise. The
-// method is created by object.set, in the object's scope.
-func Func(fn func(args []safejs.Value) func(ctx context.Context) (any, error)) GoFunc {
-	return GoFunc{mode: modePromise, fn: func(_ safejs.Value, args []safejs.Value) any {
+// Func makes a JS function from fn for methods that return a Promise. Set on
+// an object (object.set), it is released with the object.
+func Func(fn func(args []safejs.Value) func(ctx context.Context) (any, error)) safejs.Value {
+	v, _ := bind(func(_ safejs.Value, args []safejs.Value) any {
 		work, err := protect(func() (any, error) { return fn(args), nil })
 		if err != nil {
 			return NewPromise(func(context.Context) (any, error) { return nil, err })
 		}
 		return NewPromise(work.(func(ctx context.Context) (any, error)))
-	}}
+	}, modePromise)
+	return v
 }
 
-// SyncFunc makes a JS method from fn for methods that answer at once: its
+// SyncFunc makes a JS function from fn for methods that answer at once: its
 // error is thrown in JS as a CortiAuthError (through the loader's wrapSync, as a
-// Go function cannot throw), and a panic is thrown with code "internal".
-func SyncFunc(fn func(args []safejs.Value) (any, error)) GoFunc {
-	return GoFunc{mode: modeSync, fn: func(_ safejs.Value, args []safejs.Value) any {
+// Go function cannot throw), and a panic is thrown with code "internal". Set
+// on an object (object.set), it is released with the object.
+func SyncFunc(fn func(args []safejs.Value) (any, error)) safejs.Value {
+	raw, id := bind(func(_ safejs.Value, args []safejs.Value) any {
 		v, err := protect(func() (any, error) { return fn(args) })
 		if err == nil {
 			var jv safejs.Value
@@ -148,34 +150,12 @@ func SyncFunc(fn func(args []safejs.Value) (any, error)) GoFunc {
 			}
 		}
 		return map[string]any{"e": safejs.Unsafe(ErrorValue(err))}
-	}}
-}
-
-// GoFunc is a Go function on its way to JS: object.set makes it a method of
-// the object, released with it (see release); Value makes it a function of
-// its own that lives as long as the module.
-type GoFunc struct {
-	mode fnMode
-	fn   func(this safejs.Value, args []safejs.Value) any
-}
-
-// Value is f as a JS function of its own, never released.
-func (f GoFunc) Value() safejs.Value { return f.in(nil, "") }
-
-// in makes f a JS function of scope sc (nil: none) under the property key.
-func (f GoFunc) in(sc *scope, key string) safejs.Value {
-	mode := f.mode
-	if mode == modeSync && (key == "close" || key == "destroy") {
-		mode = modeQuiet // what ends an object stays callable, as a no-op
-	}
-	raw, _ := bind(f.fn, mode, sc, "")
-	if mode != modeSync && mode != modeQuiet {
-		return raw
-	}
+	}, modeSync)
 	w, err := rt.wrapSync.Invoke(raw)
 	if err != nil {
 		return raw
 	}
+	remember(w, id)
 	return w
 }
 
@@ -183,9 +163,6 @@ func (f GoFunc) in(sc *scope, key string) safejs.Value {
 // releaseFunc frees it, after which calling it does nothing. Panics inside fn
 // are the caller's to recover.
 func keep(fn func(this safejs.Value, args []safejs.Value) any) safejs.Value {
-	v, id := bind(fn, modePlain, nil, "")
-	if kept.funcs.Type() == safejs.TypeObject {
-		_, _ = kept.funcs.Call("set", v, id)
-	}
+	v, _ := bind(fn, modePlain)
 	return v
 }

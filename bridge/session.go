@@ -226,7 +226,6 @@ func (js *jsSession) object() safejs.Value {
 			js.s.Close()
 			js.ev.stop()
 			js.release()
-			release(js.obj, session.ErrClosed) // Go keeps nothing of a closed session
 			return nil, nil
 		}))
 	js.obj = o.v
