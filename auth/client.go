@@ -76,6 +76,11 @@ type AuthorizeOptions struct {
 	LoginHint   string            `json:"loginHint"`
 	UILocales   string            `json:"uiLocales"`
 	ExtraParams map[string]string `json:"extraParams"`
+	// MaxAge (seconds) and ACRValues are the step-up parameters max_age and
+	// acr_values (OIDC Core §3.1.2.1); the callback then checks the ID token's
+	// auth_time and acr against them.
+	MaxAge    *int64    `json:"maxAge"`
+	ACRValues SpaceList `json:"acrValues"`
 }
 
 // AuthorizeURL starts a login: it makes a PKCE verifier, state and nonce, stores
@@ -95,6 +100,9 @@ func (c *Client) AuthorizeURL(o AuthorizeOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if o, err = o.liftStepUp(); err != nil {
+		return "", err
+	}
 	u, err := pkce.AuthorizeRequest{
 		Endpoint:    c.cfg.Endpoint("auth"),
 		ClientID:    c.cfg.ClientID,
@@ -106,6 +114,8 @@ func (c *Client) AuthorizeURL(o AuthorizeOptions) (string, error) {
 		Prompt:      o.Prompt,
 		LoginHint:   o.LoginHint,
 		UILocales:   o.UILocales,
+		MaxAge:      o.MaxAge,
+		ACRValues:   string(o.ACRValues),
 		Extra:       o.ExtraParams,
 	}.URL()
 	if err != nil {
@@ -114,7 +124,7 @@ func (c *Client) AuthorizeURL(o AuthorizeOptions) (string, error) {
 	err = c.pending.Save(storage.PendingLogin{
 		State: state, Verifier: verifier, Nonce: nonce,
 		RedirectURI: c.cfg.RedirectURI, ClientID: c.cfg.ClientID, Issuer: c.cfg.Issuer(),
-		CreatedAt: c.now(),
+		CreatedAt: c.now(), MaxAge: o.MaxAge, ACRValues: string(o.ACRValues),
 	})
 	if err != nil {
 		return "", err
@@ -182,6 +192,9 @@ func (c *Client) HandleCallback(ctx context.Context, rawURL string) (*Result, er
 	if resp.IDToken != "" {
 		id, err := c.VerifyIDToken(ctx, resp.IDToken, login.Nonce)
 		if err != nil {
+			return nil, err
+		}
+		if err := c.verifier().CheckAuthentication(id, login.MaxAge, login.ACRValues); err != nil {
 			return nil, err
 		}
 		res.IDToken = id
@@ -290,6 +303,12 @@ func (c *Client) verifyRefreshed(ctx context.Context, raw, prevSub string) (*tok
 		c.setAnchor(wall, mono)
 	}
 	return id, nil
+}
+
+// verifier is a verifier on the wall clock, for the step-up checks of a
+// callback's ID token (CheckAuthentication).
+func (c *Client) verifier() *token.IDTokenVerifier {
+	return &token.IDTokenVerifier{Issuer: c.cfg.Issuer(), ClientID: c.cfg.ClientID, Keys: c.keys, Now: c.now, Leeway: idTokenLeeway}
 }
 
 // Refresh exchanges a refresh token at the token endpoint. A refreshed ID token

@@ -79,6 +79,8 @@ var IDTokenChecks = []string{
 	token.CheckSubject,
 	token.CheckMalformed,
 	token.CheckJWKS,
+	token.CheckAuthTime,
+	token.CheckACR,
 }
 
 // codes maps the sentinel errors of every package to their JS code. The first

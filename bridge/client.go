@@ -149,7 +149,7 @@ func authorizeOptions(v safejs.Value) (auth.AuthorizeOptions, error) {
 		return o, nil
 	}
 	if err := json.Unmarshal(b, &o); err != nil {
-		return o, &auth.ConfigError{Key: "authorizeURL options", Reason: "expected {prompt?, loginHint?, uiLocales?, extraParams?: {string: string}}"}
+		return o, &auth.ConfigError{Key: "authorizeURL options", Reason: "expected {prompt?, loginHint?, uiLocales?, extraParams?: {string: string}, maxAge?: seconds, acrValues?: string | string[]}"}
 	}
 	return o, nil
 }

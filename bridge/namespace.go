@@ -84,6 +84,8 @@ func claimsJS(c *token.Claims) map[string]any {
 		"name":              c.Name,
 		"preferredUsername": c.PreferredUsername,
 		"scope":             c.Scope,
+		"authTime":          c.AuthTime,
+		"acr":               c.ACR,
 		"isServiceAccount":  c.IsServiceAccount,
 		"claims":            c.Raw,
 	}

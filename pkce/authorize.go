@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -21,7 +22,9 @@ type AuthorizeRequest struct {
 	Prompt      string            // optional: space-separated none|login|consent|select_account
 	LoginHint   string            // optional → login_hint
 	UILocales   string            // optional → ui_locales
-	Extra       map[string]string // optional extra parameters (kc_idp_hint, acr_values, ...)
+	MaxAge      *int64            // optional → max_age: seconds since the last active authentication; 0 asks for a new one
+	ACRValues   string            // optional → acr_values: space-separated, in order of preference
+	Extra       map[string]string // optional extra parameters (kc_idp_hint, ...)
 }
 
 // reservedParams are set from the AuthorizeRequest fields only; Extra and the
@@ -45,9 +48,10 @@ var validPrompts = []string{"none", "login", "consent", "select_account"}
 // (absolute https, http only on a loopback host, no user info, no fragment);
 // ClientID, RedirectURI, Challenge, State or Nonce is empty; Challenge is
 // not an S256 challenge (43 base64url characters); Prompt holds anything but
-// none, login, consent and select_account, or none with another value; or Extra
-// (or the Endpoint's query) sets a reserved parameter, code_verifier or
-// client_secret. response_type other than code is refused with "only
+// none, login, consent and select_account, or none with another value; MaxAge
+// is negative; Extra (or the Endpoint's query) sets a reserved parameter,
+// code_verifier or client_secret, or sets max_age or acr_values while the
+// field of that name is set too. response_type other than code is refused with "only
 // response_type=code is supported (Authorization Code + PKCE)", and
 // code_challenge_method=plain with "plain PKCE is refused; S256 is always used".
 func (r AuthorizeRequest) URL() (string, error) {
@@ -71,6 +75,14 @@ func (r AuthorizeRequest) URL() (string, error) {
 	}
 	if err := checkPrompt(r.Prompt); err != nil {
 		return "", err
+	}
+	if r.MaxAge != nil && *r.MaxAge < 0 {
+		return "", fmt.Errorf("%w: max_age %d is negative", ErrInvalidParam, *r.MaxAge)
+	}
+	for k, set := range map[string]bool{"max_age": r.MaxAge != nil, "acr_values": r.ACRValues != ""} {
+		if _, dup := r.Extra[k]; dup && set {
+			return "", fmt.Errorf("%w: extra parameter %s is set by its own option too", ErrInvalidParam, k)
+		}
 	}
 	existing, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
@@ -104,6 +116,14 @@ func (r AuthorizeRequest) URL() (string, error) {
 		if o.value != "" {
 			params = append(params, o)
 		}
+	}
+	// OIDC Core §3.1.2.1: max_age and acr_values make the ID token carry
+	// auth_time and acr, which the callback then checks (§3.1.3.7 items 12-13).
+	if r.MaxAge != nil {
+		params = append(params, param{"max_age", strconv.FormatInt(*r.MaxAge, 10)})
+	}
+	if r.ACRValues != "" {
+		params = append(params, param{"acr_values", strings.Join(strings.Fields(r.ACRValues), " ")})
 	}
 	for _, k := range extraKeys {
 		params = append(params, param{k, r.Extra[k]})

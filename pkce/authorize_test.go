@@ -59,6 +59,19 @@ func TestAuthorizeURL(t *testing.T) {
 			},
 		},
 		{
+			name: "step-up: max_age and acr_values",
+			modify: func(r *AuthorizeRequest) {
+				r.MaxAge, r.ACRValues = new(int64), " gold  silver "
+			},
+			want: map[string]string{"max_age": "0", "acr_values": "gold silver"},
+		},
+		{
+			name:   "max_age in seconds",
+			modify: func(r *AuthorizeRequest) { age := int64(300); r.MaxAge = &age },
+			want:   map[string]string{"max_age": "300"},
+			absent: []string{"acr_values"},
+		},
+		{
 			name:   "endpoint keeps its query",
 			modify: func(r *AuthorizeRequest) { r.Endpoint = testEndpoint + "?kc_locale=de&x=%2F" },
 			want:   map[string]string{"kc_locale": "de", "x": "/", "response_type": "code"},
@@ -131,6 +144,13 @@ func TestAuthorizeURLRefused(t *testing.T) {
 		{"hex challenge", func(r *AuthorizeRequest) { r.Challenge = strings.Repeat("ab", 32) }, "not an S256 challenge"},
 		{"no state", func(r *AuthorizeRequest) { r.State = "" }, "state is empty"},
 		{"no nonce", func(r *AuthorizeRequest) { r.Nonce = "" }, "nonce is empty"},
+		{"negative max_age", func(r *AuthorizeRequest) { age := int64(-1); r.MaxAge = &age }, "max_age -1 is negative"},
+		{"max_age twice", func(r *AuthorizeRequest) {
+			r.MaxAge, r.Extra = new(int64), map[string]string{"max_age": "60"}
+		}, "max_age is set by its own option too"},
+		{"acr_values twice", func(r *AuthorizeRequest) {
+			r.ACRValues, r.Extra = "gold", map[string]string{"acr_values": "silver"}
+		}, "acr_values is set by its own option too"},
 		{"unknown prompt", func(r *AuthorizeRequest) { r.Prompt = "create" }, `"create" is not one of`},
 		{"prompt none with login", func(r *AuthorizeRequest) { r.Prompt = "none login" }, "none cannot be combined"},
 		{"response_type token", func(r *AuthorizeRequest) { r.Extra = map[string]string{"response_type": "token"} },

@@ -19,6 +19,12 @@ type PendingLogin struct {
 	ClientID    string
 	Issuer      string
 	CreatedAt   time.Time // stored as unix milliseconds
+	// MaxAge and ACRValues are the step-up parameters the request sent
+	// (max_age in seconds, nil when not sent; acr_values space-separated), for
+	// the ID token's auth_time and acr checks. Entries stored without them
+	// (before they existed) read as nil and "": nothing to check.
+	MaxAge    *int64
+	ACRValues string
 }
 
 // PendingPrefix starts the key of every pending login; the state follows it.
@@ -58,6 +64,8 @@ type pendingEntry struct {
 	ClientID    string `json:"client_id"`
 	Issuer      string `json:"issuer,omitempty"`
 	CreatedAt   int64  `json:"created_at"` // unix milliseconds
+	MaxAge      *int64 `json:"max_age,omitempty"`
+	ACRValues   string `json:"acr_values,omitempty"`
 }
 
 func (p *Pending) now() time.Time {
@@ -96,6 +104,7 @@ func (p *Pending) Save(l PendingLogin) error {
 	b, err := json.Marshal(pendingEntry{
 		State: l.State, Verifier: l.Verifier, Nonce: l.Nonce, RedirectURI: l.RedirectURI,
 		ClientID: l.ClientID, Issuer: l.Issuer, CreatedAt: l.CreatedAt.UnixMilli(),
+		MaxAge: l.MaxAge, ACRValues: l.ACRValues,
 	})
 	if err != nil {
 		return fmt.Errorf("storage: encode pending login: %w", err)
@@ -266,5 +275,6 @@ func decodePending(raw, state string) (PendingLogin, error) {
 	return PendingLogin{
 		State: e.State, Verifier: e.Verifier, Nonce: e.Nonce, RedirectURI: e.RedirectURI,
 		ClientID: e.ClientID, Issuer: e.Issuer, CreatedAt: time.UnixMilli(e.CreatedAt),
+		MaxAge: e.MaxAge, ACRValues: e.ACRValues,
 	}, nil
 }

@@ -32,6 +32,8 @@ type Claims struct {
 	Name              string
 	PreferredUsername string
 	Scope             string
+	AuthTime          int64  // auth_time, epoch seconds: when the user last authenticated actively; 0 when absent
+	ACR               string // acr: the authentication context class the provider says it satisfied
 	IsServiceAccount  bool
 	Raw               map[string]any // every claim as decoded (JSON numbers as float64)
 }
@@ -115,6 +117,8 @@ func claimsFrom(mc jwt.MapClaims) (*Claims, error) {
 		Scope:             r.str("scope"),
 		ExpiresAt:         r.seconds("exp"),
 		IssuedAt:          r.seconds("iat"),
+		AuthTime:          r.seconds("auth_time"),
+		ACR:               r.str("acr"),
 		Raw:               map[string]any(mc),
 	}
 	sid, sessionState := r.str("sid"), r.str("session_state")

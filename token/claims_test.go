@@ -83,7 +83,7 @@ func TestDecodeUnverifiedFields(t *testing.T) {
 	want := Claims{Environment: "eu", Tenant: "base", Issuer: "https://auth.eu.corti.app/realms/base",
 		Subject: "0b5f2c4e-58a3-4d7c-b1a8-3a1f0e5c9d21", ClientID: "assistant-web", ExpiresAt: 1790000300,
 		IssuedAt: 1790000000, Email: "karen.jensen@example-hospital.dk", Name: "Karen Jensen",
-		PreferredUsername: "dr.jensen", Scope: "openid email profile"}
+		PreferredUsername: "dr.jensen", Scope: "openid email profile", ACR: "1"}
 	got := *c
 	got.Raw = nil
 	if !reflect.DeepEqual(got, want) {

@@ -43,6 +43,8 @@ const (
 	CheckSubject   = "sub"
 	CheckMalformed = "malformed"
 	CheckJWKS      = "jwks"
+	CheckAuthTime  = "auth_time" // see IDTokenVerifier.CheckAuthentication
+	CheckACR       = "acr"
 )
 
 // IDTokenError is the error of IDTokenVerifier.Verify. Check names the check

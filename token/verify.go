@@ -35,6 +35,8 @@ type IDToken struct {
 	AuthorizedParty   string // azp
 	IssuedAt          time.Time
 	ExpiresAt         time.Time
+	AuthTime          time.Time      // auth_time; zero when absent
+	ACR               string         // acr; "" when absent
 	Raw               map[string]any // every claim as decoded (JSON numbers as float64)
 }
 
@@ -50,7 +52,9 @@ type IDToken struct {
 // v.Leeway (items 9-10, "exp", "iat"); sub is present ("sub"); azp equals
 // v.ClientID when present, and is present when aud has several entries (items
 // 4-5, "azp"); and, when expectedNonce is not empty, nonce is present and equal
-// to it (item 11, "nonce"). A claim of the wrong JSON type is "malformed".
+// to it (item 11, "nonce"). A claim of the wrong JSON type (auth_time not a
+// number, acr not a string included) is "malformed". auth_time and acr are
+// checked against the request by CheckAuthentication.
 //
 // Every error is an *IDTokenError naming the failed check; it wraps
 // ErrIDTokenInvalid and its cause (a jwt/v5 sentinel, or ErrJWKS).
@@ -170,7 +174,11 @@ func (v *IDTokenVerifier) checkClaims(claims jwt.MapClaims, expectedNonce string
 		PreferredUsername: r.str("preferred_username"),
 		SessionID:         r.str("sid"),
 		AuthorizedParty:   r.str("azp"),
+		ACR:               r.str("acr"),
 		Raw:               map[string]any(claims),
+	}
+	if _, ok := claims["auth_time"]; ok {
+		t.AuthTime = time.Unix(r.seconds("auth_time"), 0)
 	}
 	_, hasAZP := claims["azp"]
 	if r.err != nil {

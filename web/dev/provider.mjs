@@ -204,6 +204,7 @@ export async function startProviderServer(opts) {
         profile: ['name', 'preferred_username', 'given_name', 'family_name'],
       },
       scopes: SCOPES,
+      acrValues: ['0', '1'], // Keycloak's: "1" a password login, "0" an SSO cookie
       responseTypes: ['code'],
       pkce: { required: () => true },
       allowOmittingSingleRegisteredRedirectUri: false,
@@ -479,7 +480,7 @@ export async function startProviderServer(opts) {
     const password = form.get('password') || '';
     if ((username === user.username || username === user.email) && password === user.password) {
       await provider.interactionFinished(req, res, {
-        login: { accountId: user.sub, amr: ['pwd'], remember: true },
+        login: { accountId: user.sub, acr: '1', amr: ['pwd'], remember: true }, // Keycloak's acr after a password login
       }, { mergeWithLastSubmission: false });
       return;
     }

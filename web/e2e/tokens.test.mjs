@@ -68,7 +68,7 @@ test("the provider's real id_token passes; claims and decodeToken give the docum
 
     const d = await page.evaluate((at) => window.t.corti.decodeToken(at), tokens.access_token);
     const now = Date.now() / 1000;
-    assert.deepEqual(Object.keys(d).sort(), ["claims", "clientId", "email", "environment", "expiresAt", "isServiceAccount",
+    assert.deepEqual(Object.keys(d).sort(), ["acr", "authTime", "claims", "clientId", "email", "environment", "expiresAt", "isServiceAccount",
       "issuedAt", "issuer", "name", "preferredUsername", "scope", "subject", "tenant"]);
     assert.equal(d.environment, "");
     assert.equal(d.tenant, "base");

@@ -27,7 +27,11 @@ export type CortiAuthErrorCode =
   | "browser_error"
   | "internal";
 
-/** The ID-token check that failed (CortiAuthError.check, with code "id_token_invalid"). */
+/**
+ * The ID-token check that failed (CortiAuthError.check, with code "id_token_invalid"). "auth_time" and "acr" fail only
+ * after a step-up login: auth_time missing, in the future or older than maxAge (+ leeway); acr missing or not one of
+ * acrValues.
+ */
 export type IDTokenCheck =
   | "signature"
   | "alg"
@@ -40,7 +44,9 @@ export type IDTokenCheck =
   | "nonce"
   | "sub"
   | "malformed"
-  | "jwks";
+  | "jwks"
+  | "auth_time"
+  | "acr";
 
 /** Every rejection and throw of corti-auth. */
 export declare class CortiAuthError extends Error {
@@ -109,6 +115,10 @@ export interface DecodedToken {
   name: string;
   preferredUsername: string;
   scope: string;
+  /** auth_time: when the user last authenticated actively, epoch seconds; 0 when absent. */
+  authTime: number;
+  /** The authentication context class (acr); "" when absent. */
+  acr: string;
   isServiceAccount: boolean;
   claims: Record<string, unknown>;
 }
@@ -162,6 +172,13 @@ export interface AuthorizeOptions {
   uiLocales?: string;
   /** Extra authorize parameters; reserved ones (response_type, code_challenge_method, state, …) are refused. */
   extraParams?: Record<string, string>;
+  /**
+   * max_age: the user must have authenticated within this many seconds (0: now; with prompt "login" for a fresh
+   * sign-in). The callback then requires the ID token's auth_time to match (else id_token_invalid, check "auth_time").
+   */
+  maxAge?: number;
+  /** acr_values, in order of preference; the callback requires the ID token's acr to be one of them (check "acr"). */
+  acrValues?: string | string[];
 }
 
 /**

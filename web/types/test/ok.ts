@@ -81,6 +81,12 @@ async function main(): Promise<void> {
   const exp: number = claims.expiresAt - claims.issuedAt;
   const raw: unknown = claims.claims["realm_access"];
   console.log(who, isService, exp, raw);
+  // Step-up before a sensitive action: a fresh login, checked by auth_time.
+  await client.authorizeURL({ prompt: "login", maxAge: 0, acrValues: ["1"] });
+  await client.authorizeURL({ maxAge: 300, acrValues: "gold silver" });
+  const authTime: number = claims.authTime;
+  const acr: string = claims.acr;
+  console.log(authTime, acr);
 
   const tokens: SessionTokens = session.tokens;
   const expiresAt: number = tokens.expires_at;
