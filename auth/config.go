@@ -27,6 +27,8 @@ type Config struct {
 	RefreshBufferSec    *float64 `json:"refreshBufferSeconds"`
 	AllowPasswordGrant  bool     `json:"allowPasswordGrant"`
 	ShareAcrossTabs     bool     `json:"shareAcrossTabs"`
+	IdleTimeoutSec      *float64 `json:"idleTimeoutSeconds"` // see idle.go
+	IdleWarningSec      *float64 `json:"idleWarningSeconds"`
 	// RequireIss (default true) refuses a callback without iss (RFC 9207 §2.4):
 	// Keycloak since 23 — Corti's realms — and the local provider always send
 	// it. false is the escape hatch for a provider that does not.
@@ -125,7 +127,8 @@ func jsType(kind string) string {
 
 func knownKeys() []string {
 	return []string{"clientId", "redirectUri", "environment", "tenant", "authBaseURL", "assistantBaseURL", "scope",
-		"pendingLoginStorage", "refreshBufferSeconds", "allowPasswordGrant", "shareAcrossTabs", "requireIss"}
+		"pendingLoginStorage", "refreshBufferSeconds", "allowPasswordGrant", "shareAcrossTabs", "requireIss",
+		"idleTimeoutSeconds", "idleWarningSeconds"}
 }
 
 func (c Config) normalize() (Config, error) {
@@ -181,7 +184,7 @@ func (c Config) normalize() (Config, error) {
 			return c, &ConfigError{Key: "refreshBufferSeconds", Reason: "must be more than 0 and at most 86400 (seconds before expiry; default 120)"}
 		}
 	}
-	return c, nil
+	return c, c.checkIdle()
 }
 
 // checkURL applies the module's one URL policy (pkce.ParseURL): a base URL

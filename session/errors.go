@@ -78,6 +78,7 @@ const (
 	ReasonExpired        = "expired"          // the access token expired, no RefreshFunc
 	ReasonIDTokenInvalid = "id_token_invalid" // Validate failed, or a refreshed ID token did not verify
 	ReasonLogout         = "logout"
+	ReasonIdle           = "idle" // no activity for idleTimeoutSeconds (see Idle)
 )
 
 // classify tells a final refresh error (no retry: the session ends with reason)

@@ -243,6 +243,7 @@ export type EndedReason =
   | "expired"
   | "id_token_invalid"
   | "logout"
+  | "idle"
   | (string & {});
 
 /** The detail each session event's listener receives. */

@@ -1,0 +1,214 @@
+package session
+
+import (
+	"context"
+	"math"
+	"sync"
+	"time"
+)
+
+// DefaultIdleWarning is how long before an idle sign-out the warning comes
+// when idleWarningSeconds is not set, unless the timeout is shorter than
+// twice that: then it is half the timeout.
+const DefaultIdleWarning = 60 * time.Second
+
+// idleRevokeTimeout bounds the revocation at an idle sign-out: the session
+// ends when it is done or given up.
+const idleRevokeTimeout = 5 * time.Second
+
+// IdleConfig configures an Idle.
+type IdleConfig struct {
+	Timeout time.Duration // idleTimeoutSeconds; must be > 0
+	Warning time.Duration // idleWarningSeconds; 0 → DefaultIdleWarning (see IdleWarning)
+	Clock   Clock         // nil → RealClock
+	// Revoke revokes the refresh token before the session ends (RFC 7009);
+	// nil, or a session without a refresh token, skips it. Its error goes to
+	// OnError; the session ends all the same.
+	Revoke func(ctx context.Context, refreshToken string) error
+	// OnWarn is called once per idle stretch, Warning before the end, with the
+	// whole seconds left; OnActive when activity comes after it. OnError gets
+	// a failed revocation. All are called outside the Idle's lock, and may be nil.
+	OnWarn   func(secondsLeft int)
+	OnActive func()
+	OnError  func(error)
+}
+
+// Idle is the idle sign-out policy (automatic logoff) of one Session: the
+// deadline is Timeout after the last activity (Touch); Warning before it
+// OnWarn is called, and activity after that calls OnActive and starts a new
+// stretch; at the deadline the refresh token is revoked and the session ends
+// with ReasonIdle (published to the sibling tabs, as every End is).
+//
+// Timers are not trusted: a sleeping machine or a frozen background tab fires
+// them late or never. Every Touch and Check first compares the wall clock with
+// the deadline, so that input arriving after a sleep past the deadline ends the
+// session instead of extending it; Check is for wake-up signals
+// (visibilitychange, focus, pageshow). API calls are not activity: only the
+// caller decides what is.
+type Idle struct {
+	cfg IdleConfig
+	s   *Session
+
+	mu     sync.Mutex
+	last   time.Time // the last activity
+	warned bool      // OnWarn was called for this stretch
+	done   bool      // ended (or stopped): nothing more happens
+	stop   func() bool
+	gen    uint64
+}
+
+// NewIdle starts the idle policy of s, counting from now as activity.
+func NewIdle(s *Session, cfg IdleConfig) *Idle {
+	if cfg.Clock == nil {
+		cfg.Clock = RealClock
+	}
+	cfg.Warning = IdleWarning(cfg.Timeout, cfg.Warning)
+	i := &Idle{cfg: cfg, s: s}
+	i.mu.Lock()
+	i.last = i.now()
+	i.armLocked(i.last.Add(cfg.Timeout - cfg.Warning))
+	i.mu.Unlock()
+	return i
+}
+
+// IdleWarning is the warning lead for timeout: warning when it is shorter than
+// the timeout; otherwise (0 included) DefaultIdleWarning, capped at half the
+// timeout.
+func IdleWarning(timeout, warning time.Duration) time.Duration {
+	if warning > 0 && warning < timeout {
+		return warning
+	}
+	return min(DefaultIdleWarning, timeout/2)
+}
+
+func (i *Idle) now() time.Time { return i.cfg.Clock.Now().Round(0) }
+
+// Deadline is when the session ends unless there is activity first; zero
+// once it ended or was stopped.
+func (i *Idle) Deadline() time.Time {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.done {
+		return time.Time{}
+	}
+	return i.last.Add(i.cfg.Timeout)
+}
+
+// Touch records activity now: page input here or in a sibling tab, an
+// Assistant event, session.touch(). Past the deadline (the timer did not fire:
+// the machine slept) it ends the session instead. After a warning it calls
+// OnActive. It is cheap when nothing changes: the timer is not re-armed for
+// every input, it re-computes when it fires.
+func (i *Idle) Touch() {
+	i.mu.Lock()
+	if i.done {
+		i.mu.Unlock()
+		return
+	}
+	now := i.now()
+	if !now.Before(i.last.Add(i.cfg.Timeout)) {
+		i.mu.Unlock()
+		i.expire()
+		return
+	}
+	if now.After(i.last) {
+		i.last = now
+	}
+	warned := i.warned
+	if warned {
+		i.warned = false
+		i.armLocked(i.last.Add(i.cfg.Timeout - i.cfg.Warning))
+	}
+	i.mu.Unlock()
+	if warned && i.cfg.OnActive != nil {
+		i.cfg.OnActive()
+	}
+}
+
+// Check re-evaluates the deadline by the wall clock (after a wake-up signal,
+// and when the timer fires): past it, the session ends; inside the warning
+// period, OnWarn is called if it was not yet; otherwise the timer is re-armed.
+func (i *Idle) Check() { i.check(0) }
+
+func (i *Idle) check(gen uint64) {
+	i.mu.Lock()
+	if i.done || gen != 0 && gen != i.gen {
+		i.mu.Unlock()
+		return
+	}
+	if ended, _ := i.s.Ended(); ended {
+		i.stopLocked()
+		i.mu.Unlock()
+		return
+	}
+	now := i.now()
+	deadline := i.last.Add(i.cfg.Timeout)
+	warnAt := deadline.Add(-i.cfg.Warning)
+	switch {
+	case !now.Before(deadline):
+		i.mu.Unlock()
+		i.expire()
+		return
+	case now.Before(warnAt):
+		i.armLocked(warnAt)
+		i.mu.Unlock()
+		return
+	}
+	i.armLocked(deadline)
+	warn := !i.warned
+	i.warned = true
+	i.mu.Unlock()
+	if warn && i.cfg.OnWarn != nil {
+		i.cfg.OnWarn(int(math.Ceil(deadline.Sub(now).Seconds())))
+	}
+}
+
+// expire revokes the refresh token and ends the session with ReasonIdle,
+// once.
+func (i *Idle) expire() {
+	i.mu.Lock()
+	if i.done {
+		i.mu.Unlock()
+		return
+	}
+	i.stopLocked()
+	i.mu.Unlock()
+	if ended, _ := i.s.Ended(); ended {
+		return
+	}
+	if rt := i.s.Current().Response.RefreshToken; rt != "" && i.cfg.Revoke != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), idleRevokeTimeout)
+		err := i.cfg.Revoke(ctx, rt)
+		cancel()
+		if err != nil && i.cfg.OnError != nil {
+			i.cfg.OnError(err)
+		}
+	}
+	i.s.End(ReasonIdle)
+}
+
+// Stop ends the policy without ending the session (the session ended or was
+// closed otherwise).
+func (i *Idle) Stop() {
+	i.mu.Lock()
+	i.stopLocked()
+	i.mu.Unlock()
+}
+
+func (i *Idle) armLocked(at time.Time) {
+	if i.stop != nil {
+		i.stop()
+	}
+	i.gen++
+	gen := i.gen
+	i.stop = i.cfg.Clock.AfterFunc(max(at.Sub(i.now()), 0), func() { i.check(gen) })
+}
+
+func (i *Idle) stopLocked() {
+	i.done = true
+	if i.stop != nil {
+		i.stop()
+		i.stop = nil
+	}
+	i.gen++
+}
