@@ -94,6 +94,7 @@ func (cl *client) newSessionFrom(t session.Tokens, jsRefresh refresher, sub stri
 		js.tab.attach(js.s)
 	}
 	js.listenWake()
+	js.startIdle() // idle.go
 	return js
 }
 
@@ -197,12 +198,13 @@ func (js *jsSession) object() safejs.Value {
 				return nil, &auth.ConfigError{Key: "on", Reason: "takes (event name, listener function)"}
 			}
 			switch name {
-			case "refreshed", "expiring", "ended", "error", "*":
+			case "refreshed", "expiring", "ended", "error", "idle", "active", "*":
 			default:
 				return nil, &auth.ConfigError{Key: "on", Reason: `unknown event "` + name + `" (refreshed, expiring, ended, error)`}
 			}
 			return js.ev.on(name, fn), nil
 		})).
+		set("touch", SyncFunc(js.touchJS)).
 		set("mountAssistant", Func(func(args []safejs.Value) func(context.Context) (any, error) {
 			target, opts := arg(args, 0), arg(args, 1)
 			m, err := js.prepareMount(target, opts)

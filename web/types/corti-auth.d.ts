@@ -141,6 +141,14 @@ export interface ClientConfig {
   shareAcrossTabs?: boolean;
   /** Default true: a callback without RFC 9207 iss is refused (iss_mismatch); false only for a provider that does not send it. */
   requireIss?: boolean;
+  /**
+   * Idle sign-out: after this many seconds without activity (input on the page, a tab becoming visible, the
+   * Assistant's events, session.touch(); in any tab with shareAcrossTabs) the refresh token is revoked and the
+   * session ends "idle". 0 (the default) is off; at most 86400.
+   */
+  idleTimeoutSeconds?: number;
+  /** How long before the idle end the "idle" event warns: more than 0, less than idleTimeoutSeconds; default 60 (at most half a shorter timeout). */
+  idleWarningSeconds?: number;
   /** Refused (invalid_config): secrets never live in a browser. */
   clientSecret?: never;
   /** Refused (invalid_config), like clientSecret. */
@@ -164,6 +172,9 @@ export interface ResolvedClientConfig {
   readonly refreshBufferSeconds: number | null;
   readonly allowPasswordGrant: boolean;
   readonly shareAcrossTabs: boolean;
+  /** null when not set (idle sign-out off). */
+  readonly idleTimeoutSeconds: number | null;
+  readonly idleWarningSeconds: number | null;
 }
 
 export interface AuthorizeOptions {
@@ -254,8 +265,12 @@ export interface SessionEvents {
   expiring: { expiresAt: number; error: string };
   /** Once; the session is over (getAccessToken rejects with session_ended). */
   ended: { reason: EndedReason };
-  /** One failed refresh attempt (retried with backoff), or a failed revocation at logout. */
+  /** One failed refresh attempt (retried with backoff), or a failed revocation at logout or idle sign-out. */
   error: CortiAuthError;
+  /** With idleTimeoutSeconds: no activity, the session ends (reason "idle") in secondsLeft unless there is some. */
+  idle: { secondsLeft: number };
+  /** Activity after an "idle" warning cancelled it. */
+  active: Record<string, never>;
 }
 
 export type SessionEventName = keyof SessionEvents;
@@ -295,6 +310,8 @@ export interface Session {
   on<K extends SessionEventName>(name: K, listener: (detail: SessionEvents[K], name: K) => void): () => void;
   /** Every event. */
   on(name: "*", listener: (detail: SessionEvents[SessionEventName], name: SessionEventName) => void): () => void;
+  /** Activity the page's listeners cannot see (a dictation device, a backend event): resets the idle timeout. */
+  touch(): void;
   mountAssistant(target: Element | string, options?: MountOptions): Promise<Assistant>;
   logout(options?: LogoutOptions): Promise<void>;
   close(): void;

@@ -1,6 +1,6 @@
 // The end-to-end tests' page: loads corti-auth and exposes it; the tests drive
 // it with page.evaluate. Configured from /config.json and the query string
-// (?buffer=seconds&share=1&storage=session).
+// (?buffer=seconds&share=1&storage=session&idle=seconds&idleWarn=seconds).
 import { load } from "/dist/corti-auth.js";
 
 const q = new URLSearchParams(location.search);
@@ -17,6 +17,8 @@ if (q.has("buffer")) config.refreshBufferSeconds = Number(q.get("buffer"));
 if (q.has("share")) config.shareAcrossTabs = true;
 if (q.has("storage")) config.pendingLoginStorage = q.get("storage");
 if (q.has("ropc")) config.allowPasswordGrant = true;
+if (q.has("idle")) config.idleTimeoutSeconds = Number(q.get("idle"));
+if (q.has("idleWarn")) config.idleWarningSeconds = Number(q.get("idleWarn"));
 
 const events = [];
 const client = corti.createClient(config);

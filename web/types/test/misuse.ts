@@ -22,6 +22,7 @@ export async function misuse(secretFromSomewhere: string, maybeSession: ReturnTy
   await client.login({ prompt: "login", loginHInt: "doctor" }); // misuse: unknown authorize option
   await client.authorizeURL({ extraParams: { max_age: 0 } }); // misuse: extra params are strings
   await client.authorizeURL({ maxAge: "0" }); // misuse: maxAge is a number of seconds
+  corti.createClient({ ...base, idleTimeoutSeconds: "900" }); // misuse: idleTimeoutSeconds is a number
   const s = await client.handleCallback(); 
   s.on("refresh", () => {}); // misuse: the event is "refreshed"
   s.on("ended", (d) => d.code); // misuse: ended's detail is {reason}

@@ -87,6 +87,13 @@ async function main(): Promise<void> {
   const authTime: number = claims.authTime;
   const acr: string = claims.acr;
   console.log(authTime, acr);
+  // Idle sign-out: warn, let activity cancel, sign out.
+  session.on("idle", ({ secondsLeft }) => console.log(`signing out in ${secondsLeft} s`));
+  session.on("active", () => console.log("still here"));
+  session.touch();
+  const idleCfg = corti.createClient({ clientId: "c", redirectUri: "https://app.example/", idleTimeoutSeconds: 900, idleWarningSeconds: 60 });
+  const idleSecs: number | null = idleCfg.config.idleTimeoutSeconds;
+  console.log(idleSecs);
 
   const tokens: SessionTokens = session.tokens;
   const expiresAt: number = tokens.expires_at;

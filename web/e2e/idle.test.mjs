@@ -1,0 +1,124 @@
+// Issue 13 §4: idle sign-out against the local provider, with short timeouts
+// (idleTimeoutSeconds 4, idleWarningSeconds 2): with no input the session
+// warns ("idle", secondsLeft) and then ends "idle", the refresh token revoked
+// at the provider; input (and session.touch()) cancels a warning ("active")
+// and keeps the session; with shareAcrossTabs input in tab 2 keeps tab 1
+// alive, and the end reaches every tab.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { setup, openApp, signIn, withContext, sleep } from "./harness.mjs";
+
+let h;
+before(async () => { h = await setup(); });
+after(async () => { await h?.close(); });
+
+const IDLE = "?idle=4&idleWarn=2";
+
+/**
+ * Signs in and handles the callback on the app page configured by query (the
+ * provider redirects to the bare redirectUri, so the callback URL is handed to
+ * a page opened with the query).
+ */
+async function signedInPage(ctx, env, query) {
+  const page = await openApp(ctx, env, query);
+  const callback = await signIn(page, env);
+  await page.goto(`${env.hostURL}/e2e/app.html${query}`);
+  await page.waitForFunction(() => document.body.dataset.ready === "1");
+  const r = await page.evaluate((u) => window.t.try(async () => { window.t.track(await window.t.client.handleCallback(u)); return true; }), callback);
+  assert.ok(r.ok, JSON.stringify(r.error));
+  return page;
+}
+
+/** Records the session's idle, active and ended events in window.idleLog ({name, at, secondsLeft, reason}). */
+const watch = (page) => page.evaluate(() => {
+  window.idleLog = [];
+  for (const name of ["idle", "active", "ended"]) {
+    window.t.session.on(name, (d) => window.idleLog.push({ name, at: Date.now(), secondsLeft: d && d.secondsLeft, reason: d && d.reason }));
+  }
+});
+const log = (page) => page.evaluate(() => window.idleLog);
+const waitForEvent = (page, name, timeout = 15000) =>
+  page.waitForFunction((n) => window.idleLog.some((e) => e.name === n), name, { polling: 50, timeout });
+
+/** Whether the provider still honours refreshToken (a refresh_token grant made from Node, as the page's client). */
+async function refreshWorks(refreshToken) {
+  const res = await fetch(h.env.tokenURL, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "refresh_token", client_id: h.env.clients.public, refresh_token: refreshToken }),
+  });
+  const body = await res.json();
+  return { status: res.status, error: body.error };
+}
+
+/** Moves the mouse over page every 500 ms for ms milliseconds: a user at work. */
+async function work(page, ms) {
+  for (let t = 0, i = 0; t < ms; t += 500, i++) {
+    await page.mouse.move(20 + (i % 10) * 7, 30 + (i % 5) * 5);
+    await sleep(500);
+  }
+}
+
+test("no input: the idle warning, then the end with reason idle; the refresh token is revoked at the provider", async () => {
+  await withContext(h.browser, async (ctx) => {
+    const page = await signedInPage(ctx, h.env, IDLE);
+    await watch(page);
+    const rt = await page.evaluate(() => window.t.session.tokens.refresh_token);
+    assert.ok(rt, "a refresh token to revoke");
+    const revocations = h.env.control.stats().revocations;
+    await waitForEvent(page, "ended");
+    const events = await log(page);
+    assert.deepEqual(events.map((e) => e.name), ["idle", "ended"]);
+    assert.equal(events[0].secondsLeft, 2);
+    assert.equal(events[1].reason, "idle");
+    const lead = events[1].at - events[0].at;
+    assert.ok(lead > 1200 && lead < 3500, `warned ${lead} ms before the end (idleWarningSeconds 2)`);
+    assert.equal(h.env.control.stats().revocations, revocations + 1, "one revocation");
+    assert.deepEqual(await refreshWorks(rt), { status: 400, error: "invalid_grant" }, "the provider no longer honours the refresh token");
+    const r = await page.evaluate(() => window.t.try(() => window.t.session.getAccessToken()));
+    assert.equal(r.error.code, "session_ended");
+  });
+});
+
+test("activity cancels the warning (session.touch(), then page input) and keeps the session", async () => {
+  await withContext(h.browser, async (ctx) => {
+    const page = await signedInPage(ctx, h.env, IDLE);
+    await watch(page);
+    await waitForEvent(page, "idle");
+    await page.evaluate(() => window.t.session.touch());
+    await waitForEvent(page, "active", 2000);
+    await work(page, 7000); // longer than the timeout, with input all along
+    const events = await log(page);
+    assert.deepEqual(events.map((e) => e.name), ["idle", "active"], "no warning and no end while the user works");
+    assert.equal(await page.evaluate(() => window.t.session.ended), false);
+    const rt = await page.evaluate(() => window.t.session.tokens.refresh_token);
+    assert.equal((await refreshWorks(rt)).status, 200, "the refresh token still works");
+    await waitForEvent(page, "ended"); // the user walks away
+    assert.equal((await log(page)).at(-1).reason, "idle");
+  });
+});
+
+test("shareAcrossTabs: input in tab 2 keeps tab 1 alive; the idle end reaches both tabs", async () => {
+  await withContext(h.browser, async (ctx) => {
+    // A longer timeout: opening tab 2 and restoring its session must fit before tab 1's first warning.
+    const q = "?idle=8&idleWarn=2&share=1";
+    const tab1 = await signedInPage(ctx, h.env, q);
+    await watch(tab1);
+    const tab2 = await openApp(ctx, h.env, q);
+    const restored = await tab2.evaluate(() => window.t.try(async () => {
+      const s = await window.t.client.restore();
+      if (s) window.t.track(s);
+      return !!s;
+    }));
+    assert.deepEqual(restored, { ok: true, value: true }, "tab 2 has the sibling's session");
+    await watch(tab2);
+    await tab1.evaluate(() => window.t.session.touch()); // tab 1's last activity: now
+    await work(tab2, 11000); // then input only in tab 2, for longer than the timeout
+    assert.deepEqual((await log(tab1)).map((e) => e.name), [], "tab 1 was neither warned nor ended");
+    assert.equal(await tab1.evaluate(() => window.t.session.ended), false);
+    await Promise.all([waitForEvent(tab1, "ended"), waitForEvent(tab2, "ended")]);
+    for (const tab of [tab1, tab2]) {
+      assert.equal((await log(tab)).find((e) => e.name === "ended").reason, "idle");
+    }
+  });
+});
