@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/corti-auth/corti-auth/assistant"
 	"github.com/corti-auth/corti-auth/session"
 	"github.com/corti-auth/corti-auth/token"
 	"github.com/hack-pad/safejs"
@@ -15,7 +16,7 @@ import (
 
 // Idle sign-out in the page: the policy is session.Idle; this file feeds it
 // activity (input on the page, a tab becoming visible, session.touch(), the
-// Assistant's events through noteActivity, and activity in sibling tabs with
+// Assistant's events through noteAssistantEvent, and activity in sibling tabs with
 // shareAcrossTabs) and turns its callbacks into the session's "idle" and
 // "active" events.
 
@@ -109,6 +110,16 @@ func (js *jsSession) noteActivity() {
 	}
 }
 
+// noteAssistantEvent is the hook for a mounted Assistant's events: those a
+// clinician's own action causes (assistant.IsActivity: navigation,
+// interactions, recording, documents) are activity. The Assistant's OnEvent
+// is to call it with each event's name.
+func (js *jsSession) noteAssistantEvent(name string) {
+	if assistant.IsActivity(name) {
+		js.noteActivity()
+	}
+}
+
 // touchJS is session.touch().
 func (js *jsSession) touchJS([]safejs.Value) (any, error) {
 	js.noteActivity()
@@ -147,9 +158,12 @@ func (w *idleWatch) activity(force bool) {
 }
 
 func (w *idleWatch) post() {
+	w.mu.Lock()
+	ch := w.ch
+	w.mu.Unlock()
 	b, err := json.Marshal(idleMsg{T: "activity", Sub: w.sub})
-	if err == nil {
-		_, _ = w.ch.Call("postMessage", string(b))
+	if err == nil && !ch.IsUndefined() {
+		_, _ = ch.Call("postMessage", string(b))
 	}
 }
 
