@@ -3,7 +3,7 @@
 // warns ("idle", secondsLeft) and then ends "idle", the refresh token revoked
 // at the provider; input (and session.touch()) cancels a warning ("active")
 // and keeps the session; with shareAcrossTabs input in tab 2 keeps tab 1
-// alive, and the end reaches every tab.
+// alive, and the end reaches every tab; a tab becoming visible is activity.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { setup, openApp, signIn, withContext, sleep } from "./harness.mjs";
@@ -95,6 +95,18 @@ test("activity cancels the warning (session.touch(), then page input) and keeps 
     assert.equal((await refreshWorks(rt)).status, 200, "the refresh token still works");
     await waitForEvent(page, "ended"); // the user walks away
     assert.equal((await log(page)).at(-1).reason, "idle");
+  });
+});
+
+test("the tab becoming visible is activity: it cancels the warning", async () => {
+  await withContext(h.browser, async (ctx) => {
+    const page = await signedInPage(ctx, h.env, IDLE);
+    await watch(page);
+    await waitForEvent(page, "idle");
+    assert.equal(await page.evaluate(() => document.visibilityState), "visible");
+    await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+    await waitForEvent(page, "active", 2000);
+    assert.deepEqual((await log(page)).map((e) => e.name), ["idle", "active"]);
   });
 });
 
