@@ -30,8 +30,11 @@ var idleInputs = []string{"pointerdown", "pointermove", "keydown", "touchstart",
 const idleInputEvery = 250 * time.Millisecond
 
 // idleWatches maps a *jsSession to its *idleWatch (bridge/session.go keeps no
-// field for it).
-var idleWatches sync.Map
+// field for it). A plain map: sync.Map would add its generic trie to the wasm.
+var idleWatches = struct {
+	sync.Mutex
+	m map[*jsSession]*idleWatch
+}{m: map[*jsSession]*idleWatch{}}
 
 // idleWatch is the page side of one session's idle policy.
 type idleWatch struct {
@@ -75,7 +78,9 @@ func (js *jsSession) startIdle() {
 		OnActive: func() { js.ev.emit("active", map[string]any{}) },
 		OnError:  func(err error) { js.ev.emit("error", err) },
 	})
-	idleWatches.Store(js, w)
+	idleWatches.Lock()
+	idleWatches.m[js] = w
+	idleWatches.Unlock()
 
 	g := safejs.Global()
 	for _, name := range idleInputs {
@@ -105,8 +110,11 @@ func (js *jsSession) startIdle() {
 // Assistant's events (recording, navigation, interactions) call it, as does
 // session.touch(). Without idle sign-out it does nothing.
 func (js *jsSession) noteActivity() {
-	if w, ok := idleWatches.Load(js); ok {
-		w.(*idleWatch).activity(true)
+	idleWatches.Lock()
+	w := idleWatches.m[js]
+	idleWatches.Unlock()
+	if w != nil {
+		w.activity(true)
 	}
 }
 
@@ -223,7 +231,9 @@ func (w *idleWatch) listen(target safejs.Value, name string, fn func(safejs.Valu
 // closed).
 func (w *idleWatch) release() {
 	w.idle.Stop()
-	idleWatches.Delete(w.js)
+	idleWatches.Lock()
+	delete(idleWatches.m, w.js)
+	idleWatches.Unlock()
 	w.mu.Lock()
 	ch := w.ch
 	w.ch = safejs.Undefined()
