@@ -40,8 +40,8 @@ type IdleConfig struct {
 // with ReasonIdle (published to the sibling tabs, as every End is).
 //
 // Timers are not trusted: a sleeping machine or a frozen background tab fires
-// them late or never. Every Touch and Check first compares the wall clock with
-// the deadline, so that input arriving after a sleep past the deadline ends the
+// them late or never. Every Touch and Check first compares the clocks with the
+// deadline (the wall clock and the monotonic one: the earlier wins), so that input arriving after a sleep past the deadline ends the
 // session instead of extending it; Check is for wake-up signals
 // (visibilitychange, focus, pageshow). API calls are not activity: only the
 // caller decides what is.
@@ -50,9 +50,9 @@ type Idle struct {
 	s   *Session
 
 	mu     sync.Mutex
-	last   time.Time // the last activity
-	warned bool      // OnWarn was called for this stretch
-	done   bool      // ended (or stopped): nothing more happens
+	last   instant // the last activity, on both clocks
+	warned bool    // OnWarn was called for this stretch
+	done   bool    // ended (or stopped): nothing more happens
 	stop   func() bool
 	gen    uint64
 }
@@ -65,8 +65,8 @@ func NewIdle(s *Session, cfg IdleConfig) *Idle {
 	cfg.Warning = IdleWarning(cfg.Timeout, cfg.Warning)
 	i := &Idle{cfg: cfg, s: s}
 	i.mu.Lock()
-	i.last = i.now()
-	i.armLocked(i.last.Add(cfg.Timeout - cfg.Warning))
+	i.last = i.read()
+	i.armLocked(i.last.add(cfg.Timeout - cfg.Warning))
 	i.mu.Unlock()
 	return i
 }
@@ -81,7 +81,10 @@ func IdleWarning(timeout, warning time.Duration) time.Duration {
 	return min(DefaultIdleWarning, timeout/2)
 }
 
-func (i *Idle) now() time.Time { return i.cfg.Clock.Now().Round(0) }
+// read reads both clocks: deadlines are judged by both, the earlier wins (a
+// wall clock set back does not extend the session, a monotonic clock that
+// stood still in a sleep does not either).
+func (i *Idle) read() instant { return instant{i.cfg.Clock.Now().Round(0), i.cfg.Clock.Mono()} }
 
 // Deadline is when the session ends unless there is activity first; zero
 // once it ended or was stopped.
@@ -91,7 +94,7 @@ func (i *Idle) Deadline() time.Time {
 	if i.done {
 		return time.Time{}
 	}
-	return i.last.Add(i.cfg.Timeout)
+	return i.last.wall.Add(i.cfg.Timeout)
 }
 
 // Touch records activity now: page input here or in a sibling tab, an
@@ -105,19 +108,17 @@ func (i *Idle) Touch() {
 		i.mu.Unlock()
 		return
 	}
-	now := i.now()
-	if !now.Before(i.last.Add(i.cfg.Timeout)) {
+	now := i.read()
+	if now.reached(i.last.add(i.cfg.Timeout)) {
 		i.mu.Unlock()
 		i.expire()
 		return
 	}
-	if now.After(i.last) {
-		i.last = now
-	}
+	i.last = now
 	warned := i.warned
 	if warned {
 		i.warned = false
-		i.armLocked(i.last.Add(i.cfg.Timeout - i.cfg.Warning))
+		i.armLocked(i.last.add(i.cfg.Timeout - i.cfg.Warning))
 	}
 	i.mu.Unlock()
 	if warned && i.cfg.OnActive != nil {
@@ -141,15 +142,15 @@ func (i *Idle) check(gen uint64) {
 		i.mu.Unlock()
 		return
 	}
-	now := i.now()
-	deadline := i.last.Add(i.cfg.Timeout)
-	warnAt := deadline.Add(-i.cfg.Warning)
+	now := i.read()
+	deadline := i.last.add(i.cfg.Timeout)
+	warnAt := i.last.add(i.cfg.Timeout - i.cfg.Warning)
 	switch {
-	case !now.Before(deadline):
+	case now.reached(deadline):
 		i.mu.Unlock()
 		i.expire()
 		return
-	case now.Before(warnAt):
+	case !now.reached(warnAt):
 		i.armLocked(warnAt)
 		i.mu.Unlock()
 		return
@@ -159,7 +160,7 @@ func (i *Idle) check(gen uint64) {
 	i.warned = true
 	i.mu.Unlock()
 	if warn && i.cfg.OnWarn != nil {
-		i.cfg.OnWarn(int(math.Ceil(deadline.Sub(now).Seconds())))
+		i.cfg.OnWarn(int(math.Ceil(now.until(deadline).Seconds())))
 	}
 }
 
@@ -195,13 +196,13 @@ func (i *Idle) Stop() {
 	i.mu.Unlock()
 }
 
-func (i *Idle) armLocked(at time.Time) {
+func (i *Idle) armLocked(at instant) {
 	if i.stop != nil {
 		i.stop()
 	}
 	i.gen++
 	gen := i.gen
-	i.stop = i.cfg.Clock.AfterFunc(max(at.Sub(i.now()), 0), func() { i.check(gen) })
+	i.stop = i.cfg.Clock.AfterFunc(max(i.read().until(at), 0), func() { i.check(gen) })
 }
 
 func (i *Idle) stopLocked() {

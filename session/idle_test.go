@@ -146,6 +146,27 @@ func TestIdleAfterSleep(t *testing.T) {
 	}
 }
 
+// The clocks disagree: a sleep that stopped the monotonic clock (the wall
+// clock jumps), and a wall clock set back an hour. Either way the earlier
+// deadline wins: the session never outlives the timeout.
+func TestIdleClocks(t *testing.T) {
+	t.Run("monotonic clock stood still in a sleep", func(t *testing.T) {
+		ih := newIdleHarness(t, 15*time.Minute, time.Minute)
+		ih.clock.SetWall(40 * time.Minute)
+		ih.idle.Touch()
+		ih.wantEnded(t, true)
+	})
+	t.Run("wall clock set back", func(t *testing.T) {
+		ih := newIdleHarness(t, 15*time.Minute, time.Minute)
+		ih.clock.Advance(5 * time.Minute)
+		ih.clock.SetWall(-time.Hour)
+		ih.clock.Advance(9 * time.Minute)
+		ih.wantLog(t, "warn 60")
+		ih.clock.Advance(time.Minute)
+		ih.wantEnded(t, true)
+	})
+}
+
 // Asleep into the warning period: the check on waking warns with the time
 // really left.
 func TestIdleWakeInsideTheWarning(t *testing.T) {
