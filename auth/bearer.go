@@ -1,0 +1,149 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/corti-auth/corti-auth/pkce"
+	"github.com/corti-auth/corti-auth/token"
+)
+
+// Bearer mode (fromTokens): the page hands in a token response, and optionally
+// a refresh callback that obtains the next one (typically from its backend).
+// This file decides what the callback's answers mean; the bridge only calls it
+// and hands back what it returned or threw.
+
+// BearerCallback calls the page's refresh callback with the current token
+// response and returns the JSON of the value its promise resolved with (nil
+// for undefined), or the error it threw or rejected with (a *Thrown when the
+// thrown value could be read). ctx ends when the time limit passes or the
+// session ends; the call should return then.
+type BearerCallback func(ctx context.Context, current *pkce.TokenResponse) ([]byte, error)
+
+// Thrown is what a refresh callback threw or rejected with, as read by the
+// bridge: its code and oauthError properties and its message. Err is the error
+// that carries the thrown value (kept as the JS error's cause); Thrown wraps it.
+type Thrown struct {
+	Code       string // the thrown value's code property, "" if none
+	OAuthError string // its oauthError property, "" if none
+	Message    string
+	// KnownCode reports whether Code is one of corti-auth's error codes (a
+	// CortiAuthError passed on, such as network_error).
+	KnownCode bool
+	Err       error
+}
+
+func (t *Thrown) Error() string {
+	if t.Err != nil {
+		return t.Err.Error()
+	}
+	return "auth: the refresh callback threw: " + t.Message
+}
+
+func (t *Thrown) Unwrap() error { return t.Err }
+
+// Bearer is a bearer-mode refresh: Call, its answer read by BearerAnswer and
+// its failures by CallbackError.
+type Bearer struct {
+	Call BearerCallback
+}
+
+// Refresh runs one callback call.
+func (b Bearer) Refresh(ctx context.Context, current *pkce.TokenResponse) (*pkce.TokenResponse, error) {
+	a, err := b.Call(ctx, current)
+	if err != nil {
+		return nil, CallbackError(err)
+	}
+	return BearerAnswer(a)
+}
+
+// BearerAnswer reads the value a refresh callback resolved with (its JSON):
+// a token response; or a token endpoint's error answer ({"error":
+// "invalid_grant", ...}, as a backend may pass it on), which is final (an
+// *pkce.OAuthError with status 400: the session ends with that reason); or
+// anything else, which is pkce.ErrBadResponse (retried).
+func BearerAnswer(b []byte) (*pkce.TokenResponse, error) {
+	if len(b) == 0 || string(b) == "null" {
+		return nil, fmt.Errorf("%w: the refresh callback returned no token response", pkce.ErrBadResponse)
+	}
+	if oe := returnedOAuthError(b); oe != nil {
+		return nil, oe
+	}
+	return pkce.ParseTokenResponse(b)
+}
+
+// returnedOAuthError reads an answer shaped like a token endpoint's error: an
+// error member and no access_token.
+func returnedOAuthError(b []byte) error {
+	var o struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+		Token       string `json:"access_token"`
+	}
+	if json.Unmarshal(b, &o) != nil || o.Error == "" || o.Token != "" {
+		return nil
+	}
+	return &pkce.OAuthError{ErrorCode: o.Error, Description: o.Description, Status: 400}
+}
+
+// CallbackError reports a refresh callback that threw or rejected. The callback
+// is the token source in bearer mode and it gave no token response, so this is
+// pkce.ErrBadResponse (retried), unless
+//   - it threw an OAuth error on purpose (oauthError: "invalid_grant", or a code
+//     that is an RFC 6749 §5.2 error code): final, an *pkce.OAuthError with status
+//     400, so the session ends with that reason;
+//   - it threw a CortiAuthError of a code of its own (network_error, ...):
+//     passed on as it is;
+//   - the context ended (the time limit, the session's end): passed on.
+//
+// The thrown value stays in the chain (the JS error's cause).
+func CallbackError(err error) error {
+	var th *Thrown
+	if errors.As(err, &th) {
+		oauth := th.OAuthError
+		if oauth == "" && th.Code != "" && !th.KnownCode {
+			oauth = th.Code
+		}
+		if IsOAuthCode(oauth) {
+			return &pkce.OAuthError{ErrorCode: oauth, Description: th.Message, Status: 400}
+		}
+		if th.KnownCode {
+			return err
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%w: the refresh callback failed: %w", pkce.ErrBadResponse, err)
+}
+
+// IsOAuthCode reports the RFC 6749 §5.2 token endpoint error codes that end a
+// session when a refresh callback reports them.
+func IsOAuthCode(c string) bool {
+	switch c {
+	case "invalid_grant", "invalid_client", "unauthorized_client", "invalid_request", "invalid_scope", "unsupported_grant_type":
+		return true
+	}
+	return false
+}
+
+// ParseBearerTokens reads fromTokens' token response (its JSON): a token
+// response whose access token is a JWT (decoded, not verified: it came from
+// the page's own backend). Errors: a *ConfigError for no object,
+// pkce.ErrBadResponse for a malformed response, token.ErrInvalidToken for an
+// access token that is not a JWT.
+func ParseBearerTokens(b []byte) (*pkce.TokenResponse, error) {
+	if len(b) == 0 {
+		return nil, &ConfigError{Key: "fromTokens", Reason: "takes a token response object {access_token, expires_in, ...}"}
+	}
+	resp, err := pkce.ParseTokenResponse(b)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := token.DecodeUnverified(resp.AccessToken); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
