@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/corti-auth/corti-auth/pkce"
 	"github.com/corti-auth/corti-auth/token"
@@ -14,6 +15,20 @@ import (
 // a refresh callback that obtains the next one (typically from its backend).
 // This file decides what the callback's answers mean; the bridge only calls it
 // and hands back what it returned or threw.
+
+// DefaultCallbackTimeout bounds one call of a bearer-mode refresh callback: the
+// same 15 s as one request of the built-in refresh (the bridge's fetch
+// timeout), so that a promise that never settles cannot hang getAccessToken()
+// or hold the cross-tab refresh lock for ever.
+const DefaultCallbackTimeout = 15 * time.Second
+
+// MaxCallbackTimeout bounds the refreshTimeoutMs option.
+const MaxCallbackTimeout = 5 * time.Minute
+
+// ErrCallbackTimeout reports a refresh callback that did not settle within its
+// time limit. It wraps context.DeadlineExceeded (code "timeout"); the session
+// treats it as a temporary failure and retries after its backoff.
+var ErrCallbackTimeout = fmt.Errorf("auth: the refresh callback did not settle in time: %w", context.DeadlineExceeded)
 
 // BearerCallback calls the page's refresh callback with the current token
 // response and returns the JSON of the value its promise resolved with (nil
@@ -44,19 +59,55 @@ func (t *Thrown) Error() string {
 
 func (t *Thrown) Unwrap() error { return t.Err }
 
-// Bearer is a bearer-mode refresh: Call, its answer read by BearerAnswer and
-// its failures by CallbackError.
+// Bearer is a bearer-mode refresh: Call with a time limit, its answer read by
+// BearerAnswer and its failures by CallbackError.
 type Bearer struct {
-	Call BearerCallback
+	Call    BearerCallback
+	Timeout time.Duration // 0 → DefaultCallbackTimeout
 }
 
-// Refresh runs one callback call.
+// Refresh runs one callback call. It returns when the callback answers, when
+// Timeout passes (ErrCallbackTimeout, even if the callback never returns) or
+// when ctx ends (ctx's error). A panic in Call becomes an error.
 func (b Bearer) Refresh(ctx context.Context, current *pkce.TokenResponse) (*pkce.TokenResponse, error) {
-	a, err := b.Call(ctx, current)
-	if err != nil {
-		return nil, CallbackError(err)
+	limit := b.Timeout
+	if limit <= 0 {
+		limit = DefaultCallbackTimeout
 	}
-	return BearerAnswer(a)
+	cctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	type answer struct {
+		b   []byte
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- answer{err: fmt.Errorf("auth: the refresh callback panicked: %v", r)}
+			}
+		}()
+		b, err := b.Call(cctx, current)
+		done <- answer{b, err}
+	}()
+	timedOut := func() error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w (%v)", ErrCallbackTimeout, limit)
+	}
+	select {
+	case a := <-done:
+		if a.err != nil {
+			if cctx.Err() != nil {
+				return nil, timedOut()
+			}
+			return nil, CallbackError(a.err)
+		}
+		return BearerAnswer(a.b)
+	case <-cctx.Done():
+		return nil, timedOut()
+	}
 }
 
 // BearerAnswer reads the value a refresh callback resolved with (its JSON):
@@ -146,4 +197,17 @@ func ParseBearerTokens(b []byte) (*pkce.TokenResponse, error) {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// CallbackTimeout reads the refreshTimeoutMs option of fromTokens: unset (nil)
+// gives DefaultCallbackTimeout; otherwise a number of milliseconds from 1 to
+// MaxCallbackTimeout.
+func CallbackTimeout(ms *float64) (time.Duration, error) {
+	if ms == nil {
+		return DefaultCallbackTimeout, nil
+	}
+	if !(*ms >= 1 && *ms <= float64(MaxCallbackTimeout.Milliseconds())) { // NaN fails too
+		return 0, &ConfigError{Key: "refreshTimeoutMs", Reason: fmt.Sprintf("must be a number of milliseconds from 1 to %d", MaxCallbackTimeout.Milliseconds())}
+	}
+	return time.Duration(*ms * float64(time.Millisecond)), nil
 }

@@ -104,7 +104,7 @@ func (cl *client) restore(*argReader) func(context.Context) (any, error) {
 	}
 }
 
-// fromTokens(tokens, {refresh?}) → Session: bearer mode.
+// fromTokens(tokens, {refresh?, refreshTimeoutMs?}) → Session: bearer mode.
 func (cl *client) fromTokens(a *argReader) (any, error) {
 	b, err := JSONOf(a.value(0))
 	if err != nil {
@@ -126,6 +126,22 @@ func (cl *client) fromTokens(a *argReader) (any, error) {
 		case safejs.TypeUndefined, safejs.TypeNull:
 		default:
 			return nil, &auth.ConfigError{Key: "refresh", Reason: "must be an async function (current tokens) => token response"}
+		}
+		var ms *float64
+		switch v := mustGet(o, "refreshTimeoutMs"); v.Type() {
+		case safejs.TypeUndefined, safejs.TypeNull:
+		case safejs.TypeNumber:
+			f, _ := v.Float()
+			ms = &f
+		default:
+			return nil, &auth.ConfigError{Key: "refreshTimeoutMs", Reason: "must be a number of milliseconds"}
+		}
+		limit, err := auth.CallbackTimeout(ms)
+		if err != nil {
+			return nil, err
+		}
+		if bearer != nil {
+			bearer.Timeout = limit
 		}
 	}
 	return cl.newSession(resp, now(), bearer, nil).object(), nil

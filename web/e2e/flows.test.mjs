@@ -499,3 +499,51 @@ test("bearer mode: a refresh callback that reports invalid_grant (thrown or retu
     }
   });
 });
+
+// ------------------------------------------------------ issue 14: hardening
+
+test("bearer mode: a refresh callback that never settles → timeout after refreshTimeoutMs (rejection and error event), the Web Lock released, then a retry no earlier than the backoff", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx);
+    const tokens = await token();
+    const r = await page.evaluate(async ({ tokens, tokenURL, clientId }) => {
+      const f = window.f;
+      const ours = async () => (await navigator.locks.query()).held.map((l) => l.name).filter((n) => n.startsWith("corti-auth:"));
+      const calls = [];
+      const refresh = (cur) => {
+        calls.push(Date.now());
+        if (calls.length === 1) return new Promise(() => {}); // never settles
+        return f.refreshVia(tokenURL, clientId, cur);
+      };
+      const c = window.t.corti.createClient({ ...window.t.config, shareAcrossTabs: true });
+      const s = f.rec(c.fromTokens(tokens, { refresh, refreshTimeoutMs: 400 }), "hang");
+      const forced = s.refresh().then(() => ({ ok: true }), (e) => ({ ok: false, code: e.code, message: e.message, at: Date.now() }));
+      await f.waitFor(() => calls.length === 1, 5000);
+      const heldDuring = await ours();
+      const res = await Promise.race([forced, f.sleep(10000).then(() => ({ ok: "still pending after 10 s" }))]);
+      const recovered = await f.waitFor(() => f.of("hang", "refreshed").length > 0, 12000);
+      let heldAfter = await ours();
+      const end = Date.now() + 3000;
+      while (heldAfter.length && Date.now() < end) { await f.sleep(50); heldAfter = await ours(); }
+      const out = {
+        res, calls, heldDuring, heldAfter, recovered,
+        errors: f.view("hang").filter((e) => e.name === "error"),
+        ended: f.of("hang", "ended").length,
+        token: await Promise.race([s.getAccessToken(), f.sleep(3000).then(() => "getAccessToken hangs")]), old: tokens.access_token,
+      };
+      s.close();
+      return out;
+    }, { tokens, tokenURL: h.env.tokenURL, clientId: h.env.clients.ropc });
+    assert.equal(r.heldDuring.length, 1, `the refresh holds the Web Lock while the callback hangs: ${JSON.stringify(r.heldDuring)}`);
+    assert.equal(r.res.ok, false, JSON.stringify(r.res));
+    assert.equal(r.res.code, "timeout", JSON.stringify(r.res));
+    assert.ok(r.res.at - r.calls[0] >= 350, `not before the limit: ${r.res.at - r.calls[0]} ms`);
+    assert.equal(r.errors[0]?.code, "timeout", `an error event with code timeout: ${JSON.stringify(r.errors)}`);
+    assert.equal(r.ended, 0, "a timeout is retried, not the end of the session");
+    assert.ok(r.recovered, "a later attempt recovers (refreshed)");
+    assert.equal(r.calls.length, 2, "one hung call, then the retry");
+    assert.ok(r.calls[1] - r.res.at >= 450, `the retry waits out the backoff: ${r.calls[1] - r.res.at} ms`);
+    assert.deepEqual(r.heldAfter, [], "the Web Lock is free again");
+    assert.notEqual(r.token, r.old, "the retry's token is in use");
+  });
+});
