@@ -77,12 +77,8 @@ func (cl *client) handleCallback(a *argReader) func(context.Context) (any, error
 	here := locationHref()
 	u := a.str(0, here, "takes a URL string")
 	return func(ctx context.Context) (any, error) {
-		res, err := cl.c.HandleCallback(ctx, u)
-		if u == here {
-			// The code is spent or useless either way: keep it out of the
-			// address bar, the history and any bookmark.
-			cleanAddressBar(u)
-		}
+		// The address bar loses code and state before the exchange starts.
+		res, err := cl.c.HandleCallbackAt(ctx, u, here, replaceAddress)
 		if err != nil {
 			return nil, err
 		}
@@ -206,17 +202,15 @@ func navigate(u string) error {
 	return nil
 }
 
-func cleanAddressBar(u string) {
-	clean, err := pkce.StripCallback(u)
-	if err != nil || clean == u {
-		return
-	}
+// replaceAddress shows u in the address bar instead of the current URL,
+// without a navigation or a new history entry.
+func replaceAddress(u string) {
 	h, err := safejs.Global().Get("history")
 	if err != nil || h.IsUndefined() {
 		return
 	}
 	st, _ := h.Get("state")
-	_, _ = h.Call("replaceState", st, "", clean)
+	_, _ = h.Call("replaceState", st, "", u)
 }
 
 func mustJS(v any) safejs.Value {

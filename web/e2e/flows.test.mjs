@@ -547,3 +547,68 @@ test("bearer mode: a refresh callback that never settles → timeout after refre
     assert.notEqual(r.token, r.old, "the retry's token is in use");
   });
 });
+
+test("callback: code and state leave the address bar before the exchange; token, JWKS and revocation requests send no Referer", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx);
+    const cb = await signIn(page, h.env);
+    const code = new URL(cb).searchParams.get("code");
+    assert.ok(code);
+    const referers = [];
+    page.on("request", (req) => {
+      if (req.url().startsWith(h.env.authBaseURL) && ["fetch", "xhr"].includes(req.resourceType())) {
+        referers.push(req.headerValue("referer").then((v) => ({ url: req.url(), referer: v })));
+      }
+    });
+    const r = await page.evaluate(() => window.t.try(async () => {
+      // What the page looks like at the moment each request starts.
+      const seen = [];
+      const orig = window.fetch;
+      window.fetch = function (input, init) {
+        seen.push({ url: String(input), href: location.href, referrerPolicy: init && init.referrerPolicy });
+        return orig.apply(this, arguments);
+      };
+      try {
+        const s = await window.t.client.handleCallback();
+        await s.logout({ navigate: false }); // the revocation
+        return { seen, after: location.href };
+      } finally {
+        window.fetch = orig;
+      }
+    }));
+    assert.ok(r.ok, JSON.stringify(r.error));
+    const { seen, after } = r.value;
+    const kind = (u) => (u.endsWith("/token") ? "token" : u.endsWith("/certs") ? "jwks" : u.endsWith("/revoke") ? "revoke" : u);
+    assert.deepEqual([...new Set(seen.map((s) => kind(s.url)))].sort(), ["jwks", "revoke", "token"], JSON.stringify(seen));
+    for (const s of seen) {
+      assert.doesNotMatch(s.href, /[?&#](code|state)=/, `${kind(s.url)} request started with the code in the address bar: ${s.href}`);
+      assert.ok(!s.href.includes(code));
+      assert.equal(s.referrerPolicy, "no-referrer", `${kind(s.url)} request`);
+    }
+    assert.doesNotMatch(after, /[?&#](code|state)=/);
+    const sent = await Promise.all(referers);
+    assert.ok(sent.length >= 3, JSON.stringify(sent));
+    assert.deepEqual(sent.filter((s) => s.referer !== null), [], "no Referer header reaches the provider");
+  });
+});
+
+test("callback: a URL Go cannot parse (#/route/50%zz) → an error without the code, and the address bar is cleaned of code and state", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx);
+    const cb = await signIn(page, h.env);
+    const { code, state } = Object.fromEntries(new URL(cb).searchParams);
+    await page.evaluate(() => { location.hash = "#/route/50%zz"; });
+    const r = await page.evaluate(async () => {
+      const before = location.href;
+      const res = await window.t.try(() => window.t.client.handleCallback());
+      return { before, res, after: location.href };
+    });
+    assert.ok(r.before.includes(code) && r.before.endsWith("#/route/50%zz"), `the test's URL: ${r.before}`);
+    assert.equal(r.res.ok, false);
+    assert.equal(r.res.error.code, "no_pending_login", JSON.stringify(r.res.error));
+    assert.ok(!r.res.error.message.includes(code), `the message carries the code: ${r.res.error.message}`);
+    assert.ok(!r.res.error.message.includes(state), `the message carries the state: ${r.res.error.message}`);
+    assert.ok(!r.after.includes(code) && !r.after.includes(state), `the address bar keeps the code: ${r.after}`);
+    assert.match(r.after, /\/e2e\/app\.html#\/route\/50%zz$/, "the rest of the URL stays");
+  });
+});
