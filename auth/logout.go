@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"github.com/corti-auth/corti-auth/session"
@@ -24,9 +25,32 @@ type LogoutOptions struct {
 }
 
 // EndSessionRequest is where logout sends the browser: the realm's RP-Initiated
-// Logout endpoint.
+// Logout endpoint. With an ID token hint it is a form POST of Form to Action
+// (RP-Initiated Logout 1.0 §2 allows POST; Keycloak takes it), so that the ID
+// token (name, email, user id) lands in no URL, history entry or access log;
+// without one, a GET navigation to URL (Action and Form empty).
 type EndSessionRequest struct {
-	URL string // a GET navigation
+	URL    string
+	Action string
+	Form   url.Values
+}
+
+// Post reports whether the request is a form POST.
+func (r *EndSessionRequest) Post() bool { return r.Action != "" }
+
+// endSessionRequest is the request for an end-session URL built by
+// EndSessionURL: a POST of its parameters when it carries an id_token_hint.
+func endSessionRequest(u string) (*EndSessionRequest, error) {
+	p, err := url.Parse(u)
+	if err != nil {
+		return nil, err
+	}
+	q := p.Query()
+	if q.Get("id_token_hint") == "" {
+		return &EndSessionRequest{URL: u}, nil
+	}
+	p.RawQuery = ""
+	return &EndSessionRequest{Action: p.String(), Form: q}, nil
 }
 
 // Logout signs the user out of s, in this order: it revokes the refresh token
@@ -58,5 +82,5 @@ func (c *Client) Logout(ctx context.Context, s *session.Session, o LogoutOptions
 	if err != nil {
 		return nil, err
 	}
-	return &EndSessionRequest{URL: u}, nil
+	return endSessionRequest(u)
 }

@@ -87,9 +87,37 @@ func TestLogout(t *testing.T) {
 	if len(r.co.ends) != 1 || r.co.ends[0] != session.ReasonLogout {
 		t.Errorf("published ends %v, want [logout]", r.co.ends)
 	}
-	want, _ := r.client.EndSessionURL(r.tokens.Response.IDToken, "https://app.example-hospital.dk/bye")
-	if req == nil || req.URL != want {
-		t.Errorf("end-session request %+v, want URL %s", req, want)
+	// A form POST: the ID token in the body, in no URL.
+	if req == nil || !req.Post() || req.URL != "" {
+		t.Fatalf("end-session request %+v, want a form POST", req)
+	}
+	if want := r.h.realm.issuer + "/protocol/openid-connect/logout"; req.Action != want {
+		t.Errorf("action %q, want %q", req.Action, want)
+	}
+	want := url.Values{"id_token_hint": {r.tokens.Response.IDToken}, "client_id": {testClientID}, "post_logout_redirect_uri": {"https://app.example-hospital.dk/bye"}}
+	if req.Form.Encode() != want.Encode() {
+		t.Errorf("form %v, want %v", req.Form, want)
+	}
+	if strings.Contains(req.Action, r.tokens.Response.IDToken) {
+		t.Error("the ID token is in the action URL")
+	}
+}
+
+// TestLogoutWithoutIDToken: nothing to hide, a GET navigation.
+func TestLogoutWithoutIDToken(t *testing.T) {
+	r := newLogoutRig(t)
+	resp := r.tokens.Response.Clone()
+	resp.IDToken = ""
+	tk, _ := SessionTokens(resp, r.h.clock.Now())
+	s := session.New(session.Config{}, tk)
+	r.s = s
+	req, err := r.client.Logout(context.Background(), s, LogoutOptions{Navigate: true, RedirectURI: "https://app.example-hospital.dk/bye"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := r.client.EndSessionURL("", "https://app.example-hospital.dk/bye")
+	if req == nil || req.Post() || req.URL != want {
+		t.Errorf("end-session request %+v, want a GET of %s", req, want)
 	}
 }
 
@@ -110,7 +138,7 @@ func TestLogoutRevocationFails(t *testing.T) {
 	r.h.realm.srv.Close()
 	var revokeErrs []error
 	req, err := r.client.Logout(context.Background(), r.s, LogoutOptions{Navigate: true, RevokeFailed: func(err error) { revokeErrs = append(revokeErrs, err) }})
-	if err != nil || req == nil || req.URL == "" {
+	if err != nil || req == nil || !req.Post() {
 		t.Errorf("Logout with the provider down = %+v, %v; want the end-session request", req, err)
 	}
 	if len(revokeErrs) != 1 {

@@ -4,6 +4,8 @@ package bridge
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"sync"
 	"time"
 
@@ -214,10 +216,65 @@ func (js *jsSession) logout(ctx context.Context, redirect string, nav bool) erro
 		Navigate:     nav,
 		RevokeFailed: func(err error) { js.ev.emit("error", err) },
 	})
-	if err != nil || req == nil {
+	switch {
+	case err != nil || req == nil:
 		return err
+	case req.Post():
+		return submitForm(req.Action, req.Form)
 	}
 	return navigate(req.URL)
+}
+
+// submitForm navigates the page by a POST of form to action: a hidden form,
+// submitted at once (the page is replaced, as by a navigation).
+func submitForm(action string, form url.Values) error {
+	doc, err := safejs.Global().Get("document")
+	if err != nil || doc.IsUndefined() || doc.IsNull() {
+		return fmt.Errorf("%w: no document to submit the logout form in", auth.ErrInvalidConfig)
+	}
+	f, err := doc.Call("createElement", "form")
+	if err != nil {
+		return err
+	}
+	for k, v := range map[string]any{"method": "post", "action": action, "target": "_self", "hidden": true} {
+		if err := f.Set(k, v); err != nil {
+			return err
+		}
+	}
+	_ = f.Set("acceptCharset", "UTF-8")
+	for name, vs := range form {
+		for _, v := range vs {
+			in, err := doc.Call("createElement", "input")
+			if err != nil {
+				return err
+			}
+			_ = in.Set("type", "hidden")
+			_ = in.Set("name", name)
+			_ = in.Set("value", v)
+			if _, err := f.Call("appendChild", in); err != nil {
+				return err
+			}
+		}
+	}
+	parent, _ := doc.Get("body")
+	if parent.IsUndefined() || parent.IsNull() {
+		parent, _ = doc.Get("documentElement")
+	}
+	if _, err := parent.Call("appendChild", f); err != nil {
+		return err
+	}
+	// HTMLFormElement.prototype.submit: a field named "submit" cannot shadow it.
+	proto, err := safejs.Global().Get("HTMLFormElement")
+	if err == nil && proto.Type() == safejs.TypeFunction {
+		if p, err := proto.Get("prototype"); err == nil {
+			if submit, err := p.Get("submit"); err == nil && submit.Type() == safejs.TypeFunction {
+				_, err = submit.Call("call", f)
+				return err
+			}
+		}
+	}
+	_, err = f.Call("submit")
+	return err
 }
 
 // listenWake re-checks the session when the page comes back: browsers throttle

@@ -612,3 +612,44 @@ test("callback: a URL Go cannot parse (#/route/50%zz) → an error without the c
     assert.match(r.after, /\/e2e\/app\.html#\/route\/50%zz$/, "the rest of the URL stays");
   });
 });
+
+test("logout sends id_token_hint in a form POST to the end-session endpoint: the ID token appears in no URL", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx);
+    await signIn(page, h.env);
+    const tokens = await page.evaluate(async () => {
+      const s = await window.t.client.handleCallback();
+      window.t.session = s;
+      return s.tokens;
+    });
+    assert.ok(tokens.id_token);
+    const urls = [];
+    const logoutRequests = [];
+    page.on("request", (req) => {
+      urls.push(req.url());
+      if (req.url().startsWith(h.env.issuer + "/protocol/openid-connect/logout")) {
+        logoutRequests.push({ method: req.method(), url: req.url(), body: req.postData() || "" });
+      }
+    });
+    page.on("framenavigated", (f) => urls.push(f.url()));
+    const post = `${h.env.hostURL}/e2e/app.html?loggedout=1`;
+    await Promise.all([
+      page.waitForURL((u) => u.href === post, { timeout: 15000 }),
+      page.evaluate((post) => { window.t.session.logout({ redirectUri: post }); }, post),
+    ]);
+    const first = logoutRequests[0];
+    assert.ok(first, `the end-session endpoint was reached: ${JSON.stringify(urls)}`);
+    assert.equal(first.method, "POST");
+    const form = new URLSearchParams(first.body);
+    assert.equal(form.get("id_token_hint"), tokens.id_token, "the hint travels in the form body");
+    assert.equal(form.get("post_logout_redirect_uri"), post);
+    assert.equal(form.get("client_id"), h.env.clients.public);
+    const withToken = urls.filter((u) => u.includes(tokens.id_token) || u.includes("id_token_hint"));
+    assert.deepEqual(withToken, [], "no URL carries the ID token");
+    // The provider session is over: a new authorize request asks for the password again.
+    await page.waitForFunction(() => document.body.dataset.ready === "1");
+    const again = await page.evaluate(() => window.t.client.authorizeURL());
+    await page.goto(again);
+    await page.waitForSelector("#password", { timeout: 15000 });
+  });
+});
