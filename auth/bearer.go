@@ -44,10 +44,7 @@ type Thrown struct {
 	Code       string // the thrown value's code property, "" if none
 	OAuthError string // its oauthError property, "" if none
 	Message    string
-	// KnownCode reports whether Code is one of corti-auth's error codes (a
-	// CortiAuthError passed on, such as network_error).
-	KnownCode bool
-	Err       error
+	Err        error
 }
 
 func (t *Thrown) Error() string {
@@ -145,8 +142,8 @@ func returnedOAuthError(b []byte) error {
 //   - it threw an OAuth error on purpose (oauthError: "invalid_grant", or a code
 //     that is an RFC 6749 §5.2 error code): final, an *pkce.OAuthError with status
 //     400, so the session ends with that reason;
-//   - it threw a CortiAuthError of a code of its own (network_error, ...):
-//     passed on as it is;
+//   - it threw a CortiAuthError of a code of its own (network_error, ...; not
+//     internal, which only the module's own panics give): passed on as it is;
 //   - the context ended (the time limit, the session's end): passed on.
 //
 // The thrown value stays in the chain (the JS error's cause).
@@ -154,13 +151,13 @@ func CallbackError(err error) error {
 	var th *Thrown
 	if errors.As(err, &th) {
 		oauth := th.OAuthError
-		if oauth == "" && th.Code != "" && !th.KnownCode {
+		if oauth == "" && th.Code != "" && !KnownCode(th.Code) {
 			oauth = th.Code
 		}
 		if IsOAuthCode(oauth) {
 			return &pkce.OAuthError{ErrorCode: oauth, Description: th.Message, Status: 400}
 		}
-		if th.KnownCode {
+		if ThrownCodeKept(th.Code) {
 			return err
 		}
 	}

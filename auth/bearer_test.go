@@ -93,7 +93,7 @@ func TestCallbackError(t *testing.T) {
 			t.Errorf("got an OAuth error %v: it would end the session", oe)
 		}
 	}
-	networkErr := thrown(Thrown{Code: "network_error", KnownCode: true, Message: "offline"})
+	networkErr := thrown(Thrown{Code: "network_error", Message: "offline"})
 	canceled := context.Canceled
 	deadline := context.DeadlineExceeded
 	tests := []struct {
@@ -103,11 +103,12 @@ func TestCallbackError(t *testing.T) {
 	}{
 		{"oauthError invalid_grant", thrown(Thrown{OAuthError: "invalid_grant", Message: "revoked"}), wantOAuth("invalid_grant", "revoked")},
 		{"code invalid_grant (not a corti-auth code)", thrown(Thrown{Code: "invalid_grant", Message: "m"}), wantOAuth("invalid_grant", "m")},
-		{"a CortiAuthError oauth_error with oauthError invalid_grant", thrown(Thrown{Code: "oauth_error", KnownCode: true, OAuthError: "invalid_grant"}), wantOAuth("invalid_grant", "")},
+		{"a CortiAuthError oauth_error with oauthError invalid_grant", thrown(Thrown{Code: "oauth_error", OAuthError: "invalid_grant"}), wantOAuth("invalid_grant", "")},
 		{"oauthError that is not a token endpoint code", thrown(Thrown{OAuthError: "access_denied"}), badResponse},
 		{"oauthError server_error (temporary)", thrown(Thrown{OAuthError: "server_error"}), badResponse},
 		{"a corti-auth code of its own", networkErr, passedOn(networkErr)},
 		{"an unknown code", thrown(Thrown{Code: "E_BACKEND"}), badResponse},
+		{"internal is the module's own", thrown(Thrown{Code: "internal"}), badResponse},
 		{"a plain thrown Error", thrown(Thrown{Message: "backend unavailable"}), badResponse},
 		{"not a Thrown", cause, badResponse},
 		{"cancelled", canceled, passedOn(canceled)},

@@ -184,3 +184,9 @@ func deref(p *float64) any {
 	}
 	return *p
 }
+
+func TestCallbackTimeoutCode(t *testing.T) {
+	if got := Code(ErrCallbackTimeout); got != "timeout" {
+		t.Errorf("Code(ErrCallbackTimeout) = %q, want timeout", got)
+	}
+}

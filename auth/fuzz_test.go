@@ -22,6 +22,8 @@ func FuzzBearerAnswer(f *testing.F) {
 		`{"error":"invalid_grant","access_token":""}`, `{"error":"invalid_grant","access_token":"at"}`,
 		`{"error":42}`, `{"error":""}`, `{"error":"x","error_description":7}`,
 		`{"access_token":"at","access_token":"again"}`, `{"access_token":"at"`, "\xff",
+		`{"code":"network_error","message":"offline"}`, `{"code":"internal"}`, `{"code":"invalid_grant"}`,
+		`{"oauthError":"invalid_grant","code":"oauth_error"}`, `{"oauthError":"access_denied"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -55,23 +57,24 @@ func FuzzBearerAnswer(f *testing.F) {
 		if json.Unmarshal(b, &o) != nil {
 			return
 		}
-		for _, known := range []bool{false, true} {
-			th := &Thrown{Code: o.Code, OAuthError: o.OAuthError, Message: o.Message, KnownCode: known, Err: errors.New("js: thrown")}
-			got := CallbackError(th)
-			oauth := o.OAuthError
-			if oauth == "" && o.Code != "" && !known {
-				oauth = o.Code
+		th := &Thrown{Code: o.Code, OAuthError: o.OAuthError, Message: o.Message, Err: errors.New("js: thrown")}
+		got := CallbackError(th)
+		oauth := o.OAuthError
+		if oauth == "" && o.Code != "" && !KnownCode(o.Code) {
+			oauth = o.Code
+		}
+		isOAuth := errors.As(got, &oe)
+		if isOAuth != IsOAuthCode(oauth) || isOAuth && (oe.ErrorCode != oauth || oe.Status != 400) {
+			t.Fatalf("thrown %+v → %v: OAuth %v, want %v", o, got, isOAuth, IsOAuthCode(oauth))
+		}
+		switch {
+		case isOAuth:
+		case ThrownCodeKept(o.Code):
+			if got != error(th) {
+				t.Fatalf("thrown %+v → %v, want it passed on", o, got)
 			}
-			isOAuth := errors.As(got, &oe)
-			if isOAuth != IsOAuthCode(oauth) || isOAuth && (oe.ErrorCode != oauth || oe.Status != 400) {
-				t.Fatalf("thrown %+v → %v: OAuth %v, want %v", o, got, isOAuth, IsOAuthCode(oauth))
-			}
-			if !isOAuth && !known && !errors.Is(got, pkce.ErrBadResponse) {
-				t.Fatalf("thrown %+v → %v, want bad_response", o, got)
-			}
-			if !isOAuth && !errors.Is(got, th.Err) {
-				t.Fatalf("thrown %+v → %v lost the thrown value", o, got)
-			}
+		case !errors.Is(got, pkce.ErrBadResponse) || !errors.Is(got, th.Err):
+			t.Fatalf("thrown %+v → %v, want bad_response keeping the thrown value", o, got)
 		}
 	})
 }

@@ -306,7 +306,7 @@ func thrown(err error) error {
 	if !errors.As(err, &je) {
 		return err
 	}
-	return &auth.Thrown{Code: je.Code, OAuthError: je.OAuthError, Message: je.Message, KnownCode: auth.KnownCode(je.Code), Err: err}
+	return &auth.Thrown{Code: je.Code, OAuthError: je.OAuthError, Message: je.Message, Err: err}
 }
 
 // jsErrorValue recovers the thrown JS value from a safejs call error
