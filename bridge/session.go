@@ -154,9 +154,7 @@ func (js *jsSession) on(a *argReader) (any, error) {
 	if a.err != nil {
 		return nil, a.err
 	}
-	switch name {
-	case "refreshed", "expiring", "ended", "error", "*":
-	default:
+	if !session.IsListenerEvent(name) {
 		return nil, &auth.ConfigError{Key: "on", Reason: `unknown event "` + name + `" (refreshed, expiring, ended, error)`}
 	}
 	return js.ev.on(name, fn), nil

@@ -1,6 +1,9 @@
 package session
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // TokensMap is a token response as the page reads it (session.tokens, the
 // "refreshed" event): every member of the raw response, plus expires_at, and
@@ -41,3 +44,10 @@ func (s *Session) View() map[string]any {
 	}
 	return m
 }
+
+// ListenerEvents are the event names session.on takes: the four events, and
+// "*" for all of them.
+var ListenerEvents = []string{string(EventRefreshed), string(EventExpiring), string(EventEnded), string(EventError), "*"}
+
+// IsListenerEvent reports whether session.on takes name.
+func IsListenerEvent(name string) bool { return slices.Contains(ListenerEvents, name) }

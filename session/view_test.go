@@ -82,3 +82,16 @@ func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+func TestIsListenerEvent(t *testing.T) {
+	for _, n := range []string{"refreshed", "expiring", "ended", "error", "*"} {
+		if !session.IsListenerEvent(n) {
+			t.Errorf("%q refused", n)
+		}
+	}
+	for _, n := range []string{"", "refresh", "Ended", "change", "**"} {
+		if session.IsListenerEvent(n) {
+			t.Errorf("%q accepted", n)
+		}
+	}
+}
