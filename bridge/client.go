@@ -31,112 +31,132 @@ func newClient(cfg auth.Config, keys *token.KeySets) *client {
 func (cl *client) object() safejs.Value {
 	return newObject().
 		set("config", mustJS(cl.cfg)).
-		set("authorizeURL", Func(func(args []safejs.Value) func(context.Context) (any, error) {
-			opts, err := authorizeOptions(arg(args, 0))
-			return func(context.Context) (any, error) {
-				if err != nil {
-					return nil, err
-				}
-				return cl.c.AuthorizeURL(opts)
-			}
-		})).
-		set("login", Func(func(args []safejs.Value) func(context.Context) (any, error) {
-			opts, err := authorizeOptions(arg(args, 0))
-			return func(context.Context) (any, error) {
-				if err != nil {
-					return nil, err
-				}
-				u, err := cl.c.AuthorizeURL(opts)
-				if err != nil {
-					return nil, err
-				}
-				return nil, navigate(u)
-			}
-		})).
-		set("isCallback", SyncFunc(func(args []safejs.Value) (any, error) {
-			u, ok := argString(args, 0, locationHref())
-			if !ok {
-				return nil, &auth.ConfigError{Key: "isCallback", Reason: "takes a URL string"}
-			}
-			return pkce.IsCallback(u), nil
-		})).
-		set("handleCallback", Func(func(args []safejs.Value) func(context.Context) (any, error) {
-			here := locationHref()
-			u, ok := argString(args, 0, here)
-			return func(ctx context.Context) (any, error) {
-				if !ok {
-					return nil, &auth.ConfigError{Key: "handleCallback", Reason: "takes a URL string"}
-				}
-				res, err := cl.c.HandleCallback(ctx, u)
-				if u == here {
-					// The code is spent or useless either way: keep it out of the
-					// address bar, the history and any bookmark.
-					cleanAddressBar(u)
-				}
-				if err != nil {
-					return nil, err
-				}
-				return cl.newSession(res.Tokens, res.ReceivedAt, nil, res.IDToken).object(), nil
-			}
-		})).
-		set("restore", Func(func(args []safejs.Value) func(context.Context) (any, error) {
-			return func(ctx context.Context) (any, error) {
-				if !cl.cfg.ShareAcrossTabs {
-					return safejs.Null(), nil
-				}
-				t, ok := askSiblings(ctx, channelName(cl.cfg))
-				if !ok {
-					return safejs.Null(), nil
-				}
-				s := cl.newSessionFrom(t, nil, "")
-				return s.object(), nil
-			}
-		})).
-		set("fromTokens", SyncFunc(func(args []safejs.Value) (any, error) {
-			b, err := JSONOf(arg(args, 0))
-			if err != nil || len(b) == 0 {
-				return nil, &auth.ConfigError{Key: "fromTokens", Reason: "takes a token response object {access_token, expires_in, ...}"}
-			}
-			resp, err := pkce.ParseTokenResponse(b)
-			if err != nil {
-				return nil, err
-			}
-			if _, err := token.DecodeUnverified(resp.AccessToken); err != nil {
-				return nil, err
-			}
-			var cb safejs.Value = safejs.Undefined()
-			if o := arg(args, 1); o.Type() == safejs.TypeObject && !o.IsNull() {
-				r, err := storage.SafeGet(o, "refresh")
-				if err != nil {
-					return nil, &auth.ConfigError{Key: "refresh", Reason: "reading it threw: " + FromJSError(jsErrorValue(err)).Error()}
-				}
-				switch r.Type() {
-				case safejs.TypeFunction:
-					cb = r
-				case safejs.TypeUndefined, safejs.TypeNull:
-				default:
-					return nil, &auth.ConfigError{Key: "refresh", Reason: "must be an async function (current tokens) => token response"}
-				}
-			}
-			return cl.newSession(resp, now(), jsRefresher(cb), nil).object(), nil
-		})).
-		set("loginWithPassword", Func(func(args []safejs.Value) func(context.Context) (any, error) {
-			user, ok1 := argString(args, 0, "")
-			pass, ok2 := argString(args, 1, "")
-			return func(ctx context.Context) (any, error) {
-				if !ok1 || !ok2 {
-					return nil, &auth.ConfigError{Key: "loginWithPassword", Reason: "takes (username, password) strings"}
-				}
-				if cl.cfg.AllowPasswordGrant {
-					warnPasswordGrant()
-				}
-				res, err := cl.c.PasswordLogin(ctx, user, pass)
-				if err != nil {
-					return nil, err
-				}
-				return cl.newSession(res.Tokens, res.ReceivedAt, nil, res.IDToken).object(), nil
-			}
-		})).v
+		set("authorizeURL", asyncMethod("authorizeURL options", cl.authorizeURL)).
+		set("login", asyncMethod("authorizeURL options", cl.login)).
+		set("isCallback", syncMethod("isCallback", cl.isCallback)).
+		set("handleCallback", asyncMethod("handleCallback", cl.handleCallback)).
+		set("restore", asyncMethod("restore", cl.restore)).
+		set("fromTokens", syncMethod("fromTokens", cl.fromTokens)).
+		set("loginWithPassword", asyncMethod("loginWithPassword", cl.loginWithPassword)).v
+}
+
+// authorizeURL(options?) → Promise<string>.
+func (cl *client) authorizeURL(a *argReader) func(context.Context) (any, error) {
+	opts, err := authorizeOptions(a.value(0))
+	return func(context.Context) (any, error) {
+		if err != nil {
+			return nil, err
+		}
+		return cl.c.AuthorizeURL(opts)
+	}
+}
+
+// login(options?) → Promise<void>: authorizeURL, then navigates.
+func (cl *client) login(a *argReader) func(context.Context) (any, error) {
+	opts, err := authorizeOptions(a.value(0))
+	return func(context.Context) (any, error) {
+		if err != nil {
+			return nil, err
+		}
+		u, err := cl.c.AuthorizeURL(opts)
+		if err != nil {
+			return nil, err
+		}
+		return nil, navigate(u)
+	}
+}
+
+// isCallback(url = location.href) → boolean.
+func (cl *client) isCallback(a *argReader) (any, error) {
+	u := a.str(0, locationHref(), "takes a URL string")
+	return pkce.IsCallback(u), nil
+}
+
+// handleCallback(url = location.href) → Promise<Session>.
+func (cl *client) handleCallback(a *argReader) func(context.Context) (any, error) {
+	here := locationHref()
+	u := a.str(0, here, "takes a URL string")
+	return func(ctx context.Context) (any, error) {
+		// The address bar loses code and state before the exchange starts.
+		res, err := cl.c.HandleCallbackAt(ctx, u, here, replaceAddress)
+		if err != nil {
+			return nil, err
+		}
+		return cl.newSession(res.Tokens, res.ReceivedAt, nil, res.IDToken).object(), nil
+	}
+}
+
+// restore() → Promise<Session | null>: a sibling tab's live session.
+func (cl *client) restore(*argReader) func(context.Context) (any, error) {
+	return func(ctx context.Context) (any, error) {
+		if !cl.cfg.ShareAcrossTabs {
+			return safejs.Null(), nil
+		}
+		t, ok := askSiblings(ctx, channelName(cl.cfg))
+		if !ok {
+			return safejs.Null(), nil
+		}
+		return cl.newSessionFrom(t, nil, "").object(), nil
+	}
+}
+
+// fromTokens(tokens, {refresh?, refreshTimeoutMs?}) → Session: bearer mode.
+func (cl *client) fromTokens(a *argReader) (any, error) {
+	b, err := JSONOf(a.value(0))
+	if err != nil {
+		b = nil // not serialisable: no token response
+	}
+	resp, err := auth.ParseBearerTokens(b)
+	if err != nil {
+		return nil, err
+	}
+	var bearer *auth.Bearer
+	if o, ok := a.object(1); ok {
+		r, err := storage.SafeGet(o, "refresh")
+		if err != nil {
+			return nil, &auth.ConfigError{Key: "refresh", Reason: "reading it threw: " + FromJSError(jsErrorValue(err)).Error()}
+		}
+		switch r.Type() {
+		case safejs.TypeFunction:
+			bearer = &auth.Bearer{Call: jsCallback(r)}
+		case safejs.TypeUndefined, safejs.TypeNull:
+		default:
+			return nil, &auth.ConfigError{Key: "refresh", Reason: "must be an async function (current tokens) => token response"}
+		}
+		var ms *float64
+		switch v := mustGet(o, "refreshTimeoutMs"); v.Type() {
+		case safejs.TypeUndefined, safejs.TypeNull:
+		case safejs.TypeNumber:
+			f, _ := v.Float()
+			ms = &f
+		default:
+			return nil, &auth.ConfigError{Key: "refreshTimeoutMs", Reason: "must be a number of milliseconds"}
+		}
+		limit, err := auth.CallbackTimeout(ms)
+		if err != nil {
+			return nil, err
+		}
+		if bearer != nil {
+			bearer.Timeout = limit
+		}
+	}
+	return cl.newSession(resp, now(), bearer, nil).object(), nil
+}
+
+// loginWithPassword(username, password) → Promise<Session>.
+func (cl *client) loginWithPassword(a *argReader) func(context.Context) (any, error) {
+	const reason = "takes (username, password) strings"
+	user, pass := a.str(0, "", reason), a.str(1, "", reason)
+	return func(ctx context.Context) (any, error) {
+		if cl.cfg.AllowPasswordGrant {
+			warnPasswordGrant()
+		}
+		res, err := cl.c.PasswordLogin(ctx, user, pass)
+		if err != nil {
+			return nil, err
+		}
+		return cl.newSession(res.Tokens, res.ReceivedAt, nil, res.IDToken).object(), nil
+	}
 }
 
 func authorizeOptions(v safejs.Value) (auth.AuthorizeOptions, error) {
@@ -182,17 +202,15 @@ func navigate(u string) error {
 	return nil
 }
 
-func cleanAddressBar(u string) {
-	clean, err := pkce.StripCallback(u)
-	if err != nil || clean == u {
-		return
-	}
+// replaceAddress shows u in the address bar instead of the current URL,
+// without a navigation or a new history entry.
+func replaceAddress(u string) {
 	h, err := safejs.Global().Get("history")
 	if err != nil || h.IsUndefined() {
 		return
 	}
 	st, _ := h.Get("state")
-	_, _ = h.Call("replaceState", st, "", clean)
+	_, _ = h.Call("replaceState", st, "", u)
 }
 
 func mustJS(v any) safejs.Value {
@@ -259,12 +277,12 @@ func (l lazyStore) Exclusive(name string, fn func()) error {
 	return webLock(ctx, name, func(context.Context) error { fn(); return nil })
 }
 
-// jsRefresher adapts a bearer-mode refresh callback; undefined gives nil.
-func jsRefresher(cb safejs.Value) func(ctx context.Context, current *pkce.TokenResponse) (*pkce.TokenResponse, error) {
-	if cb.Type() != safejs.TypeFunction {
-		return nil
-	}
-	return func(ctx context.Context, current *pkce.TokenResponse) (*pkce.TokenResponse, error) {
+// jsCallback is the bridge's half of a bearer-mode refresh callback: it calls
+// cb with the current token response and awaits its promise (until ctx ends);
+// it gives the JSON of the answer, or what cb threw or rejected with as an
+// *auth.Thrown. auth.Bearer decides what either means.
+func jsCallback(cb safejs.Value) auth.BearerCallback {
+	return func(ctx context.Context, current *pkce.TokenResponse) ([]byte, error) {
 		arg, err := ToJS(current.Map())
 		if err != nil {
 			return nil, err
@@ -276,70 +294,19 @@ func jsRefresher(cb safejs.Value) func(ctx context.Context, current *pkce.TokenR
 			err = FromJSError(jsErrorValue(err))
 		}
 		if err != nil {
-			return nil, callbackError(err)
+			return nil, thrown(err)
 		}
-		v := p
-		b, err := JSONOf(v)
-		if err != nil || len(b) == 0 {
-			return nil, fmt.Errorf("%w: the refresh callback returned no token response", pkce.ErrBadResponse)
-		}
-		if oe := returnedOAuthError(b); oe != nil {
-			return nil, oe
-		}
-		return pkce.ParseTokenResponse(b)
+		return JSONOf(p)
 	}
 }
 
-// returnedOAuthError reads a callback's answer shaped like a token endpoint's
-// error ({"error": "invalid_grant", ...}, as a backend may pass it on): it is
-// final (status 400), so the session ends with that reason instead of retrying.
-func returnedOAuthError(b []byte) error {
-	var o struct {
-		Error       string `json:"error"`
-		Description string `json:"error_description"`
-		Token       string `json:"access_token"`
-	}
-	if json.Unmarshal(b, &o) != nil || o.Error == "" || o.Token != "" {
-		return nil
-	}
-	return &pkce.OAuthError{ErrorCode: o.Error, Description: o.Description, Status: 400}
-}
-
-// callbackError reports a refresh callback that threw or rejected: the callback
-// is the token source in bearer mode, and it gave no token response
-// (bad_response), unless what it threw carries a corti-auth code of its own
-// (a CortiAuthError such as network_error, passed on). The thrown value stays
-// the error's cause.
-func callbackError(err error) error {
+// thrown describes a JS error for auth.CallbackError.
+func thrown(err error) error {
 	var je *JSError
-	if errors.As(err, &je) {
-		// An OAuth error thrown on purpose (oauthError: "invalid_grant", or
-		// code: "invalid_grant") is final: the session ends with that reason.
-		oauth := je.OAuthError
-		if oauth == "" && je.Code != "" && !auth.KnownCode(je.Code) {
-			oauth = je.Code
-		}
-		if isOAuthCode(oauth) {
-			return &pkce.OAuthError{ErrorCode: oauth, Description: je.Message, Status: 400}
-		}
-		if auth.ThrownCodeKept(je.Code) {
-			return err
-		}
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if !errors.As(err, &je) {
 		return err
 	}
-	return fmt.Errorf("%w: the refresh callback failed: %w", pkce.ErrBadResponse, err)
-}
-
-// isOAuthCode reports the RFC 6749 §5.2 token endpoint error codes that end a
-// session when a refresh callback reports them.
-func isOAuthCode(c string) bool {
-	switch c {
-	case "invalid_grant", "invalid_client", "unauthorized_client", "invalid_request", "invalid_scope", "unsupported_grant_type":
-		return true
-	}
-	return false
+	return &auth.Thrown{Code: je.Code, OAuthError: je.OAuthError, Message: je.Message, Err: err}
 }
 
 // jsErrorValue recovers the thrown JS value from a safejs call error

@@ -70,6 +70,9 @@ func (f Fetcher) do(ctx context.Context, method, u, body string) (int, []byte, e
 		"cache":       "no-store",
 		"redirect":    "error",
 		"mode":        "cors",
+		// No Referer: the page's URL (a callback's code, an app route) is
+		// none of the provider's business (RFC 9700 §4.2.4).
+		"referrerPolicy": "no-referrer",
 	}
 	if method == "POST" {
 		init["headers"] = map[string]any{"Content-Type": "application/x-www-form-urlencoded"}

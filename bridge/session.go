@@ -4,6 +4,8 @@ package bridge
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"sync"
 	"time"
 
@@ -15,15 +17,6 @@ import (
 )
 
 func now() time.Time { return time.Now() }
-
-// jwtExpiry is the JWT exp fallback for a response without expires_in.
-func jwtExpiry(at string) (time.Time, bool) {
-	c, err := token.DecodeUnverified(at)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return c.ExpiresTime()
-}
 
 // jsSession is the JS session object: it wires a session.Session to events,
 // wake-up signals, sibling tabs and mounted assistants.
@@ -39,57 +32,34 @@ type jsSession struct {
 	obj      safejs.Value
 }
 
-type refresher func(ctx context.Context, current *pkce.TokenResponse) (*pkce.TokenResponse, error)
-
 // newSession starts a session on a token response. idToken is the response's
 // verified ID token when the caller has it (a login), nil otherwise.
-func (cl *client) newSession(resp *pkce.TokenResponse, received time.Time, jsRefresh refresher, idToken *token.IDToken) *jsSession {
-	t, ok := session.NewTokens(resp, received, jwtExpiry)
+func (cl *client) newSession(resp *pkce.TokenResponse, received time.Time, bearer *auth.Bearer, idToken *token.IDToken) *jsSession {
+	t, warn := auth.SessionTokens(resp, received)
 	sub := ""
 	if idToken != nil {
 		sub = idToken.Subject
 	}
-	js := cl.newSessionFrom(t, jsRefresh, sub)
-	if !ok {
-		js.ev.emit("error", &auth.ConfigError{Key: "tokens", Reason: "the token response has neither expires_in nor a JWT exp: it counts as expiring now"})
+	js := cl.newSessionFrom(t, bearer, sub)
+	if warn != nil {
+		js.ev.emit("error", warn)
 	}
 	return js
 }
 
-// newSessionFrom starts a session on t. sub is the subject of t's ID token
-// when known ("" to decode it here): a refreshed ID token must name the same.
-func (cl *client) newSessionFrom(t session.Tokens, jsRefresh refresher, sub string) *jsSession {
+// newSessionFrom starts a session on t, wired by auth (SessionConfig: the
+// refresh, the subject sub pinned) to this page's events, wake-up signals and,
+// with shareAcrossTabs, the sibling tabs.
+func (cl *client) newSessionFrom(t session.Tokens, bearer *auth.Bearer, sub string) *jsSession {
 	js := &jsSession{cl: cl, ev: newEmitter(), mounts: map[*mount]struct{}{}}
-	if sub == "" && t.Response.IDToken != "" {
-		if c, err := token.DecodeUnverified(t.Response.IDToken); err == nil {
-			sub = c.Subject
-		}
-	}
-	var refresh session.RefreshFunc
-	switch {
-	case jsRefresh != nil:
-		refresh = func(ctx context.Context, cur session.Tokens) (*pkce.TokenResponse, error) {
-			return jsRefresh(ctx, cur.Response)
-		}
-	case t.Response.RefreshToken != "":
-		refresh = func(ctx context.Context, cur session.Tokens) (*pkce.TokenResponse, error) {
-			resp, _, err := cl.c.Refresh(ctx, cur.Response.RefreshToken, sub)
-			return resp, err
-		}
-	}
-	cfg := session.Config{
-		Buffer:    cl.cfg.RefreshBuffer(),
-		Refresh:   refresh,
-		JWTExpiry: jwtExpiry,
-		OnEvent:   js.onEvent,
-	}
+	o := auth.SessionOptions{Bearer: bearer, Subject: sub, OnEvent: js.onEvent}
 	if cl.cfg.ShareAcrossTabs {
 		js.tab = openTabs(channelName(cl.cfg))
 		if js.tab != nil {
-			cfg.Coordinator = js.tab
+			o.Coordinator = js.tab
 		}
 	}
-	js.s = session.New(cfg, t)
+	js.s = session.New(cl.c.SessionConfig(t, o), t)
 	if js.tab != nil {
 		js.tab.attach(js.s)
 	}
@@ -102,12 +72,12 @@ func (cl *client) newSessionFrom(t session.Tokens, jsRefresh refresher, sub stri
 func (js *jsSession) onEvent(e session.Event) {
 	switch e.Name {
 	case session.EventRefreshed:
-		js.ev.emit("refreshed", tokensJS(e.Tokens))
+		js.ev.emit("refreshed", session.TokensMap(e.Tokens))
 		for _, m := range js.mountList() {
 			go m.reauth()
 		}
 	case session.EventExpiring:
-		js.ev.emit("expiring", map[string]any{"expiresAt": epoch(e.Tokens.ExpiresAt), "error": errString(e.Err)})
+		js.ev.emit("expiring", map[string]any{"expiresAt": session.Epoch(e.Tokens.ExpiresAt), "error": errString(e.Err)})
 	case session.EventError:
 		js.ev.emit("error", e.Err)
 	case session.EventEnded:
@@ -137,101 +107,89 @@ func (js *jsSession) mountList() []*mount {
 	return out
 }
 
-// tokensJS is session.tokens: the raw token response plus expires_at (and
-// refresh_expires_at when known), epoch seconds.
-func tokensJS(t session.Tokens) map[string]any {
-	m := t.Response.Map()
-	m["expires_at"] = epoch(t.ExpiresAt)
-	if !t.RefreshExpiresAt.IsZero() {
-		m["refresh_expires_at"] = epoch(t.RefreshExpiresAt)
-	}
-	return m
-}
-
-// tokensView is session.tokens. Once the session has ended (logout, a refresh
-// refused, expiry, a sibling tab's logout) the token strings read "": an
-// ended session hands out no token, so a script on the page cannot pick up an
-// access token that outlives the logout. Claims, expiry and scope stay.
-func (js *jsSession) tokensView() map[string]any {
-	m := tokensJS(js.s.Current())
-	if ended, _ := js.s.Ended(); ended {
-		for _, k := range []string{"access_token", "refresh_token", "id_token"} {
-			if _, ok := m[k]; ok {
-				m[k] = ""
-			}
-		}
-	}
-	return m
-}
-
-// epoch is t in epoch seconds with millisecond precision: the session decides
-// on the exact instant, so a page computing the time left must see it too.
-func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
-
 func (js *jsSession) object() safejs.Value {
 	o := newObject().
-		getter("tokens", func() (any, error) { return js.tokensView(), nil }).
-		getter("claims", func() (any, error) {
-			c, err := token.DecodeUnverified(js.s.Current().Response.AccessToken)
-			if err != nil {
-				return nil, err
-			}
-			return claimsJS(c), nil
-		}).
+		getter("tokens", func() (any, error) { return js.s.View(), nil }).
+		getter("claims", js.claims).
 		getter("ended", func() (any, error) { ended, _ := js.s.Ended(); return ended, nil }).
-		set("getAccessToken", Func(func([]safejs.Value) func(context.Context) (any, error) {
-			return func(ctx context.Context) (any, error) { return js.s.AccessToken(ctx) }
-		})).
-		set("refresh", Func(func([]safejs.Value) func(context.Context) (any, error) {
-			return func(ctx context.Context) (any, error) {
-				t, err := js.s.Refresh(ctx)
-				if err != nil {
-					return nil, err
-				}
-				return tokensJS(t), nil
-			}
-		})).
-		set("on", SyncFunc(func(args []safejs.Value) (any, error) {
-			name, ok := argString(args, 0, "")
-			fn := arg(args, 1)
-			if !ok || fn.Type() != safejs.TypeFunction {
-				return nil, &auth.ConfigError{Key: "on", Reason: "takes (event name, listener function)"}
-			}
-			switch name {
-			case "refreshed", "expiring", "ended", "error", "idle", "active", "*":
-			default:
-				return nil, &auth.ConfigError{Key: "on", Reason: `unknown event "` + name + `" (refreshed, expiring, ended, error)`}
-			}
-			return js.ev.on(name, fn), nil
-		})).
+		set("getAccessToken", asyncMethod("getAccessToken", js.getAccessToken)).
+		set("refresh", asyncMethod("refresh", js.refresh)).
+		set("on", syncMethod("on", js.on)).
 		set("touch", SyncFunc(js.touchJS)).
-		set("mountAssistant", Func(func(args []safejs.Value) func(context.Context) (any, error) {
-			target, opts := arg(args, 0), arg(args, 1)
-			m, err := js.prepareMount(target, opts)
-			return func(ctx context.Context) (any, error) {
-				if err != nil {
-					return nil, err
-				}
-				return m.start(ctx)
-			}
-		})).
-		set("logout", Func(func(args []safejs.Value) func(context.Context) (any, error) {
-			redirect, nav, err := logoutOptions(arg(args, 0), js.cl.cfg.RedirectURI)
-			return func(ctx context.Context) (any, error) {
-				if err != nil {
-					return nil, err
-				}
-				return nil, js.logout(ctx, redirect, nav)
-			}
-		})).
-		set("close", SyncFunc(func([]safejs.Value) (any, error) {
-			js.s.Close()
-			js.ev.stop()
-			js.release()
-			return nil, nil
-		}))
+		set("mountAssistant", asyncMethod("mountAssistant", js.mountAssistant)).
+		set("logout", asyncMethod("logout", js.logoutMethod)).
+		set("close", syncMethod("close", js.close))
 	js.obj = o.v
 	return o.v
+}
+
+// claims is decodeToken(tokens.access_token), still readable after the end.
+func (js *jsSession) claims() (any, error) {
+	c, err := token.DecodeUnverified(js.s.Current().Response.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	return claimsJS(c), nil
+}
+
+// getAccessToken() → Promise<string>.
+func (js *jsSession) getAccessToken(*argReader) func(context.Context) (any, error) {
+	return func(ctx context.Context) (any, error) { return js.s.AccessToken(ctx) }
+}
+
+// refresh() → Promise<tokens>: forced.
+func (js *jsSession) refresh(*argReader) func(context.Context) (any, error) {
+	return func(ctx context.Context) (any, error) {
+		t, err := js.s.Refresh(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return session.TokensMap(t), nil
+	}
+}
+
+// on(name, listener) → unsubscribe.
+func (js *jsSession) on(a *argReader) (any, error) {
+	const reason = "takes (event name, listener function)"
+	name := a.str(0, "", reason)
+	fn := a.fn(1, reason)
+	if a.err != nil {
+		return nil, a.err
+	}
+	if !session.IsListenerEvent(name) {
+		return nil, &auth.ConfigError{Key: "on", Reason: `unknown event "` + name + `" (refreshed, expiring, ended, error, idle, active)`}
+	}
+	return js.ev.on(name, fn), nil
+}
+
+// mountAssistant(target, options?) → Promise<Assistant>.
+func (js *jsSession) mountAssistant(a *argReader) func(context.Context) (any, error) {
+	m, err := js.prepareMount(a.value(0), a.value(1))
+	return func(ctx context.Context) (any, error) {
+		if err != nil {
+			return nil, err
+		}
+		return m.start(ctx)
+	}
+}
+
+// logout({redirectUri?, navigate?}?) → Promise<void>.
+func (js *jsSession) logoutMethod(a *argReader) func(context.Context) (any, error) {
+	redirect, nav, err := logoutOptions(a.value(0), js.cl.cfg.RedirectURI)
+	return func(ctx context.Context) (any, error) {
+		if err != nil {
+			return nil, err
+		}
+		return nil, js.logout(ctx, redirect, nav)
+	}
+}
+
+// close(): stops timers and listeners, no "ended".
+func (js *jsSession) close(*argReader) (any, error) {
+	js.s.Close()
+	js.ev.stop()
+	js.release()
+	return nil, nil
 }
 
 func logoutOptions(v safejs.Value, def string) (redirect string, nav bool, err error) {
@@ -250,29 +208,73 @@ func logoutOptions(v safejs.Value, def string) (redirect string, nav bool, err e
 	return redirect, nav, nil
 }
 
-// logout revokes the refresh token (best effort: a failure is reported as an
-// error event, not a blocker), ends the session here and in sibling tabs
-// ("ended" lets a mounted Assistant be torn down), and navigates to the realm's
-// end-session endpoint.
+// logout runs auth's logout (revoke → end → end-session request), reporting a
+// failed revocation as an "error" event, then navigates.
 func (js *jsSession) logout(ctx context.Context, redirect string, nav bool) error {
-	cur := js.s.Current()
-	hint := cur.Response.IDToken
-	if rt := cur.Response.RefreshToken; rt != "" {
-		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		if err := js.cl.c.Revoke(rctx, rt, "refresh_token"); err != nil {
-			js.ev.emit("error", err)
-		}
-		cancel()
+	req, err := js.cl.c.Logout(ctx, js.s, auth.LogoutOptions{
+		RedirectURI:  redirect,
+		Navigate:     nav,
+		RevokeFailed: func(err error) { js.ev.emit("error", err) },
+	})
+	switch {
+	case err != nil || req == nil:
+		return err
+	case req.Post():
+		return submitForm(req.Action, req.Form)
 	}
-	js.s.End("logout")
-	if !nav {
-		return nil
+	return navigate(req.URL)
+}
+
+// submitForm navigates the page by a POST of form to action: a hidden form,
+// submitted at once (the page is replaced, as by a navigation).
+func submitForm(action string, form url.Values) error {
+	doc, err := safejs.Global().Get("document")
+	if err != nil || doc.IsUndefined() || doc.IsNull() {
+		return fmt.Errorf("%w: no document to submit the logout form in", auth.ErrInvalidConfig)
 	}
-	u, err := js.cl.c.EndSessionURL(hint, redirect)
+	f, err := doc.Call("createElement", "form")
 	if err != nil {
 		return err
 	}
-	return navigate(u)
+	for k, v := range map[string]any{"method": "post", "action": action, "target": "_self", "hidden": true} {
+		if err := f.Set(k, v); err != nil {
+			return err
+		}
+	}
+	_ = f.Set("acceptCharset", "UTF-8")
+	for name, vs := range form {
+		for _, v := range vs {
+			in, err := doc.Call("createElement", "input")
+			if err != nil {
+				return err
+			}
+			_ = in.Set("type", "hidden")
+			_ = in.Set("name", name)
+			_ = in.Set("value", v)
+			if _, err := f.Call("appendChild", in); err != nil {
+				return err
+			}
+		}
+	}
+	parent, _ := doc.Get("body")
+	if parent.IsUndefined() || parent.IsNull() {
+		parent, _ = doc.Get("documentElement")
+	}
+	if _, err := parent.Call("appendChild", f); err != nil {
+		return err
+	}
+	// HTMLFormElement.prototype.submit: a field named "submit" cannot shadow it.
+	proto, err := safejs.Global().Get("HTMLFormElement")
+	if err == nil && proto.Type() == safejs.TypeFunction {
+		if p, err := proto.Get("prototype"); err == nil {
+			if submit, err := p.Get("submit"); err == nil && submit.Type() == safejs.TypeFunction {
+				_, err = submit.Call("call", f)
+				return err
+			}
+		}
+	}
+	_, err = f.Call("submit")
+	return err
 }
 
 // listenWake re-checks the session when the page comes back: browsers throttle

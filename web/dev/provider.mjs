@@ -534,6 +534,15 @@ export async function startProviderServer(opts) {
       res.end(text);
       return;
     }
+    if (sub === `${OIDC}/logout` && req.method === 'POST') {
+      // Keycloak takes RP-Initiated Logout as a form POST (§2), which keeps id_token_hint out of URLs; oidc-provider
+      // only with enableHttpPostMethods (which demands SameSite=None cookies), so it gets the equivalent GET.
+      url.search = new URLSearchParams((await readBody(req)).toString()).toString();
+      req.url = url.pathname + url.search; // oidc-provider finds its mount path in the original URL
+      req.method = 'GET';
+      delete req.headers['content-type'];
+      delete req.headers['content-length'];
+    }
     if (sub.startsWith('/login-actions/')) {
       await loginActions(req, res, decodeURIComponent(sub.slice('/login-actions/'.length)));
       return;

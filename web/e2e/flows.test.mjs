@@ -499,3 +499,157 @@ test("bearer mode: a refresh callback that reports invalid_grant (thrown or retu
     }
   });
 });
+
+// ------------------------------------------------------ issue 14: hardening
+
+test("bearer mode: a refresh callback that never settles → timeout after refreshTimeoutMs (rejection and error event), the Web Lock released, then a retry no earlier than the backoff", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx);
+    const tokens = await token();
+    const r = await page.evaluate(async ({ tokens, tokenURL, clientId }) => {
+      const f = window.f;
+      const ours = async () => (await navigator.locks.query()).held.map((l) => l.name).filter((n) => n.startsWith("corti-auth:"));
+      const calls = [];
+      const refresh = (cur) => {
+        calls.push(Date.now());
+        if (calls.length === 1) return new Promise(() => {}); // never settles
+        return f.refreshVia(tokenURL, clientId, cur);
+      };
+      const c = window.t.corti.createClient({ ...window.t.config, shareAcrossTabs: true });
+      const s = f.rec(c.fromTokens(tokens, { refresh, refreshTimeoutMs: 400 }), "hang");
+      const forced = s.refresh().then(() => ({ ok: true }), (e) => ({ ok: false, code: e.code, message: e.message, at: Date.now() }));
+      await f.waitFor(() => calls.length === 1, 5000);
+      const heldDuring = await ours();
+      const res = await Promise.race([forced, f.sleep(10000).then(() => ({ ok: "still pending after 10 s" }))]);
+      const recovered = await f.waitFor(() => f.of("hang", "refreshed").length > 0, 12000);
+      let heldAfter = await ours();
+      const end = Date.now() + 3000;
+      while (heldAfter.length && Date.now() < end) { await f.sleep(50); heldAfter = await ours(); }
+      const out = {
+        res, calls, heldDuring, heldAfter, recovered,
+        errors: f.view("hang").filter((e) => e.name === "error"),
+        ended: f.of("hang", "ended").length,
+        token: await Promise.race([s.getAccessToken(), f.sleep(3000).then(() => "getAccessToken hangs")]), old: tokens.access_token,
+      };
+      s.close();
+      return out;
+    }, { tokens, tokenURL: h.env.tokenURL, clientId: h.env.clients.ropc });
+    assert.equal(r.heldDuring.length, 1, `the refresh holds the Web Lock while the callback hangs: ${JSON.stringify(r.heldDuring)}`);
+    assert.equal(r.res.ok, false, JSON.stringify(r.res));
+    assert.equal(r.res.code, "timeout", JSON.stringify(r.res));
+    assert.ok(r.res.at - r.calls[0] >= 350, `not before the limit: ${r.res.at - r.calls[0]} ms`);
+    assert.equal(r.errors[0]?.code, "timeout", `an error event with code timeout: ${JSON.stringify(r.errors)}`);
+    assert.equal(r.ended, 0, "a timeout is retried, not the end of the session");
+    assert.ok(r.recovered, "a later attempt recovers (refreshed)");
+    assert.equal(r.calls.length, 2, "one hung call, then the retry");
+    assert.ok(r.calls[1] - r.res.at >= 450, `the retry waits out the backoff: ${r.calls[1] - r.res.at} ms`);
+    assert.deepEqual(r.heldAfter, [], "the Web Lock is free again");
+    assert.notEqual(r.token, r.old, "the retry's token is in use");
+  });
+});
+
+test("callback: code and state leave the address bar before the exchange; token, JWKS and revocation requests send no Referer", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx);
+    const cb = await signIn(page, h.env);
+    const code = new URL(cb).searchParams.get("code");
+    assert.ok(code);
+    const referers = [];
+    page.on("request", (req) => {
+      if (req.url().startsWith(h.env.authBaseURL) && ["fetch", "xhr"].includes(req.resourceType())) {
+        referers.push(req.headerValue("referer").then((v) => ({ url: req.url(), referer: v })));
+      }
+    });
+    const r = await page.evaluate(() => window.t.try(async () => {
+      // What the page looks like at the moment each request starts.
+      const seen = [];
+      const orig = window.fetch;
+      window.fetch = function (input, init) {
+        seen.push({ url: String(input), href: location.href, referrerPolicy: init && init.referrerPolicy });
+        return orig.apply(this, arguments);
+      };
+      try {
+        const s = await window.t.client.handleCallback();
+        await s.logout({ navigate: false }); // the revocation
+        return { seen, after: location.href };
+      } finally {
+        window.fetch = orig;
+      }
+    }));
+    assert.ok(r.ok, JSON.stringify(r.error));
+    const { seen, after } = r.value;
+    const kind = (u) => (u.endsWith("/token") ? "token" : u.endsWith("/certs") ? "jwks" : u.endsWith("/revoke") ? "revoke" : u);
+    assert.deepEqual([...new Set(seen.map((s) => kind(s.url)))].sort(), ["jwks", "revoke", "token"], JSON.stringify(seen));
+    for (const s of seen) {
+      assert.doesNotMatch(s.href, /[?&#](code|state)=/, `${kind(s.url)} request started with the code in the address bar: ${s.href}`);
+      assert.ok(!s.href.includes(code));
+      assert.equal(s.referrerPolicy, "no-referrer", `${kind(s.url)} request`);
+    }
+    assert.doesNotMatch(after, /[?&#](code|state)=/);
+    const sent = await Promise.all(referers);
+    assert.ok(sent.length >= 3, JSON.stringify(sent));
+    assert.deepEqual(sent.filter((s) => s.referer !== null), [], "no Referer header reaches the provider");
+  });
+});
+
+test("callback: a URL Go cannot parse (#/route/50%zz) → an error without the code, and the address bar is cleaned of code and state", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx);
+    const cb = await signIn(page, h.env);
+    const { code, state } = Object.fromEntries(new URL(cb).searchParams);
+    await page.evaluate(() => { location.hash = "#/route/50%zz"; });
+    const r = await page.evaluate(async () => {
+      const before = location.href;
+      const res = await window.t.try(() => window.t.client.handleCallback());
+      return { before, res, after: location.href };
+    });
+    assert.ok(r.before.includes(code) && r.before.endsWith("#/route/50%zz"), `the test's URL: ${r.before}`);
+    assert.equal(r.res.ok, false);
+    assert.equal(r.res.error.code, "no_pending_login", JSON.stringify(r.res.error));
+    assert.ok(!r.res.error.message.includes(code), `the message carries the code: ${r.res.error.message}`);
+    assert.ok(!r.res.error.message.includes(state), `the message carries the state: ${r.res.error.message}`);
+    assert.ok(!r.after.includes(code) && !r.after.includes(state), `the address bar keeps the code: ${r.after}`);
+    assert.match(r.after, /\/e2e\/app\.html#\/route\/50%zz$/, "the rest of the URL stays");
+  });
+});
+
+test("logout sends id_token_hint in a form POST to the end-session endpoint: the ID token appears in no URL", async () => {
+  await withContext(async (ctx) => {
+    const page = await app(ctx);
+    await signIn(page, h.env);
+    const tokens = await page.evaluate(async () => {
+      const s = await window.t.client.handleCallback();
+      window.t.session = s;
+      return s.tokens;
+    });
+    assert.ok(tokens.id_token);
+    const urls = [];
+    const logoutRequests = [];
+    page.on("request", (req) => {
+      urls.push(req.url());
+      if (req.url().startsWith(h.env.issuer + "/protocol/openid-connect/logout")) {
+        logoutRequests.push({ method: req.method(), url: req.url(), body: req.postData() || "" });
+      }
+    });
+    page.on("framenavigated", (f) => urls.push(f.url()));
+    const post = `${h.env.hostURL}/e2e/app.html?loggedout=1`;
+    await Promise.all([
+      page.waitForURL((u) => u.href === post, { timeout: 15000 }),
+      page.evaluate((post) => { window.t.session.logout({ redirectUri: post }); }, post),
+    ]);
+    const first = logoutRequests[0];
+    assert.ok(first, `the end-session endpoint was reached: ${JSON.stringify(urls)}`);
+    assert.equal(first.method, "POST");
+    const form = new URLSearchParams(first.body);
+    assert.equal(form.get("id_token_hint"), tokens.id_token, "the hint travels in the form body");
+    assert.equal(form.get("post_logout_redirect_uri"), post);
+    assert.equal(form.get("client_id"), h.env.clients.public);
+    const withToken = urls.filter((u) => u.includes(tokens.id_token) || u.includes("id_token_hint"));
+    assert.deepEqual(withToken, [], "no URL carries the ID token");
+    // The provider session is over: a new authorize request asks for the password again.
+    await page.waitForFunction(() => document.body.dataset.ready === "1");
+    const again = await page.evaluate(() => window.t.client.authorizeURL());
+    await page.goto(again);
+    await page.waitForSelector("#password", { timeout: 15000 });
+  });
+});

@@ -228,6 +228,11 @@ export interface FromTokensOptions {
    * `oauthError: "invalid_grant"`, ends the session with that reason; any other failure is retried with backoff.
    */
   refresh?: (current: TokenResponse) => Promise<TokenResponse | TokenErrorResponse>;
+  /**
+   * How long one refresh call may take before the attempt fails with "timeout" and is retried after the backoff
+   * (milliseconds, 1–300000; default 15000, as a request of the built-in refresh).
+   */
+  refreshTimeoutMs?: number;
 }
 
 export interface Client {
