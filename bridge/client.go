@@ -84,11 +84,11 @@ func (cl *client) object() safejs.Value {
 				if !cl.cfg.ShareAcrossTabs {
 					return safejs.Null(), nil
 				}
-				t, ok := askSiblings(ctx, channelName(cl.cfg))
+				sib, ok := cl.askSiblings(ctx)
 				if !ok {
 					return safejs.Null(), nil
 				}
-				s := cl.newSessionFrom(t, nil, "")
+				s := cl.newSessionFrom(sib.Tokens, nil, "", &sib)
 				return s.object(), nil
 			}
 		})).

@@ -31,7 +31,7 @@ type jsSession struct {
 	cl  *client
 	s   *session.Session
 	ev  *emitter
-	tab *tabs // nil without shareAcrossTabs
+	tab *session.Tabs // nil without shareAcrossTabs
 
 	mu       sync.Mutex
 	mounts   map[*mount]struct{}
@@ -49,7 +49,7 @@ func (cl *client) newSession(resp *pkce.TokenResponse, received time.Time, jsRef
 	if idToken != nil {
 		sub = idToken.Subject
 	}
-	js := cl.newSessionFrom(t, jsRefresh, sub)
+	js := cl.newSessionFrom(t, jsRefresh, sub, nil)
 	if !ok {
 		js.ev.emit("error", &auth.ConfigError{Key: "tokens", Reason: "the token response has neither expires_in nor a JWT exp: it counts as expiring now"})
 	}
@@ -58,7 +58,8 @@ func (cl *client) newSession(resp *pkce.TokenResponse, received time.Time, jsRef
 
 // newSessionFrom starts a session on t. sub is the subject of t's ID token
 // when known ("" to decode it here): a refreshed ID token must name the same.
-func (cl *client) newSessionFrom(t session.Tokens, jsRefresh refresher, sub string) *jsSession {
+// join is the sibling tab's session it continues (restore), nil for a sign-in.
+func (cl *client) newSessionFrom(t session.Tokens, jsRefresh refresher, sub string, join *session.Sibling) *jsSession {
 	js := &jsSession{cl: cl, ev: newEmitter(), mounts: map[*mount]struct{}{}}
 	if sub == "" && t.Response.IDToken != "" {
 		if c, err := token.DecodeUnverified(t.Response.IDToken); err == nil {
@@ -84,14 +85,14 @@ func (cl *client) newSessionFrom(t session.Tokens, jsRefresh refresher, sub stri
 		OnEvent:   js.onEvent,
 	}
 	if cl.cfg.ShareAcrossTabs {
-		js.tab = openTabs(channelName(cl.cfg))
+		js.tab = cl.openTabs()
 		if js.tab != nil {
 			cfg.Coordinator = js.tab
 		}
 	}
 	js.s = session.New(cfg, t)
 	if js.tab != nil {
-		js.tab.attach(js.s)
+		js.tab.Attach(js.s, join)
 	}
 	js.listenWake()
 	return js
@@ -324,6 +325,6 @@ func (js *jsSession) release() {
 		r()
 	}
 	if js.tab != nil {
-		js.tab.close()
+		js.tab.Close()
 	}
 }

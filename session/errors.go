@@ -78,6 +78,7 @@ const (
 	ReasonExpired        = "expired"          // the access token expired, no RefreshFunc
 	ReasonIDTokenInvalid = "id_token_invalid" // Validate failed, or a refreshed ID token did not verify
 	ReasonLogout         = "logout"
+	ReasonUserChanged    = "user_changed" // another user signed in on the tab channel (Tabs)
 )
 
 // classify tells a final refresh error (no retry: the session ends with reason)
