@@ -164,7 +164,8 @@ func (c *bcChannel) Close() {
 }
 
 // webLock runs f holding the exclusive Web Lock name, which every tab of the
-// origin honours; without Web Locks (old browsers, Node) it runs f at once.
+// origin honours; without Web Locks (old browsers, Node), or where every
+// request is refused (opaque origins), it runs f without the lock.
 // When ctx ends before the lock is granted, the request is aborted and f does
 // not run (webLock returns ctx's error); f never runs after webLock returned.
 func webLock(ctx context.Context, name string, f func(ctx context.Context) error) error {
@@ -210,13 +211,19 @@ func webLock(ctx context.Context, name string, f func(ctx context.Context) error
 	case err := <-done:
 		return err
 	case <-settled:
-		// The request failed (aborted) before the lock was granted.
 		select {
 		case err := <-done:
 			return err
 		default:
-			return ctx.Err()
 		}
+		if err := ctx.Err(); err != nil {
+			return err // aborted: ctx ended while waiting
+		}
+		// Refused before the lock was granted: Web Locks are unavailable
+		// here (an opaque origin — a sandboxed frame without
+		// allow-same-origin, file: — rejects every request). Run without
+		// the lock, as in a browser without Web Locks.
+		return f(ctx)
 	case <-ctx.Done():
 		if !abort.IsUndefined() {
 			_, _ = abort.Call("abort")
