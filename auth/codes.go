@@ -62,6 +62,7 @@ var EndedReasons = []string{
 	session.ReasonExpired,
 	session.ReasonIDTokenInvalid,
 	session.ReasonLogout,
+	session.ReasonUserChanged,
 }
 
 // IDTokenChecks lists every value of token.IDTokenError.Check: the `check` of a

@@ -539,3 +539,28 @@ func TestAskSiblings(t *testing.T) {
 		})
 	}
 }
+
+// TestTabsCarriedIDToken: tokens that carry the ID token this tab already holds
+// (a refresh answered without a new one: carried over) are not verified again.
+func TestTabsCarriedIDToken(t *testing.T) {
+	w := newWorld(t)
+	// The held ID token would not verify (a bearer-mode session's, say).
+	initial := userTokens("alice", 1, t0, 300, func(_, id map[string]any, _ *session.Tokens) { id["_sig"] = "elsewhere" })
+	tb := w.open(initial, nil, 0)
+	w.bus.Settle()
+	w.clock.Jump(time.Minute)
+	next := userTokens("alice", 2, w.clock.Now(), 300)
+	r := next.Response.Clone()
+	r.IDToken = initial.Response.IDToken
+	r.Raw["id_token"], _ = json.Marshal(r.IDToken)
+	next.Response = r
+	calls := w.v.calls.Load()
+	w.forger().Post(tokensMsg("tokens", tb.tabs.ID(), next))
+	w.bus.Settle()
+	if tb.access() != next.AccessToken() {
+		t.Fatal("tokens with the held ID token were not adopted")
+	}
+	if n := w.v.calls.Load() - calls; n != 0 {
+		t.Fatalf("the held ID token was verified %d times", n)
+	}
+}

@@ -226,6 +226,7 @@ export type EndedReason =
   | "expired"
   | "id_token_invalid"
   | "logout"
+  | "user_changed"
   | (string & {});
 
 /** The detail each session event's listener receives. */
