@@ -61,3 +61,33 @@ func TestWebLockGrantedAndAborted(t *testing.T) {
 		t.Fatalf("aborted: ran %v, err %v; want context.Canceled and f not run", ran, err)
 	}
 }
+
+// The BroadcastChannel glue: a message reaches the other channel of the name
+// (not the sender), as bytes, in the order posted.
+func TestBroadcastChannelGlue(t *testing.T) {
+	got := make(chan string, 100)
+	a, err := openChannel("corti-auth:glue", func(b []byte) { got <- "a:" + string(b) })
+	if err != nil {
+		t.Skipf("no BroadcastChannel here: %v", err)
+	}
+	b, err := openChannel("corti-auth:glue", func(b []byte) { got <- "b:" + string(b) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for i := 0; i < 20; i++ {
+		a.Post([]byte{'m', byte('a' + i)})
+	}
+	for i := 0; i < 20; i++ {
+		select {
+		case m := <-got:
+			if want := "b:m" + string(rune('a'+i)); m != want {
+				t.Fatalf("message %d: %q, want %q", i, m, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("message %d never arrived", i)
+		}
+	}
+	a.Close()
+	a.Close() // idempotent
+}
