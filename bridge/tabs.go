@@ -71,19 +71,11 @@ func openChannel(name string, onMessage func([]byte)) (session.Channel, error) {
 	}
 	c := &bcChannel{ch: ch, wake: make(chan struct{}, 1)}
 	c.onmsg, err = safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-		data := arg(args, 0)
-		if data.Type() != safejs.TypeObject {
-			return nil
+		// Messages are strings; anything else (or a read that throws) is
+		// dropped here, the empty string by the decoder.
+		if s := str(arg(args, 0), "data"); s != "" {
+			c.push([]byte(s))
 		}
-		d, err := data.Get("data")
-		if err != nil || d.Type() != safejs.TypeString {
-			return nil
-		}
-		s, err := d.String()
-		if err != nil {
-			return nil
-		}
-		c.push([]byte(s))
 		return nil
 	})
 	if err != nil {
