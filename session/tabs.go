@@ -289,13 +289,19 @@ type Tabs struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu     sync.Mutex
-	s      *Session
-	sid    string
-	id     identity
-	idErr  error // why this session's own identity is unknown: it adopts nothing
-	closed bool
+	mu       sync.Mutex
+	s        *Session
+	sid      string
+	id       identity
+	idErr    error // why this session's own identity is unknown: it adopts nothing
+	closed   bool
+	handling int           // messages being handled (receive)
+	idle     chan struct{} // closed when handling drops to 0
 }
+
+// lockSettle bounds how long a lock holder waits for the messages being
+// handled when it got the lock (a sibling's tokens under verification).
+const lockSettle = 2 * time.Second
 
 // OpenTabs opens the channel for a session that is about to start; Attach
 // gives it the session.
@@ -351,6 +357,19 @@ func (t *Tabs) state() (s *Session, sid string, id identity, idErr error) {
 
 // receive is what a message from a sibling tab does.
 func (t *Tabs) receive(b []byte) {
+	t.mu.Lock()
+	if t.handling == 0 {
+		t.idle = make(chan struct{})
+	}
+	t.handling++
+	t.mu.Unlock()
+	defer func() {
+		t.mu.Lock()
+		if t.handling--; t.handling == 0 {
+			close(t.idle)
+		}
+		t.mu.Unlock()
+	}()
 	m, err := decodeMessage(b)
 	if err != nil {
 		return
@@ -407,12 +426,40 @@ func (t *Tabs) PublishEnd(reason string) {
 	t.post(message{kind: msgEnd, sid: t.ID(), reason: reason})
 }
 
-// WithLock runs f holding the channel's refresh lock.
+// WithLock runs f holding the channel's refresh lock. Holding it, it first
+// lets the messages being handled finish (at most lockSettle): tokens the
+// previous holder published may be under verification, and f should find them
+// adopted rather than refresh again.
 func (t *Tabs) WithLock(ctx context.Context, f func(ctx context.Context) error) error {
 	t.mu.Lock()
 	ch := t.ch
 	t.mu.Unlock()
-	return ch.WithLock(ctx, t.cfg.Name, f)
+	return ch.WithLock(ctx, t.cfg.Name, func(ctx context.Context) error {
+		t.settle(ctx)
+		return f(ctx)
+	})
+}
+
+func (t *Tabs) settle(ctx context.Context) {
+	t.mu.Lock()
+	if t.handling == 0 {
+		t.mu.Unlock()
+		return
+	}
+	idle := t.idle
+	t.mu.Unlock()
+	clock := t.cfg.Clock
+	if clock == nil {
+		clock = RealClock
+	}
+	late := make(chan struct{})
+	stop := clock.AfterFunc(lockSettle, func() { close(late) })
+	defer stop()
+	select {
+	case <-idle:
+	case <-late:
+	case <-ctx.Done():
+	}
 }
 
 // Close closes the channel (idempotent).

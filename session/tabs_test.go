@@ -564,3 +564,81 @@ func TestTabsCarriedIDToken(t *testing.T) {
 		t.Fatalf("the held ID token was verified %d times", n)
 	}
 }
+
+// plainLock is a Channel whose lock is a bare mutex: the next holder does not
+// wait for the messages in flight (a browser promises no such order).
+type plainLock struct {
+	session.Channel
+	mu      *sync.Mutex
+	entered chan struct{} // a send each time a holder got the lock
+}
+
+func (c plainLock) WithLock(ctx context.Context, _ string, f func(context.Context) error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entered <- struct{}{}
+	return f(ctx)
+}
+
+// TestTabsLockWaitsForVerification: a tab that gets the lock while the
+// previous holder's tokens are still being verified waits for them and uses
+// them, instead of refreshing again.
+func TestTabsLockWaitsForVerification(t *testing.T) {
+	w := newWorld(t)
+	var mu sync.Mutex
+	entered := make(chan struct{}, 10)
+	open := func(name string, on func([]byte)) (session.Channel, error) {
+		ch, err := w.bus.Open(name, on)
+		return plainLock{ch, &mu, entered}, err
+	}
+	release := make(chan struct{})
+	verifying := make(chan struct{}, 10)
+	cfg := w.tabsConfig()
+	cfg.VerifyIDToken = func(ctx context.Context, raw string) (*token.IDToken, error) {
+		verifying <- struct{}{}
+		<-release
+		return w.v.verify(ctx, raw)
+	}
+	mk := func(initial session.Tokens, join *session.Sibling) *session.Session {
+		tabs, err := session.OpenTabs(open, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := session.New(session.Config{Clock: w.clock, Rand: func() float64 { return 0 }, Refresh: w.refresh, Coordinator: tabs}, initial)
+		tabs.Attach(s, join)
+		t.Cleanup(func() { s.Close(); tabs.Close() })
+		return s
+	}
+	initial := userTokens("alice", 1, t0, 300)
+	a := mk(initial, nil)
+	sid := ""
+	for _, m := range w.bus.Posted() {
+		var x struct{ SID string }
+		_ = json.Unmarshal(m, &x)
+		sid = x.SID
+	}
+	b := mk(initial, &session.Sibling{ID: sid, Tokens: initial})
+	w.clock.Jump(290 * time.Second) // both inside the buffer
+	if _, err := a.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	<-entered   // a's refresh
+	<-verifying // b is verifying a's new ID token
+	done := make(chan string, 1)
+	go func() {
+		at, err := b.AccessToken(context.Background())
+		if err != nil {
+			t.Error(err)
+		}
+		done <- at
+	}()
+	<-entered // b holds the lock: without waiting, it would refresh now
+	close(release)
+	at := <-done
+	if at != a.Current().AccessToken() {
+		t.Fatal("b has another token than a")
+	}
+	if n := w.calls.Load(); n != 1 {
+		t.Fatalf("%d refreshes, want 1: b refreshed although a's tokens were arriving", n)
+	}
+}
