@@ -484,24 +484,21 @@ type Sibling struct {
 
 // AskSiblings asks the tabs on cfg's channel for a live session (restore): the
 // first answer with tokens for cfg's issuer and client that pass checkSibling
-// and have not expired by cfg's clock wins. It gives up after wait (timed by
-// cfg's clock) or when ctx ends.
+// and have not expired by cfg's clock wins. It waits up to wait (timed by cfg's
+// clock) for answers, or until ctx ends; the verification of an answer that
+// arrived in time is bounded on its own (verifyWait), not by wait.
 func AskSiblings(ctx context.Context, open OpenChannel, cfg TabsConfig, wait time.Duration) (Sibling, bool) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	got := make(chan Sibling, 1)
-	want := identity{iss: cfg.Issuer, azp: cfg.ClientID}
+	answers := make(chan message, 16)
 	ch, err := open(cfg.Name, func(b []byte) {
 		m, err := decodeMessage(b)
 		if err != nil || m.kind != msgTokens || !m.tokens.ExpiresAt.After(cfg.now()) {
 			return
 		}
-		if _, err := cfg.checkSibling(ctx, m.tokens, want, true, ""); err != nil {
-			return
-		}
 		select {
-		case got <- Sibling{ID: m.sid, Tokens: m.tokens}:
-		default:
+		case answers <- m:
+		default: // enough to choose from
 		}
 	})
 	if err != nil {
@@ -512,15 +509,34 @@ func AskSiblings(ctx context.Context, open OpenChannel, cfg TabsConfig, wait tim
 	if clock == nil {
 		clock = RealClock
 	}
+	want := identity{iss: cfg.Issuer, azp: cfg.ClientID}
+	accept := func(m message) bool {
+		_, err := cfg.checkSibling(ctx, m.tokens, want, true, "")
+		return err == nil && m.tokens.ExpiresAt.After(cfg.now())
+	}
 	ch.Post(encodeMessage(message{kind: msgHello}))
 	timeout := make(chan struct{})
 	stop := clock.AfterFunc(wait, func() { close(timeout) })
 	defer stop()
-	select {
-	case sib := <-got:
-		return sib, true
-	case <-timeout:
-	case <-ctx.Done():
+	for {
+		select {
+		case m := <-answers:
+			if accept(m) {
+				return Sibling{ID: m.sid, Tokens: m.tokens}, true
+			}
+		case <-timeout:
+			for { // the answers that arrived in time
+				select {
+				case m := <-answers:
+					if accept(m) {
+						return Sibling{ID: m.sid, Tokens: m.tokens}, true
+					}
+				default:
+					return Sibling{}, false
+				}
+			}
+		case <-ctx.Done():
+			return Sibling{}, false
+		}
 	}
-	return Sibling{}, false
 }

@@ -642,3 +642,33 @@ func TestTabsLockWaitsForVerification(t *testing.T) {
 		t.Fatalf("%d refreshes, want 1: b refreshed although a's tokens were arriving", n)
 	}
 }
+
+// TestAskSiblingsSlowVerification: an answer that arrived in time is taken even
+// when verifying its ID token (a JWKS fetch on a loaded machine) outlasts the
+// wait for answers.
+func TestAskSiblingsSlowVerification(t *testing.T) {
+	w := newWorld(t)
+	w.open(userTokens("alice", 1, t0, 300), nil, 0)
+	w.bus.Settle()
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	cfg := w.tabsConfig()
+	cfg.VerifyIDToken = func(ctx context.Context, raw string) (*token.IDToken, error) {
+		entered <- struct{}{}
+		<-release
+		return w.v.verify(ctx, raw)
+	}
+	done := make(chan bool, 1)
+	go func() {
+		_, ok := session.AskSiblings(context.Background(), w.bus.Open, cfg, 500*time.Millisecond)
+		done <- ok
+	}()
+	<-entered
+	for w.clock.Pending() < 2 { // the tab's planned refresh, and AskSiblings' wait
+		time.Sleep(time.Millisecond)
+	}
+	w.clock.Advance(time.Second) // the wait is over while the answer is being verified
+	close(release)
+	if !<-done {
+		t.Fatal("the answer that arrived in time was dropped")
+	}
+}
