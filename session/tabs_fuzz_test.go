@@ -15,6 +15,7 @@ import (
 type fixedClock time.Time
 
 func (c fixedClock) Now() time.Time                            { return time.Time(c) }
+func (fixedClock) Mono() time.Duration                         { return 0 }
 func (fixedClock) AfterFunc(time.Duration, func()) func() bool { return func() bool { return false } }
 
 // FuzzDecodeTabMessage: the tab channel's decoder takes any bytes a script of
