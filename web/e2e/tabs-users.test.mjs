@@ -57,9 +57,13 @@ const ended = (page) => page.evaluate(() => window.t.events.filter((e) => e.name
 const seen = (page) => page.evaluate(() => window.t.seen.slice());
 
 test("a second clinician signs in in another tab: the first tab never holds their token, ends user_changed, its Assistant never sees them", { timeout: 120000 }, () => withContext(async (ctx) => {
+  // The sign-in as another user ends the first user's session at the provider (oidc-provider logs it out, as the
+  // account changes): a refresh of tab 1 between that and the second tab's announcement would end tab 1 with
+  // invalid_grant instead. Tab 1's token lives 60 s (its refresh ~30 s after sign-in), so none falls in between.
+  h.env.control.setAccessTokenTTL(60);
   const first = h.env.user;
   const tab1 = await openApp(ctx, h.env, "?share=1");
-  const at1 = await signInShared(tab1, first);
+  const at1 = await signInShared(tab1, first).finally(() => h.env.control.setAccessTokenTTL(TTL));
   assert.equal(subOf(at1), first.sub);
   const mounted = await tab1.evaluate(() => window.t.try(async () => {
     window.t.assistant = await window.t.session.mountAssistant("#pane-a", { readyTimeoutMs: 20000 });
