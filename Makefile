@@ -75,7 +75,7 @@ bench: build node_modules/.package-lock.json
 	BENCH_OUT=bench-results.md node web/bench/floor.mjs
 
 fuzz:
-	@for t in "pkce FuzzParseCallback" "pkce FuzzParseTokenResponse" "token FuzzDecodeUnverified" "token FuzzVerifyIDToken" "token FuzzParseIssuer" "assistant FuzzParseMessage" "auth FuzzBearerAnswer"; do \
+	@for t in "pkce FuzzParseCallback" "pkce FuzzParseTokenResponse" "token FuzzDecodeUnverified" "token FuzzVerifyIDToken" "token FuzzParseIssuer" "assistant FuzzParseMessage" "auth FuzzBearerAnswer" "session FuzzDecodeTabMessage"; do \
 		set -- $$t; echo "== $$2 ($$1, $(FUZZTIME))"; \
 		$(GO) test -run='^$$' -fuzz="^$$2$$" -fuzztime=$(FUZZTIME) ./$$1 || exit 1; \
 	done

@@ -63,6 +63,7 @@ var EndedReasons = []string{
 	session.ReasonIDTokenInvalid,
 	session.ReasonLogout,
 	session.ReasonIdle,
+	session.ReasonUserChanged,
 }
 
 // IDTokenChecks lists every value of token.IDTokenError.Check: the `check` of a

@@ -92,11 +92,11 @@ func (cl *client) restore(*argReader) func(context.Context) (any, error) {
 		if !cl.cfg.ShareAcrossTabs {
 			return safejs.Null(), nil
 		}
-		t, ok := askSiblings(ctx, channelName(cl.cfg))
+		sib, ok := cl.askSiblings(ctx)
 		if !ok {
 			return safejs.Null(), nil
 		}
-		return cl.newSessionFrom(t, nil, "").object(), nil
+		return cl.newSessionFrom(sib.Tokens, nil, "", &sib).object(), nil
 	}
 }
 

@@ -99,7 +99,7 @@ func (js *jsSession) startIdle() {
 		w.listen(g, name, func(safejs.Value, []safejs.Value) any { go w.idle.Check(); return nil })
 	}
 	if cfg.ShareAcrossTabs {
-		w.openChannel(channelName(cfg) + "|activity")
+		w.openChannel(session.ChannelName(cfg.Issuer(), cfg.ClientID) + "|activity")
 	}
 	js.mu.Lock()
 	js.releases = append(js.releases, w.release)

@@ -24,7 +24,7 @@ type jsSession struct {
 	cl  *client
 	s   *session.Session
 	ev  *emitter
-	tab *tabs // nil without shareAcrossTabs
+	tab *session.Tabs // nil without shareAcrossTabs
 
 	mu       sync.Mutex
 	mounts   map[*mount]struct{}
@@ -40,7 +40,7 @@ func (cl *client) newSession(resp *pkce.TokenResponse, received time.Time, beare
 	if idToken != nil {
 		sub = idToken.Subject
 	}
-	js := cl.newSessionFrom(t, bearer, sub)
+	js := cl.newSessionFrom(t, bearer, sub, nil)
 	if warn != nil {
 		js.ev.emit("error", warn)
 	}
@@ -49,19 +49,20 @@ func (cl *client) newSession(resp *pkce.TokenResponse, received time.Time, beare
 
 // newSessionFrom starts a session on t, wired by auth (SessionConfig: the
 // refresh, the subject sub pinned) to this page's events, wake-up signals and,
-// with shareAcrossTabs, the sibling tabs.
-func (cl *client) newSessionFrom(t session.Tokens, bearer *auth.Bearer, sub string) *jsSession {
+// with shareAcrossTabs, the sibling tabs. join is the sibling tab's session it
+// continues (restore), nil for a sign-in.
+func (cl *client) newSessionFrom(t session.Tokens, bearer *auth.Bearer, sub string, join *session.Sibling) *jsSession {
 	js := &jsSession{cl: cl, ev: newEmitter(), mounts: map[*mount]struct{}{}}
 	o := auth.SessionOptions{Bearer: bearer, Subject: sub, OnEvent: js.onEvent}
 	if cl.cfg.ShareAcrossTabs {
-		js.tab = openTabs(channelName(cl.cfg))
+		js.tab = cl.openTabs()
 		if js.tab != nil {
 			o.Coordinator = js.tab
 		}
 	}
 	js.s = session.New(cl.c.SessionConfig(t, o), t)
 	if js.tab != nil {
-		js.tab.attach(js.s)
+		js.tab.Attach(js.s, join)
 	}
 	js.listenWake()
 	js.startIdle() // idle.go
@@ -328,6 +329,6 @@ func (js *jsSession) release() {
 		r()
 	}
 	if js.tab != nil {
-		js.tab.close()
+		js.tab.Close()
 	}
 }

@@ -4,164 +4,160 @@ package bridge
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"sync"
 	"time"
 
-	"github.com/corti-auth/corti-auth/auth"
-	"github.com/corti-auth/corti-auth/pkce"
 	"github.com/corti-auth/corti-auth/session"
+	"github.com/corti-auth/corti-auth/token"
 	"github.com/hack-pad/safejs"
 )
 
 // siblingWait is how long restore() waits for a sibling tab to answer.
 const siblingWait = 500 * time.Millisecond
 
-// channelName names the BroadcastChannel and the Web Lock shared by the tabs of
-// one origin (implicit in both APIs), realm and client id.
-func channelName(cfg auth.Config) string {
-	return "corti-auth:" + cfg.Issuer() + "|" + cfg.ClientID
-}
-
-// tabMsg is what tabs say to each other. Tokens stay in memory: they travel
-// over a same-origin BroadcastChannel, never through storage.
-type tabMsg struct {
-	T      string     `json:"t"` // "tokens", "end", "hello"
-	Tokens *tabTokens `json:"tokens,omitempty"`
-	Reason string     `json:"reason,omitempty"`
-}
-
-type tabTokens struct {
-	Response         json.RawMessage `json:"response"`
-	ReceivedAt       int64           `json:"receivedAt"` // unix ms
-	ExpiresAt        int64           `json:"expiresAt"`
-	RefreshExpiresAt int64           `json:"refreshExpiresAt,omitempty"`
-}
-
-func encodeTokens(t session.Tokens) *tabTokens {
-	b, _ := t.Response.MarshalJSON()
-	out := &tabTokens{Response: b, ReceivedAt: t.ReceivedAt.UnixMilli(), ExpiresAt: t.ExpiresAt.UnixMilli()}
-	if !t.RefreshExpiresAt.IsZero() {
-		out.RefreshExpiresAt = t.RefreshExpiresAt.UnixMilli()
+// tabsConfig is the cross-tab sharing of cl's sessions (session.Tabs decides
+// what a message does; this file only carries them).
+func (cl *client) tabsConfig() session.TabsConfig {
+	return session.TabsConfig{
+		Name:     session.ChannelName(cl.cfg.Issuer(), cl.cfg.ClientID),
+		Issuer:   cl.cfg.Issuer(),
+		ClientID: cl.cfg.ClientID,
+		VerifyIDToken: func(ctx context.Context, raw string) (*token.IDToken, error) {
+			return cl.c.VerifyIDToken(ctx, raw, "")
+		},
 	}
-	return out
 }
 
-func decodeTokens(tt *tabTokens) (session.Tokens, bool) {
-	if tt == nil {
-		return session.Tokens{}, false
-	}
-	resp, err := pkce.ParseTokenResponse(tt.Response)
+// openTabs opens the tab channel of a session, nil without BroadcastChannel.
+func (cl *client) openTabs() *session.Tabs {
+	t, err := session.OpenTabs(openChannel, cl.tabsConfig())
 	if err != nil {
-		return session.Tokens{}, false
+		return nil
 	}
-	t := session.Tokens{Response: resp, ReceivedAt: time.UnixMilli(tt.ReceivedAt), ExpiresAt: time.UnixMilli(tt.ExpiresAt)}
-	if tt.RefreshExpiresAt != 0 {
-		t.RefreshExpiresAt = time.UnixMilli(tt.RefreshExpiresAt)
-	}
-	return t, true
+	return t
 }
 
-// tabs is the session.Coordinator of shareAcrossTabs: a Web Lock
-// (navigator.locks) so one tab refreshes, and a BroadcastChannel that carries
-// the result, the end, and answers to tabs opened later.
-type tabs struct {
-	name  string
+// askSiblings is restore()'s question to the sibling tabs.
+func (cl *client) askSiblings(ctx context.Context) (session.Sibling, bool) {
+	return session.AskSiblings(ctx, openChannel, cl.tabsConfig(), siblingWait)
+}
+
+// bcChannel is a session.Channel over a BroadcastChannel and Web Locks.
+type bcChannel struct {
 	ch    safejs.Value
 	onmsg safejs.Func
 
 	mu     sync.Mutex
-	s      *session.Session
+	queue  [][]byte
+	wake   chan struct{}
 	closed bool
 }
 
-func openTabs(name string) *tabs {
+// openChannel is the session.OpenChannel of a browser: a BroadcastChannel of
+// name. Messages are strings; they are handed to onMessage one at a time, in
+// the order they arrived, on a goroutine of the channel.
+func openChannel(name string, onMessage func([]byte)) (session.Channel, error) {
 	bc, err := safejs.Global().Get("BroadcastChannel")
-	if err != nil || bc.Type() != safejs.TypeFunction {
-		return nil
+	if err != nil {
+		return nil, err
+	}
+	if bc.Type() != safejs.TypeFunction {
+		return nil, errNoBroadcastChannel
 	}
 	ch, err := bc.New(name)
 	if err != nil {
-		return nil
+		return nil, err
 	}
-	t := &tabs{name: name, ch: ch}
-	t.onmsg, err = safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-		data := str(arg(args, 0), "data")
-		go t.receive(data)
+	c := &bcChannel{ch: ch, wake: make(chan struct{}, 1)}
+	c.onmsg, err = safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		// Messages are strings; anything else (or a read that throws) is
+		// dropped here, the empty string by the decoder.
+		if s := str(arg(args, 0), "data"); s != "" {
+			c.push([]byte(s))
+		}
 		return nil
 	})
 	if err != nil {
-		return nil
+		_, _ = ch.Call("close")
+		return nil, err
 	}
-	_ = ch.Set("onmessage", t.onmsg.Value())
-	return t
+	if err := ch.Set("onmessage", c.onmsg.Value()); err != nil {
+		c.Close()
+		return nil, err
+	}
+	go c.pump(onMessage)
+	return c, nil
 }
 
-func (t *tabs) attach(s *session.Session) {
-	t.mu.Lock()
-	t.s = s
-	t.mu.Unlock()
+var errNoBroadcastChannel = errors.New("bridge: no BroadcastChannel")
+
+func (c *bcChannel) push(b []byte) {
+	c.mu.Lock()
+	if !c.closed {
+		c.queue = append(c.queue, b)
+	}
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
 }
 
-func (t *tabs) session() *session.Session {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.closed {
-		return nil
-	}
-	return t.s
-}
-
-func (t *tabs) receive(data string) {
-	var m tabMsg
-	if json.Unmarshal([]byte(data), &m) != nil {
-		return
-	}
-	s := t.session()
-	if s == nil {
-		return
-	}
-	switch m.T {
-	case "tokens":
-		if tok, ok := decodeTokens(m.Tokens); ok {
-			s.Adopt(tok)
+// pump delivers the queued messages in order until the channel closes.
+func (c *bcChannel) pump(onMessage func([]byte)) {
+	for range c.wake {
+		for {
+			c.mu.Lock()
+			if c.closed {
+				c.queue = nil
+				c.mu.Unlock()
+				return
+			}
+			if len(c.queue) == 0 {
+				c.mu.Unlock()
+				break
+			}
+			m := c.queue[0]
+			c.queue = c.queue[1:]
+			c.mu.Unlock()
+			onMessage(m)
 		}
-	case "end":
-		s.EndFromSibling(m.Reason)
-	case "hello":
-		if ended, _ := s.Ended(); !ended {
-			t.post(tabMsg{T: "tokens", Tokens: encodeTokens(s.Current())})
-		}
 	}
 }
 
-func (t *tabs) post(m tabMsg) {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return
-	}
-	t.mu.Lock()
-	closed := t.closed
-	t.mu.Unlock()
+func (c *bcChannel) Post(msg []byte) {
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
 	if !closed {
-		_, _ = t.ch.Call("postMessage", string(b))
+		_, _ = c.ch.Call("postMessage", string(msg))
 	}
 }
 
-// Publish sends new tokens to the sibling tabs.
-func (t *tabs) Publish(tok session.Tokens) { t.post(tabMsg{T: "tokens", Tokens: encodeTokens(tok)}) }
+func (c *bcChannel) WithLock(ctx context.Context, name string, f func(context.Context) error) error {
+	return webLock(ctx, name, f)
+}
 
-// PublishEnd tells the sibling tabs that the session ended (logout, revoked).
-func (t *tabs) PublishEnd(reason string) { t.post(tabMsg{T: "end", Reason: reason}) }
-
-// WithLock runs f holding the Web Lock named after the channel; without Web
-// Locks (old browsers) it runs f at once.
-func (t *tabs) WithLock(ctx context.Context, f func(ctx context.Context) error) error {
-	return webLock(ctx, t.name, f)
+func (c *bcChannel) Close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.mu.Unlock()
+	_, _ = c.ch.Call("close")
+	c.onmsg.Release()
+	select {
+	case c.wake <- struct{}{}: // the pump sees closed and returns
+	default:
+	}
 }
 
 // webLock runs f holding the exclusive Web Lock name, which every tab of the
-// origin honours; without Web Locks (old browsers, Node) it runs f at once.
+// origin honours; without Web Locks (old browsers, Node), or where every
+// request is refused (opaque origins), it runs f without the lock.
 // When ctx ends before the lock is granted, the request is aborted and f does
 // not run (webLock returns ctx's error); f never runs after webLock returned.
 func webLock(ctx context.Context, name string, f func(ctx context.Context) error) error {
@@ -207,13 +203,19 @@ func webLock(ctx context.Context, name string, f func(ctx context.Context) error
 	case err := <-done:
 		return err
 	case <-settled:
-		// The request failed (aborted) before the lock was granted.
 		select {
 		case err := <-done:
 			return err
 		default:
-			return ctx.Err()
 		}
+		if err := ctx.Err(); err != nil {
+			return err // aborted: ctx ended while waiting
+		}
+		// Refused before the lock was granted: Web Locks are unavailable
+		// here (an opaque origin — a sandboxed frame without
+		// allow-same-origin, file: — rejects every request). Run without
+		// the lock, as in a browser without Web Locks.
+		return f(ctx)
 	case <-ctx.Done():
 		if !abort.IsUndefined() {
 			_, _ = abort.Call("abort")
@@ -225,62 +227,4 @@ func webLock(ctx context.Context, name string, f func(ctx context.Context) error
 			return ctx.Err()
 		}
 	}
-}
-
-func (t *tabs) close() {
-	t.mu.Lock()
-	if t.closed {
-		t.mu.Unlock()
-		return
-	}
-	t.closed = true
-	t.mu.Unlock()
-	_, _ = t.ch.Call("close")
-	t.onmsg.Release()
-}
-
-// askSiblings asks the tabs of the same origin and client for their live
-// session; it gives up after siblingWait.
-func askSiblings(ctx context.Context, name string) (session.Tokens, bool) {
-	bc, err := safejs.Global().Get("BroadcastChannel")
-	if err != nil || bc.Type() != safejs.TypeFunction {
-		return session.Tokens{}, false
-	}
-	ch, err := bc.New(name)
-	if err != nil {
-		return session.Tokens{}, false
-	}
-	got := make(chan session.Tokens, 1)
-	onmsg, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-		var m tabMsg
-		if json.Unmarshal([]byte(str(arg(args, 0), "data")), &m) == nil && m.T == "tokens" {
-			if tok, ok := decodeTokens(m.Tokens); ok && tok.ExpiresAt.After(time.Now()) {
-				select {
-				case got <- tok:
-				default:
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		_, _ = ch.Call("close")
-		return session.Tokens{}, false
-	}
-	defer func() {
-		_, _ = ch.Call("close")
-		onmsg.Release()
-	}()
-	_ = ch.Set("onmessage", onmsg.Value())
-	b, _ := json.Marshal(tabMsg{T: "hello"})
-	_, _ = ch.Call("postMessage", string(b))
-	timer := time.NewTimer(siblingWait)
-	defer timer.Stop()
-	select {
-	case tok := <-got:
-		return tok, true
-	case <-timer.C:
-	case <-ctx.Done():
-	}
-	return session.Tokens{}, false
 }

@@ -78,7 +78,8 @@ const (
 	ReasonExpired        = "expired"          // the access token expired, no RefreshFunc
 	ReasonIDTokenInvalid = "id_token_invalid" // Validate failed, or a refreshed ID token did not verify
 	ReasonLogout         = "logout"
-	ReasonIdle           = "idle" // no activity for idleTimeoutSeconds (see Idle)
+	ReasonIdle           = "idle"         // no activity for idleTimeoutSeconds (see Idle)
+	ReasonUserChanged    = "user_changed" // another user signed in on the tab channel (Tabs)
 )
 
 // classify tells a final refresh error (no retry: the session ends with reason)

@@ -5,6 +5,8 @@ export function createStore() {
   return new Map();
 }
 
+const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+
 export function adapterFor(store) {
   return class MemoryAdapter {
     constructor(model) { this.model = model; }
@@ -14,7 +16,9 @@ export function adapterFor(store) {
     async upsert(id, payload, expiresIn) {
       const key = this.key(id);
       if (this.model === 'Session' && payload.uid) store.set(`sessionUid:${payload.uid}`, id);
-      if (payload.grantId) {
+      // Only tokens belong to a grant (as in oidc-provider's own memory adapter): an Interaction also carries a
+      // grantId, and must survive the revocation that a sign-in as another user triggers mid-interaction.
+      if (payload.grantId && GRANTABLE.has(this.model)) {
         const gk = `grant:${payload.grantId}`;
         const set = store.get(gk) || new Set();
         set.add(key);

@@ -38,6 +38,16 @@ export const OIDC = '/protocol/openid-connect';
 export const RESOURCE = 'urn:corti:api';
 const SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 
+/** The second demo user: another clinician at the same workstation (opts.secondUser replaces it). */
+export const SECOND_USER = Object.freeze({
+  username: 'nurse',
+  password: 'battery-staple',
+  email: 'sam.lee@example.com',
+  name: 'Sam Lee',
+  givenName: 'Sam',
+  familyName: 'Lee',
+});
+
 /** Creates an RS256 signing JWK (private) with a fresh kid. */
 export async function newSigningKey() {
   const { privateKey } = await new Promise((resolve, reject) => crypto.generateKeyPair('rsa', { modulusLength: 2048 },
@@ -88,10 +98,16 @@ function simplePage(title, message) {
 
 /**
  * Starts the provider server.
- * opts: { tenant, port, hostOrigin: () => origin string, settings: {accessTokenTTL, refreshTokenTTL, rotate}, user, clients, log }
+ * opts: { tenant, port, hostOrigin: () => origin string, settings: {accessTokenTTL, refreshTokenTTL, rotate}, user, secondUser, clients, log }
+ * Two users can sign in: opts.user (with its sub) and opts.secondUser (default SECOND_USER, a fresh sub); the
+ * returned object's secondUser tells its sub.
  */
 export async function startProviderServer(opts) {
   const { tenant, settings, user, clients } = opts;
+  const secondUser = { ...(opts.secondUser || SECOND_USER), sub: opts.secondUser?.sub || crypto.randomUUID() };
+  const users = [user, secondUser];
+  const userBySub = (sub) => users.find((u) => u.sub === sub);
+  const userByLogin = (name) => users.find((u) => name === u.username || name === u.email);
   const log = makeLogger(opts.log, 'provider');
   const prefix = `/realms/${tenant}`;
   const store = createStore();
@@ -137,15 +153,15 @@ export async function startProviderServer(opts) {
     jwt: { sign: { alg: 'RS256' } },
   });
 
-  function accountClaims() {
+  function accountClaims(u = user) {
     return {
-      sub: user.sub,
-      email: user.email,
+      sub: u.sub,
+      email: u.email,
       email_verified: true,
-      name: user.name,
-      preferred_username: user.username,
-      given_name: user.givenName,
-      family_name: user.familyName,
+      name: u.name,
+      preferred_username: u.username,
+      given_name: u.givenName,
+      family_name: u.familyName,
     };
   }
 
@@ -212,8 +228,9 @@ export async function startProviderServer(opts) {
         return origin === hostOrigin() && (client.clientId === clients.public || client.clientId === clients.ropc);
       },
       findAccount(ctx, sub) {
-        if (sub !== user.sub) return undefined;
-        return { accountId: sub, claims: async () => accountClaims() };
+        const u = userBySub(sub);
+        if (!u) return undefined;
+        return { accountId: sub, claims: async () => accountClaims(u) };
       },
       async loadExistingGrant(ctx) {
         // First-party clients: consent is implied, like Keycloak without "Consent required".
@@ -299,8 +316,9 @@ export async function startProviderServer(opts) {
               payload.clientId = payload.client_id;
             } else {
               if (token.sid) { payload.sid = token.sid; payload.session_state = token.sid; }
-              if (token.accountId === user.sub) {
-                const c = accountClaims();
+              const u = userBySub(token.accountId);
+              if (u) {
+                const c = accountClaims(u);
                 payload.email = c.email;
                 payload.email_verified = true;
                 payload.name = c.name;
@@ -391,8 +409,8 @@ export async function startProviderServer(opts) {
     if (!params.username || !params.password) {
       throw new errors.InvalidRequest('missing username or password');
     }
-    const okUser = params.username === user.username || params.username === user.email;
-    if (!okUser || params.password !== user.password) {
+    const user = userByLogin(params.username);
+    if (!user || params.password !== user.password) {
       throw new errors.InvalidGrant('Invalid user credentials');
     }
     const requested = String(params.scope || 'openid profile email').split(' ').filter(Boolean);
@@ -417,7 +435,7 @@ export async function startProviderServer(opts) {
     });
     ctx.oidc.entity('RefreshToken', rt);
     const refreshToken = await rt.save();
-    const idt = new p.IdToken({ ...accountClaims(), auth_time: Math.floor(Date.now() / 1000) }, { ctx });
+    const idt = new p.IdToken({ ...accountClaims(user), auth_time: Math.floor(Date.now() / 1000) }, { ctx });
     idt.scope = scope;
     idt.set('sid', sid);
     const idToken = await idt.issue({ use: 'idtoken' });
@@ -478,9 +496,10 @@ export async function startProviderServer(opts) {
     }
     const username = form.get('username') || '';
     const password = form.get('password') || '';
-    if ((username === user.username || username === user.email) && password === user.password) {
+    const who = userByLogin(username);
+    if (who && password === who.password) {
       await provider.interactionFinished(req, res, {
-        login: { accountId: user.sub, acr: '1', amr: ['pwd'], remember: true }, // Keycloak's acr after a password login
+        login: { accountId: who.sub, acr: '1', amr: ['pwd'], remember: true }, // Keycloak's acr after a password login
       }, { mergeWithLastSubmission: false });
       return;
     }
@@ -502,7 +521,8 @@ export async function startProviderServer(opts) {
     if (!m) { fail('Token not provided'); return; }
     try {
       const { payload } = await jwtVerify(m[1], createLocalJWKSet({ keys: [publicJWK(signingKey)] }), { issuer });
-      if (payload.sub === user.sub) sendJSON(res, 200, accountClaims(), cors);
+      const u = userBySub(payload.sub);
+      if (u) sendJSON(res, 200, accountClaims(u), cors);
       else sendJSON(res, 200, { sub: payload.sub, preferred_username: payload.preferred_username }, cors);
     } catch (err) {
       fail('Token verification failed');
@@ -578,6 +598,7 @@ export async function startProviderServer(opts) {
     port,
     issuer,
     authBaseURL,
+    secondUser: { ...secondUser },
     get provider() { return provider; },
     jwks() { return { keys: [publicJWK(signingKey)] }; },
     stats() { return structuredClone(stats); },

@@ -260,6 +260,7 @@ export type EndedReason =
   | "id_token_invalid"
   | "logout"
   | "idle"
+  | "user_changed"
   | (string & {});
 
 /** The detail each session event's listener receives. */

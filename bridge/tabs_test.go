@@ -1,0 +1,93 @@
+//go:build js && wasm
+
+package bridge
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/hack-pad/safejs"
+)
+
+// stubLocks installs navigator.locks with request implemented by src (the
+// body of a function of (name, options, callback)) for the test.
+func stubLocks(t *testing.T, src string) {
+	t.Helper()
+	fn, _ := safejs.Global().Get("Function")
+	mk, err := fn.New(`const prev = Object.getOwnPropertyDescriptor(globalThis, "navigator");
+		Object.defineProperty(globalThis, "navigator", {configurable: true, writable: true,
+			value: {locks: {request: function (name, options, callback) {` + src + `}}}});
+		return function () { if (prev) Object.defineProperty(globalThis, "navigator", prev); else delete globalThis.navigator; };`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restore, err := mk.Invoke()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = restore.Invoke() })
+}
+
+// Where navigator.locks.request rejects (an opaque origin: a sandboxed frame
+// without allow-same-origin, file:), f runs without the lock, as without Web
+// Locks at all.
+func TestWebLockRejectedRunsWithoutTheLock(t *testing.T) {
+	stubLocks(t, `return Promise.reject(new Error("SecurityError: the origin is opaque"))`)
+	ran := false
+	want := errors.New("f's error")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := webLock(ctx, "corti-auth:test", func(context.Context) error { ran = true; return want })
+	if !ran || !errors.Is(err, want) {
+		t.Fatalf("webLock with a rejecting navigator.locks: ran %v, err %v; want f run and its error", ran, err)
+	}
+}
+
+// A lock granted runs f inside it; an aborted wait (ctx ended) does not run f.
+func TestWebLockGrantedAndAborted(t *testing.T) {
+	stubLocks(t, `if (options.signal && options.signal.aborted) return Promise.reject(new Error("AbortError"));
+		if (name === "busy") return new Promise((_, reject) => options.signal.addEventListener("abort", () => reject(new Error("AbortError"))));
+		return Promise.resolve(callback({name}))`)
+	ran := false
+	if err := webLock(context.Background(), "free", func(context.Context) error { ran = true; return nil }); err != nil || !ran {
+		t.Fatalf("granted: ran %v, err %v", ran, err)
+	}
+	ran = false
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := webLock(ctx, "busy", func(context.Context) error { ran = true; return nil }); !errors.Is(err, context.Canceled) || ran {
+		t.Fatalf("aborted: ran %v, err %v; want context.Canceled and f not run", ran, err)
+	}
+}
+
+// The BroadcastChannel glue: a message reaches the other channel of the name
+// (not the sender), as bytes, in the order posted.
+func TestBroadcastChannelGlue(t *testing.T) {
+	got := make(chan string, 100)
+	a, err := openChannel("corti-auth:glue", func(b []byte) { got <- "a:" + string(b) })
+	if err != nil {
+		t.Skipf("no BroadcastChannel here: %v", err)
+	}
+	b, err := openChannel("corti-auth:glue", func(b []byte) { got <- "b:" + string(b) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for i := 0; i < 20; i++ {
+		a.Post([]byte{'m', byte('a' + i)})
+	}
+	for i := 0; i < 20; i++ {
+		select {
+		case m := <-got:
+			if want := "b:m" + string(rune('a'+i)); m != want {
+				t.Fatalf("message %d: %q, want %q", i, m, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("message %d never arrived", i)
+		}
+	}
+	a.Close()
+	a.Close() // idempotent
+}
