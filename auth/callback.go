@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/corti-auth/corti-auth/pkce"
@@ -31,59 +30,11 @@ func (c *Client) HandleCallbackAt(ctx context.Context, rawURL, here string, setA
 	return res, nil
 }
 
-// callbackParams are the authorization response's parameters (as pkce.StripCallback).
-var callbackParams = []string{"code", "state", "session_state", "iss", "error", "error_description", "error_uri"}
-
 // CleanCallbackURL is rawURL without the authorization response parameters in
-// its query and fragment (pkce.StripCallback), the path and every other
-// parameter kept byte for byte. Unlike StripCallback it also cleans a URL that
-// net/url cannot parse (a fragment route with a stray %, an oversized URL):
-// the browser's address bar holds such URLs, and the code must leave them too.
-func CleanCallbackURL(rawURL string) string {
-	if clean, err := pkce.StripCallback(rawURL); err == nil {
-		return clean
-	}
-	rest, frag, hasFrag := strings.Cut(rawURL, "#")
-	base, query, hasQuery := strings.Cut(rest, "?")
-	out := base
-	if hasQuery {
-		if q := stripPairs(query); q != "" {
-			out += "?" + q
-		}
-	}
-	if hasFrag {
-		if f := stripPairs(frag); f != "" {
-			out += "#" + f
-		}
-	}
-	return out
-}
-
-// stripPairs drops the &-separated pairs named like a response parameter
-// (escaped or not) and keeps the others unchanged.
-func stripPairs(raw string) string {
-	var kept []string
-	for pair := range strings.SplitSeq(raw, "&") {
-		if pair == "" {
-			continue
-		}
-		if isCallbackParam(paramName(pair)) {
-			continue
-		}
-		kept = append(kept, pair)
-	}
-	return strings.Join(kept, "&")
-}
-
-func paramName(pair string) string {
-	name, _, _ := strings.Cut(pair, "=")
-	if n, err := url.QueryUnescape(name); err == nil {
-		return n
-	}
-	return name
-}
-
-func isCallbackParam(name string) bool { return slices.Contains(callbackParams, name) }
+// its query and fragment, the path and every other parameter kept byte for
+// byte (pkce.CleanCallback): unlike pkce.StripCallback it also cleans a URL
+// that net/url cannot parse.
+func CleanCallbackURL(rawURL string) string { return pkce.CleanCallback(rawURL) }
 
 // secretValues are the code and state of rawURL, as written and unescaped,
 // read without net/url (which may refuse the URL).

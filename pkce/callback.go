@@ -114,6 +114,14 @@ func StripCallback(rawURL string) (string, error) {
 	if _, err := url.Parse(rawURL); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrInvalidCallback, err)
 	}
+	return CleanCallback(rawURL), nil
+}
+
+// CleanCallback is StripCallback without its checks: it reads rawURL as text,
+// not through net/url, so it also cleans a URL that net/url refuses (a fragment
+// route with a stray %, an oversized URL). The browser's address bar holds such
+// URLs, and the code must leave them too.
+func CleanCallback(rawURL string) string {
 	rest, frag, hasFrag := strings.Cut(rawURL, "#")
 	base, query, hasQuery := strings.Cut(rest, "?")
 	out := base
@@ -127,11 +135,12 @@ func StripCallback(rawURL string) (string, error) {
 			out += "#" + f
 		}
 	}
-	return out, nil
+	return out
 }
 
-// stripParams drops the &-separated pairs whose (unescaped) name is a response
-// parameter and keeps the others unchanged.
+// stripParams drops the &-separated pairs whose name (unescaped where it can
+// be, as written where it cannot) is a response parameter, and keeps the
+// others unchanged.
 func stripParams(raw string) string {
 	var kept []string
 	for pair := range strings.SplitSeq(raw, "&") {
@@ -139,7 +148,10 @@ func stripParams(raw string) string {
 			continue
 		}
 		name, _, _ := strings.Cut(pair, "=")
-		if n, err := url.QueryUnescape(name); err == nil && slices.Contains(callbackParams, n) {
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		if slices.Contains(callbackParams, name) {
 			continue
 		}
 		kept = append(kept, pair)
