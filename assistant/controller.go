@@ -134,29 +134,39 @@ func (c *Controller) User() (User, bool) {
 	return c.user, c.hasUser
 }
 
-// SessionEnded stops sending: pending requests fail with ErrEnded (wrapped with
-// the reason), and so do later requests. Incoming events are still delivered.
-func (c *Controller) SessionEnded(reason string) {
+// SessionEnded ends the controller with its session, whatever the reason
+// (logout, revocation, expiry, idle, another user): pending requests fail with
+// ErrEnded (wrapped with the reason), and so do later requests; nothing is
+// posted after it returns, and incoming messages are dropped, since the frame
+// is to be unloaded. It reports whether this call ended a live controller:
+// then, and only then, the host must unload the frame (navigate it to
+// BlankURL and remove it, see Unload) and emit "ended".
+func (c *Controller) SessionEnded(reason string) (unload bool) {
 	err := ErrEnded
 	if reason != "" {
 		err = fmt.Errorf("%w: %s", ErrEnded, reason)
 	}
-	c.stop(err, false)
+	first := c.stop(err, false)
+	c.closeInbox()
+	return first
 }
 
 // Destroy rejects pending requests with ErrDestroyed and stops timers; later
 // messages are ignored and later calls fail with ErrDestroyed. It is idempotent.
+// The host unloads the frame as after SessionEnded.
 func (c *Controller) Destroy() { c.stop(ErrDestroyed, true) }
 
-func (c *Controller) stop(err error, destroy bool) {
+// stop reports whether it ended a live controller (the first stop).
+func (c *Controller) stop(err error, destroy bool) bool {
 	c.sendMu.Lock()
 	c.mu.Lock()
 	if c.destroyed || (!destroy && c.stopErr != nil) {
 		c.mu.Unlock()
 		c.sendMu.Unlock()
-		return
+		return false
 	}
-	if c.stopErr == nil {
+	first := c.stopErr == nil
+	if first {
 		close(c.done)
 	}
 	c.stopErr = err
@@ -172,6 +182,7 @@ func (c *Controller) stop(err error, destroy bool) {
 	for _, p := range pend {
 		p.ch <- result{err: err}
 	}
+	return first
 }
 
 func (c *Controller) stopped() error {

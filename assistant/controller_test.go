@@ -460,7 +460,12 @@ func TestSessionEnded(t *testing.T) {
 		errc := make(chan error, 1)
 		go func() { _, err := h.c.CreateInteraction(context.Background(), nil); errc <- err }()
 		waitFor(t, "createInteraction posted", func() bool { return h.f.count("createInteraction") == 1 })
-		h.c.SessionEnded("logout")
+		if !h.c.SessionEnded("logout") {
+			t.Error("the first SessionEnded reports unload = false")
+		}
+		if h.c.SessionEnded("expired") {
+			t.Error("a second SessionEnded reports unload = true")
+		}
 		if err := <-errc; !errors.Is(err, ErrEnded) || !strings.Contains(err.Error(), "logout") {
 			t.Fatalf("pending request err = %v", err)
 		}
@@ -470,15 +475,15 @@ func TestSessionEnded(t *testing.T) {
 		if err := h.c.Reauth(context.Background()); !errors.Is(err, ErrEnded) {
 			t.Errorf("Reauth after SessionEnded = %v", err)
 		}
-		// A reload after the end is not re-authenticated; events still arrive.
+		// A reload after the end is not re-authenticated; events are dropped (the frame is unloaded).
 		h.f.reload(2)
 		h.f.do(func() { h.f.send(`{"type":"CORTI_EMBEDDED_EVENT","event":"recording.stopped","payload":{}}`) })
 		synctest.Wait() // every goroutine idle: whatever was to happen has
 		if n := len(h.f.requests()); n != 2 {
 			t.Errorf("%d requests, want 2: nothing posted after the session ended", n)
 		}
-		if ev, _, _ := h.rec.snapshot(); !strings.Contains(strings.Join(ev, "\n"), "recording.stopped") {
-			t.Error("events no longer delivered after the session ended")
+		if ev, _, _ := h.rec.snapshot(); strings.Contains(strings.Join(ev, "\n"), "recording.stopped") {
+			t.Error("an event was delivered after the session ended")
 		}
 		h.c.Destroy()
 		if _, err := h.c.GetStatus(context.Background()); !errors.Is(err, ErrDestroyed) {

@@ -15,16 +15,17 @@ import (
 // iframe reloaded and lost its session: it is authenticated again, once however
 // many ready repeats follow. Legacy deprecated events never count as ready.
 // A response resolves the pending request with its requestId; others are
-// ignored. Every event goes to OnEvent.
+// ignored. Every event goes to OnEvent. After Destroy or SessionEnded every
+// message is dropped.
 func (c *Controller) Receive(origin string, data []byte) {
 	if origin != c.o.Frame.Origin {
 		c.logf("assistant: ignored a message from origin %q", origin)
 		return
 	}
 	c.mu.Lock()
-	destroyed := c.destroyed
+	stopped := c.stopErr != nil // destroyed, or the session ended: the frame is unloaded
 	c.mu.Unlock()
-	if destroyed {
+	if stopped {
 		return
 	}
 	m, err := ParseMessage(data)

@@ -225,15 +225,30 @@ func (m *mount) reauth() {
 	_ = m.ctrl.Reauth(ctx)
 }
 
+// sessionEnded runs on the session's goroutine: the controller stops at once
+// (nothing is posted after it returns), "ended" is queued, and the frame is
+// unloaded from a goroutine of its own, since this one must not call JS.
 func (m *mount) sessionEnded(reason string) {
-	m.ctrl.SessionEnded(reason)
-	m.ev.emit("ended", map[string]any{"reason": reason})
+	u := assistant.EndOf(reason, m.ctrl.SessionEnded(reason))
+	if u.Ended {
+		m.ev.emit("ended", map[string]any{"reason": u.Reason})
+	}
+	err := fmt.Errorf("%w: %s", assistant.ErrEnded, reason)
+	go m.unload(u, err)
 }
 
-// destroy removes the iframe and the listener, rejects pending requests and
-// releases the assistant object: the page may keep it (its methods then reject
-// with ErrDestroyed), but Go holds nothing of this mount any more.
+// destroy is the page's destroy(): the frame is blanked and removed as at
+// the end of the session, pending requests reject with ErrDestroyed.
 func (m *mount) destroy() {
+	m.ctrl.Destroy()
+	m.unload(assistant.DestroyOf(true), assistant.ErrDestroyed)
+}
+
+// unload navigates the iframe to about:blank and removes it (per u), removes
+// the listener and releases the assistant object: the page may keep it (its
+// methods then reject with err), but Go holds nothing of this mount any more.
+// Only the first call does anything.
+func (m *mount) unload(u assistant.Unload, err error) {
 	m.mu.Lock()
 	if m.destroyed {
 		m.mu.Unlock()
@@ -243,19 +258,23 @@ func (m *mount) destroy() {
 	f, listening, obj := m.listener, m.listening, m.obj
 	m.listening = false
 	m.mu.Unlock()
-	m.ctrl.Destroy()
-	m.ev.stop()
+	m.ev.stop() // delivers a queued "ended", then nothing more
 	if listening {
 		_, _ = safejs.Global().Call("removeEventListener", "message", f.Value())
 		f.Release()
 	}
 	if !m.iframe.IsUndefined() {
-		_, _ = m.iframe.Call("remove")
+		if u.Blank {
+			_ = m.iframe.Set("src", assistant.BlankURL)
+		}
+		if u.Remove {
+			_, _ = m.iframe.Call("remove")
+		}
 	}
 	m.js.mu.Lock()
 	delete(m.js.mounts, m)
 	m.js.mu.Unlock()
-	release(obj, assistant.ErrDestroyed)
+	release(obj, err)
 }
 
 // object is the assistant object mountAssistant resolves with.

@@ -1,6 +1,7 @@
 // The stand-in Corti Assistant: serves /embedded (a page speaking CORTI_EMBEDDED v1, see
 // docs/embedded-protocol.md), verifies access tokens server-side (/verify, jose +
-// the provider's JWKS) and records accepted auths (/report) for env.control.assistantLog().
+// the provider's JWKS) and records accepted auths and the unload of its page (/report, kind "auth" / "unload")
+// for env.control.assistantLog().
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,7 +88,12 @@ export async function startAssistantServer(opts) {
       if (!isSameOrigin(req)) { sendJSON(res, 403, { ok: false }); return; }
       let body;
       try { body = JSON.parse((await readBody(req)).toString() || '{}'); } catch { body = {}; }
-      reports.push({ at: typeof body.at === 'number' ? body.at : Date.now(), sub: body.sub, exp: body.exp, accessToken: body.accessToken });
+      if (body.kind === 'unload') {
+        // the stand-in's document went away (see embedded.js): no accessToken, so auth filters skip it
+        reports.push({ kind: 'unload', at: typeof body.at === 'number' ? body.at : Date.now(), page: String(body.page || ''), event: String(body.event || ''), received: body.received });
+      } else {
+        reports.push({ kind: 'auth', at: typeof body.at === 'number' ? body.at : Date.now(), sub: body.sub, exp: body.exp, accessToken: body.accessToken });
+      }
       sendJSON(res, 200, { ok: true });
       return;
     }

@@ -665,7 +665,7 @@ describe("mounted assistant", { concurrency: 4 }, () => {
         window.t.try(() => window.t.A.a.getTemplates()).then((r) => { window.t.pend = { done: true, r, at: Date.now() }; });
       });
       await until(() => frame.evaluate(() => window.__held.length === 1), { what: "held request" });
-      const destroyedAt = await page.evaluate(() => { window.t.A.a.destroy(); return Date.now(); });
+      const destroyedAt = await page.evaluate(() => { window.t.srcBefore = window.t.A.a.iframe.src; window.t.A.a.destroy(); return Date.now(); });
       const pend = await until(() => page.evaluate(() => window.t.pend.done && window.t.pend), { timeout: 3000, what: "the pending request to be rejected" });
       assert.equal(pend.r.ok, false, "the pending request is rejected");
       assert.equal(pend.r.error.name, "CortiAuthError");
@@ -679,10 +679,13 @@ describe("mounted assistant", { concurrency: 4 }, () => {
       const later = await page.evaluate(() => window.t.try(() => window.t.A.a.getStatus()));
       assert.equal(later.ok, false, "a request after destroy rejects");
 
-      // Bring the very same iframe element back: its window (the one the listener compared
-      // against) posts embedded.ready and other well-formed messages from the Assistant origin.
+      // destroy() blanked the frame before removing it (issue 15).
+      assert.equal(await page.evaluate(() => window.t.A.a.iframe.getAttribute("src")), "about:blank");
+      // Bring the very same iframe element back, pointed at the Assistant again: its window (the one
+      // the listener compared against) posts embedded.ready and other well-formed messages from the
+      // Assistant origin.
       const evCount = (await events(page, "a")).length;
-      await page.evaluate(() => document.getElementById("pane-a").appendChild(window.t.A.a.iframe));
+      await page.evaluate(() => { const f = window.t.A.a.iframe; document.getElementById("pane-a").appendChild(f); f.src = window.t.srcBefore; });
       const back = await paneFrame(page, "#pane-a");
       await until(() => back.evaluate(() => window.__assistant && window.__assistant.readyPosts > 5), { what: "the revived iframe's ready posts" });
       await back.evaluate(() => {
@@ -826,18 +829,19 @@ describe("mounted assistant", { concurrency: 4 }, () => {
   });
 
   test("logout({navigate:false}) → the assistant emits ended, requests reject with session_ended, nothing more is posted", { timeout: 30000 }, async () => {
-    const { ctx } = await newContext();
+    const { ctx, rec } = await newContext();
     try {
       const page = await readyPage(ctx);
       const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 5000 });
       assert.ok(m.ok, JSON.stringify(m.error));
-      const frame = await paneFrame(page, "#pane-a");
+      await paneFrame(page, "#pane-a");
       const lo = await page.evaluate(() => window.t.try(() => window.t.session.logout({ navigate: false })));
       assert.ok(lo.ok, JSON.stringify(lo.error));
       await until(async () => (await events(page, "a")).some((e) => e.name === "ended"), { what: "assistant ended" });
       const ended = (await events(page, "a")).find((e) => e.name === "ended");
-      assert.equal(typeof ended.detail.reason, "string");
-      const received = await frame.evaluate(() => window.__assistant.received.length);
+      assert.equal(ended.detail.reason, "logout");
+      await until(() => page.evaluate(() => document.querySelector("#pane-a iframe") === null), { what: "the iframe removed" });
+      const received = authRequests(rec).length;
       const r = await page.evaluate(() => Promise.all([
         window.t.try(() => window.t.A.a.request("getStatus")),
         window.t.try(() => window.t.A.a.getStatus()),
@@ -848,7 +852,7 @@ describe("mounted assistant", { concurrency: 4 }, () => {
         assert.equal(x.error.code, "session_ended");
       }
       await sleep(300);
-      assert.equal(await frame.evaluate(() => window.__assistant.received.length), received, "nothing posted after the end");
+      assert.equal(authRequests(rec).length, received, "nothing posted after the end");
     } finally {
       await ctx.close();
     }

@@ -365,7 +365,11 @@ export interface Assistant {
   request<T = unknown>(action: string, payload?: unknown): Promise<T>;
   /** The Assistant (re-)authenticated the user after a refresh. */
   on(event: "auth", listener: (user: AssistantUser, name: "auth") => void): () => void;
-  /** The session ended; the Assistant was told to sign out. */
+  /**
+   * The session ended, for any reason (logout, revocation, expiry, idle, another user): the protocol has no
+   * sign-out action, so the iframe was navigated to about:blank and removed (no Corti page keeps the clinician's
+   * tokens); requests reject with session_ended, and no message reaches the Assistant any more.
+   */
   on(event: "ended", listener: (detail: { reason: EndedReason }, name: "ended") => void): () => void;
   /** A re-authentication failed. */
   on(event: "error", listener: (error: CortiAuthError, name: "error") => void): () => void;
@@ -383,5 +387,6 @@ export interface Assistant {
   stopRecording(): Promise<unknown>;
   getStatus(): Promise<{ auth: { isAuthenticated: boolean; user?: AssistantUser }; currentUrl: string; interaction: unknown }>;
   getTemplates(): Promise<{ templates: unknown[] }>;
+  /** Navigates the iframe to about:blank, removes it and its listener; pending requests reject (assistant_error). */
   destroy(): void;
 }

@@ -27,7 +27,9 @@
     recording: false,
     replyOrigin: null,
   };
+  var pageId = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2));
   var A = window.__assistant = {
+    pageId: pageId,
     authCount: 0,
     received: [],
     tokens: [],
@@ -78,6 +80,22 @@
     readyTimer = setInterval(announce, 25);
     $('last-event').textContent = 'embedded.ready';
   }
+
+  // The document going away (the host navigated the frame to about:blank, or removed it) is reported to this
+  // server (kind "unload", with pageId), so a test can tell the Assistant's document is gone with its tokens.
+  var unloaded = false;
+  function reportUnload(ev) {
+    if (unloaded) return;
+    unloaded = true;
+    var body = JSON.stringify({ kind: 'unload', page: pageId, event: ev.type, at: Date.now(), sub: state.user && state.user.id, received: A.received.length });
+    try {
+      if (!(navigator.sendBeacon && navigator.sendBeacon('/report', new Blob([body], { type: 'text/plain' })))) {
+        fetch('/report', { method: 'POST', keepalive: true, headers: { 'Content-Type': 'text/plain' }, body: body }).catch(function () {});
+      }
+    } catch (e) { /* the document is going away */ }
+  }
+  window.addEventListener('pagehide', reportUnload);
+  window.addEventListener('unload', reportUnload);
 
   function Fail(code, message) { var e = new Error(message); e.assistantCode = code; return e; }
   function isObj(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }

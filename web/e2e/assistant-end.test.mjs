@@ -1,0 +1,166 @@
+// Issue 15 §1: when the session ends, for any reason, the Assistant's frame is
+// navigated to about:blank and removed, and the assistant emits "ended": after
+// logout({navigate:false}), after revocation (the refresh refused), after
+// expiry (fromTokens with an access token only) and after destroy(), the
+// stand-in Assistant's document is gone — it reports its unload to its server
+// (env.control.assistantLog(), kind "unload", with the page's id) — the
+// iframe was blanked before it left the DOM, and no later message reaches it.
+//
+// Instruments in every browser context (see newContext): every sub-frame
+// records each message it receives through a Playwright binding (rec), and
+// the top page records the src of every iframe removed from the DOM
+// (window.__removed), at the moment of removal.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { setup, signedInPage, sleep } from "./harness.mjs";
+
+let h;
+before(async () => { h = await setup({ accessTokenTTL: 10 }); });
+after(async () => { await h?.close(); });
+
+async function newContext() {
+  const ctx = await h.browser.newContext();
+  const rec = [];
+  await ctx.exposeBinding("__e2eRecord", ({ frame }, r) => { rec.push({ ...r, frameURL: frame.url() }); });
+  await ctx.addInitScript(() => {
+    if (window.top === window) {
+      window.__removed = [];
+      new MutationObserver((list) => {
+        for (const m of list) {
+          for (const n of m.removedNodes) {
+            if (n.nodeName === "IFRAME") window.__removed.push({ src: n.getAttribute("src"), at: Date.now() });
+          }
+        }
+      }).observe(document, { childList: true, subtree: true });
+      return;
+    }
+    addEventListener("message", (e) => {
+      let data;
+      try { data = JSON.parse(JSON.stringify(e.data)); } catch { data = String(e.data); }
+      try { window.__e2eRecord({ at: Date.now(), origin: location.origin, from: e.origin, data }); } catch { /* binding gone */ }
+    }, true);
+  });
+  return { ctx, rec };
+}
+
+/** Polls fn (async, may throw while a frame navigates) until it returns a truthy value. */
+async function until(fn, { timeout = 5000, interval = 50, what = "condition" } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    await sleep(interval);
+  }
+}
+
+/** Mounts an Assistant for session (window.t.session, or window.t.bare) in #pane-a; records its events in t.AE. */
+const mount = (page, which = "session") => page.evaluate((which) => window.t.try(async () => {
+  const t = window.t;
+  const a = await t[which].mountAssistant("#pane-a", { requestTimeoutMs: 5000 });
+  t.A = a;
+  t.AE = [];
+  a.on("*", (d, n) => t.AE.push({ name: n, reason: d && d.reason, at: Date.now() }));
+  return a.user;
+}), which);
+
+const assistantFrame = async (page) => (await page.waitForSelector("#pane-a iframe", { state: "attached", timeout: 5000 })).contentFrame();
+
+const unloadOf = (pageId) => h.env.control.assistantLog().find((r) => r.kind === "unload" && r.page === pageId);
+
+/**
+ * After the end: the frame reported its unload, the iframe was blanked before it left the DOM and is gone,
+ * no message reached the Assistant after the end, and requests reject with code.
+ */
+async function assertGone(page, rec, pageId, { ended, code }) {
+  if (ended) {
+    const e = await until(() => page.evaluate(() => window.t.AE.find((x) => x.name === "ended")), { timeout: 15000, what: "the assistant's ended" });
+    assert.equal(e.reason, ended, "ended carries the session's reason");
+  }
+  const u = await until(() => unloadOf(pageId), { timeout: 10000, what: "the stand-in's unload report" });
+  assert.ok(u.event === "pagehide" || u.event === "unload", `unload event ${u.event}`);
+  assert.equal(await page.evaluate(() => document.querySelector("#pane-a iframe")), null, "the iframe is no longer in the DOM");
+  const removed = await page.evaluate(() => window.__removed);
+  assert.equal(removed.length, 1, JSON.stringify(removed));
+  assert.equal(removed[0].src, "about:blank", "navigated to about:blank before it was removed");
+  // Nothing more: a request, the session's own refresh; then nothing was received by an Assistant document.
+  const r = await page.evaluate(() => window.t.try(() => window.t.A.getStatus()));
+  assert.equal(r.ok, false);
+  assert.equal(r.error.code, code);
+  await page.evaluate(() => window.t.try(() => window.t.session.refresh()));
+  const late = rec.filter((x) => x.origin === h.env.assistantBaseURL && x.at >= removed[0].at);
+  assert.deepEqual(late, [], "no message reached the Assistant after the end");
+  assert.ok(u.received >= 1, "the stand-in had received the auth before");
+}
+
+test("logout({navigate:false}) → the Assistant's document is blanked and removed, ended, nothing more reaches it", { timeout: 40000 }, async () => {
+  const { ctx, rec } = await newContext();
+  try {
+    const page = await signedInPage(ctx, h.env);
+    const m = await mount(page);
+    assert.ok(m.ok, JSON.stringify(m.error));
+    const pageId = await (await assistantFrame(page)).evaluate(() => window.__assistant.pageId);
+    assert.equal(unloadOf(pageId), undefined, "no unload while signed in");
+    const lo = await page.evaluate(() => window.t.try(() => window.t.session.logout({ navigate: false })));
+    assert.ok(lo.ok, JSON.stringify(lo.error));
+    await assertGone(page, rec, pageId, { ended: "logout", code: "session_ended" });
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("fromTokens with an access token only: at expiry the Assistant's document is gone, ended {reason: expired}", { timeout: 40000 }, async () => {
+  const { ctx, rec } = await newContext();
+  try {
+    const page = await signedInPage(ctx, h.env);
+    const made = await page.evaluate(() => window.t.try(async () => {
+      const full = window.t.session.tokens;
+      window.t.bare = window.t.client.fromTokens({ access_token: full.access_token, expires_in: full.expires_at - Math.floor(Date.now() / 1000), token_type: "Bearer" });
+      return true;
+    }));
+    assert.ok(made.ok, JSON.stringify(made.error));
+    const m = await mount(page, "bare");
+    assert.ok(m.ok, JSON.stringify(m.error));
+    const pageId = await (await assistantFrame(page)).evaluate(() => window.__assistant.pageId);
+    await assertGone(page, rec, pageId, { ended: "expired", code: "session_ended" });
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("destroy() → the Assistant's document is blanked and removed, nothing more reaches it", { timeout: 40000 }, async () => {
+  const { ctx, rec } = await newContext();
+  try {
+    const page = await signedInPage(ctx, h.env);
+    const m = await mount(page);
+    assert.ok(m.ok, JSON.stringify(m.error));
+    const pageId = await (await assistantFrame(page)).evaluate(() => window.__assistant.pageId);
+    await page.evaluate(() => window.t.A.destroy());
+    await assertGone(page, rec, pageId, { code: "assistant_error" });
+    assert.equal(await page.evaluate(() => window.t.AE.some((x) => x.name === "ended")), false, "destroy() emits no ended");
+  } finally {
+    await ctx.close();
+  }
+});
+
+// Last: it revokes every grant at the provider.
+test("revocation (the refresh refused) → the Assistant's document is gone, ended, nothing more reaches it", { timeout: 40000 }, async () => {
+  const { ctx, rec } = await newContext();
+  try {
+    const page = await signedInPage(ctx, h.env);
+    const m = await mount(page);
+    assert.ok(m.ok, JSON.stringify(m.error));
+    const pageId = await (await assistantFrame(page)).evaluate(() => window.__assistant.pageId);
+    await h.env.control.revokeAll();
+    const ref = await page.evaluate(() => window.t.try(() => window.t.session.refresh()));
+    assert.equal(ref.ok, false, "the refresh is refused");
+    await assertGone(page, rec, pageId, { ended: "invalid_grant", code: "session_ended" });
+  } finally {
+    await ctx.close();
+  }
+});
