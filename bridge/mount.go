@@ -60,6 +60,7 @@ func (js *jsSession) prepareMount(target, opts safejs.Value) (*mount, error) {
 			// Confidential events carry clinical content: they go to the
 			// listeners the host registered, and are never logged here.
 			m.ev.emit(name, payload)
+			js.noteAssistantEvent(name) // a clinician's action in the Assistant is activity (idle.go)
 		},
 		OnAuth: func(u assistant.User, err error) {
 			if err != nil {

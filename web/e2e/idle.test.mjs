@@ -134,3 +134,26 @@ test("shareAcrossTabs: input in tab 2 keeps tab 1 alive; the idle end reaches bo
     }
   });
 });
+
+test("an Assistant event a clinician's action causes (recording.started, from a click inside the frame) is activity", async () => {
+  await withContext(h.browser, async (ctx) => {
+    // Longer than IDLE: mounting the Assistant must fit before the first warning.
+    const page = await signedInPage(ctx, h.env, "?idle=8&idleWarn=4");
+    const m = await page.evaluate(() => window.t.try(async () => {
+      const a = await window.t.session.mountAssistant("#pane-a");
+      window.t.assistantEvents = [];
+      a.on("*", (_, name) => window.t.assistantEvents.push(name));
+      return a.user;
+    }));
+    assert.ok(m.ok, JSON.stringify(m.error));
+    await watch(page);
+    const frame = await (await page.waitForSelector("#pane-a iframe")).contentFrame();
+    await waitForEvent(page, "idle");
+    // Input inside the cross-origin frame never reaches the host page's listeners: only the event tells it.
+    await frame.click("#record");
+    await page.waitForFunction(() => window.t.assistantEvents.includes("recording.started"), null, { polling: 50, timeout: 3000 });
+    await waitForEvent(page, "active", 2000);
+    assert.deepEqual((await log(page)).map((e) => e.name), ["idle", "active"]);
+    assert.equal(await page.evaluate(() => window.t.session.ended), false);
+  });
+});

@@ -97,6 +97,15 @@
   window.addEventListener('pagehide', reportUnload);
   window.addEventListener('unload', reportUnload);
 
+  // Recording, from the host's startRecording/stopRecording or the clinician's own click on #record (input
+  // inside the frame, which the host page never sees: only the event tells it).
+  function setRecording(on) {
+    state.recording = on;
+    $('record').textContent = on ? 'Stop recording' : 'Start recording';
+    emit(on ? 'recording.started' : 'recording.stopped', {});
+  }
+  $('record').addEventListener('click', function () { if (state.user) setRecording(!state.recording); });
+
   function Fail(code, message) { var e = new Error(message); e.assistantCode = code; return e; }
   function isObj(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
   function merge(dst, src) {
@@ -191,8 +200,8 @@
       state.facts = state.facts.concat(p.facts);
       return undefined;
     },
-    startRecording: async function () { state.recording = true; emit('recording.started', {}); return undefined; },
-    stopRecording: async function () { state.recording = false; emit('recording.stopped', {}); return undefined; },
+    startRecording: async function () { setRecording(true); return undefined; },
+    stopRecording: async function () { setRecording(false); return undefined; },
     setCredentials: async function (p) {
       if (!isObj(p) || typeof p.password !== 'string') throw Fail('INVALID_PAYLOAD', 'setCredentials needs {password}');
       return undefined;
