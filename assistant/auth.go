@@ -19,25 +19,56 @@ type User struct {
 	Raw             json.RawMessage // the user object as received
 }
 
-// AuthPayload builds the payload of auth: the raw snake_case token response as
-// Keycloak sent it (every member of resp.Map(), unknown ones and
-// "not-before-policy" included) plus "expires_at" (epoch seconds, when expiresAt
-// is set) and, when any of its members is known, "profile" {name, email, sub}.
-// It returns an error when resp is nil, has no access token, or a raw member is
-// not valid JSON.
+// The members of the token response that Corti's component sends with auth
+// (CortiEmbedded.auth in @corti/embedded-web builds its payload from exactly
+// these, with expires_at and profile: 11 in all) and their types there
+// (KeycloakTokenResponse): strings, and numbers.
+var (
+	authStrings = []string{"access_token", "token_type", "refresh_token", "id_token", "session_state", "scope"}
+	authNumbers = []string{"expires_in", "refresh_expires_in", "not-before-policy"}
+)
+
+// AuthPayload builds the payload of auth as the component does: only its
+// members of the token response (unknown ones are not sent), each only with
+// the component's type (a string member empty or of another type, a number
+// member null or not a number, is left out); token_type "Bearer" when the
+// provider left it out (the component's type requires it); "expires_at"
+// (epoch seconds) when expiresAt is set; "profile" {name, email, sub} only
+// when all three are known (the component's type requires each as a string).
+// It returns an error when resp is nil or has no access token.
 func AuthPayload(resp *pkce.TokenResponse, expiresAt time.Time, profile Profile) (json.RawMessage, error) {
 	if resp == nil || resp.AccessToken == "" {
 		return nil, errors.New("assistant: auth payload without an access token")
 	}
-	m := resp.Map()
+	all := resp.Map()
+	m := make(map[string]any, len(authStrings)+len(authNumbers)+2)
+	for _, k := range authStrings {
+		if v, ok := all[k].(string); ok && v != "" {
+			m[k] = v
+		}
+	}
+	for _, k := range authNumbers {
+		switch v := all[k].(type) {
+		case int64:
+			m[k] = v
+		case json.RawMessage: // a raw twin the struct did not parse: a number, or nothing
+			var n json.Number
+			if json.Unmarshal(v, &n) == nil && n != "" {
+				m[k] = n
+			}
+		}
+	}
+	if _, ok := m["token_type"]; !ok {
+		m["token_type"] = "Bearer"
+	}
 	if !expiresAt.IsZero() {
 		m["expires_at"] = expiresAt.Unix()
 	}
-	if profile != (Profile{}) {
+	if profile.Complete() {
 		m["profile"] = struct {
-			Name  string `json:"name,omitempty"`
-			Email string `json:"email,omitempty"`
-			Sub   string `json:"sub,omitempty"`
+			Name  string `json:"name"`
+			Email string `json:"email"`
+			Sub   string `json:"sub"`
 		}{profile.Name, profile.Email, profile.Sub}
 	}
 	b, err := json.Marshal(m)
@@ -45,6 +76,28 @@ func AuthPayload(resp *pkce.TokenResponse, expiresAt time.Time, profile Profile)
 		return nil, fmt.Errorf("assistant: auth payload: %w", err)
 	}
 	return b, nil
+}
+
+// Complete reports whether the profile has a name, an email and a subject:
+// only such a profile is sent with auth.
+func (p Profile) Complete() bool { return p.Name != "" && p.Email != "" && p.Sub != "" }
+
+// MissingForAuth names the members Corti's embedded API docs mark required
+// that resp lacks (id_token, refresh_token, in this order): the host warns
+// about them once, and sends auth anyway (the component does not require
+// them).
+func MissingForAuth(resp *pkce.TokenResponse) []string {
+	if resp == nil {
+		return []string{"id_token", "refresh_token"}
+	}
+	var out []string
+	if resp.IDToken == "" {
+		out = append(out, "id_token")
+	}
+	if resp.RefreshToken == "" {
+		out = append(out, "refresh_token")
+	}
+	return out
 }
 
 // parseUser reads {"user":{"id","email","name"?}} from a successful auth

@@ -1,8 +1,11 @@
 package assistant
 
 import (
+	"context"
 	"encoding/json"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,41 +27,70 @@ func mustTokenResponse(t testing.TB, body string) *pkce.TokenResponse {
 }
 
 func TestAuthPayload(t *testing.T) {
-	resp := mustTokenResponse(t, keycloakResponse)
+	full := Profile{Name: "Dr Jane Doe", Email: "jane@example.com", Sub: "f3b1"}
 	exp := time.Unix(1732800300, 999_000_000)
+	keycloak := map[string]any{
+		"access_token": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmM2IxIn0.sig", "token_type": "Bearer",
+		"expires_in": 300.0, "refresh_expires_in": 1800.0, "refresh_token": "eyJyZWZyZXNoIn0.e30.sig",
+		"id_token": "eyJpZCJ9.e30.sig", "not-before-policy": 0.0, "session_state": "8d2c9a7e-1b2c",
+		"scope": "openid email profile",
+	}
+	with := func(base map[string]any, kv ...any) map[string]any {
+		m := map[string]any{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			if kv[i+1] == nil {
+				delete(m, kv[i].(string))
+			} else {
+				m[kv[i].(string)] = kv[i+1]
+			}
+		}
+		return m
+	}
+	profileJSON := map[string]any{"name": "Dr Jane Doe", "email": "jane@example.com", "sub": "f3b1"}
 	tests := []struct {
 		name    string
+		body    string
 		profile Profile
 		exp     time.Time
-		extra   map[string]any
+		want    map[string]any
 	}{
-		{"full profile", Profile{Name: "Dr Jane Doe", Email: "jane@example.com", Sub: "f3b1"}, exp, map[string]any{
-			"expires_at": 1732800300.0,
-			"profile":    map[string]any{"name": "Dr Jane Doe", "email": "jane@example.com", "sub": "f3b1"},
-		}},
-		{"partial profile", Profile{Sub: "f3b1"}, exp, map[string]any{
-			"expires_at": 1732800300.0,
-			"profile":    map[string]any{"sub": "f3b1"},
-		}},
-		{"no profile", Profile{}, exp, map[string]any{"expires_at": 1732800300.0}},
-		{"no expiry", Profile{}, time.Time{}, map[string]any{}},
+		{"the component's 11 members, no unknown one", keycloakResponse, full, exp,
+			with(keycloak, "expires_at", 1732800300.0, "profile", profileJSON)},
+		{"a partial profile is not sent", keycloakResponse, Profile{Sub: "f3b1", Email: "jane@example.com"}, exp,
+			with(keycloak, "expires_at", 1732800300.0)},
+		{"a profile without a sub is not sent", keycloakResponse, Profile{Name: "Dr Jane Doe", Email: "jane@example.com"}, exp,
+			with(keycloak, "expires_at", 1732800300.0)},
+		{"no profile, no expiry", keycloakResponse, Profile{}, time.Time{}, keycloak},
+		{"token_type Bearer when the provider left it out", `{"access_token":"at","expires_in":60}`, Profile{}, time.Time{},
+			map[string]any{"access_token": "at", "token_type": "Bearer", "expires_in": 60.0}},
+		{"token_type as the provider spelt it", `{"access_token":"at","token_type":"bearer"}`, Profile{}, time.Time{},
+			map[string]any{"access_token": "at", "token_type": "bearer"}},
+		{"null and empty members are left out", `{"access_token":"at","token_type":"Bearer","refresh_token":null,"id_token":"",` +
+			`"expires_in":null,"refresh_expires_in":0,"not-before-policy":null,"scope":"","session_state":null}`, Profile{}, time.Time{},
+			map[string]any{"access_token": "at", "token_type": "Bearer", "refresh_expires_in": 0.0}},
+		{"members of other names are not sent", `{"access_token":"at","accessToken":"x","expires_at":1,"profile":{"sub":"s"},"error":"e"}`, Profile{}, time.Time{},
+			map[string]any{"access_token": "at", "token_type": "Bearer"}},
 	}
 	for _, tt := range tests {
-		b, err := AuthPayload(resp, tt.exp, tt.profile)
-		if err != nil {
-			t.Fatalf("%s: %v", tt.name, err)
-		}
-		var got, want map[string]any
-		if err := json.Unmarshal(b, &got); err != nil {
-			t.Fatalf("%s: %s: %v", tt.name, b, err)
-		}
-		_ = json.Unmarshal([]byte(keycloakResponse), &want)
-		for k, v := range tt.extra {
-			want[k] = v
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: AuthPayload =\n%s\nwant\n%v", tt.name, b, want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := AuthPayload(mustTokenResponse(t, tt.body), tt.exp, tt.profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got map[string]any
+			if err := json.Unmarshal(b, &got); err != nil {
+				t.Fatalf("%s: %v", b, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("AuthPayload =\n%s\nwant\n%v", b, tt.want)
+			}
+			if len(got) > 11 {
+				t.Errorf("%d members, the component sends at most 11", len(got))
+			}
+		})
 	}
 }
 
@@ -66,15 +98,85 @@ func TestAuthPayload(t *testing.T) {
 func TestAuthPayloadUsesStructFields(t *testing.T) {
 	resp := mustTokenResponse(t, keycloakResponse)
 	resp.AccessToken = "new-access"
+	resp.ExpiresIn = 120
 	b, err := AuthPayload(resp, time.Time{}, Profile{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got map[string]json.RawMessage
 	_ = json.Unmarshal(b, &got)
-	if string(got["access_token"]) != `"new-access"` || string(got["not-before-policy"]) != `0` ||
-		string(got["x_custom"]) != `{"nested":[1,"two"]}` {
+	if string(got["access_token"]) != `"new-access"` || string(got["expires_in"]) != `120` || string(got["not-before-policy"]) != `0` {
 		t.Errorf("AuthPayload = %s", b)
+	}
+	if _, ok := got["x_custom"]; ok {
+		t.Errorf("an unknown member was sent: %s", b)
+	}
+}
+
+func TestMissingForAuth(t *testing.T) {
+	for _, tt := range []struct {
+		body string
+		want []string
+	}{
+		{keycloakResponse, nil},
+		{`{"access_token":"at","refresh_token":"rt"}`, []string{"id_token"}},
+		{`{"access_token":"at","id_token":"it"}`, []string{"refresh_token"}},
+		{`{"access_token":"at"}`, []string{"id_token", "refresh_token"}},
+	} {
+		if got := MissingForAuth(mustTokenResponse(t, tt.body)); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("MissingForAuth(%s) = %v, want %v", tt.body, got, tt.want)
+		}
+	}
+}
+
+func TestProfileComplete(t *testing.T) {
+	for _, tt := range []struct {
+		p    Profile
+		want bool
+	}{
+		{Profile{"n", "e", "s"}, true},
+		{Profile{"", "e", "s"}, false},
+		{Profile{"n", "", "s"}, false},
+		{Profile{"n", "e", ""}, false},
+		{Profile{}, false},
+	} {
+		if got := tt.p.Complete(); got != tt.want {
+			t.Errorf("%+v.Complete() = %v", tt.p, got)
+		}
+	}
+}
+
+// The warning about missing tokens comes once per controller, not after every refresh.
+func TestWarnMissingOnce(t *testing.T) {
+	var mu sync.Mutex
+	var warnings []string
+	h := newHarness(t, func(o *Options, _ *fakeIframe) {
+		o.Warn = func(msg string) { mu.Lock(); warnings = append(warnings, msg); mu.Unlock() }
+	})
+	h.tokens.body = `{"access_token":"at","token_type":"Bearer","expires_in":300}`
+	if _, err := h.c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := h.c.Reauth(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "id_token and refresh_token") {
+		t.Errorf("warnings = %q, want one naming id_token and refresh_token", warnings)
+	}
+}
+
+func TestNoWarningWithFullTokens(t *testing.T) {
+	warned := false
+	h := newHarness(t, func(o *Options, _ *fakeIframe) { o.Warn = func(string) { warned = true } })
+	if _, err := h.c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if warned {
+		t.Error("warned although id_token and refresh_token were there")
 	}
 }
 

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/corti-auth/corti-auth/pkce"
 )
 
 // Start waits for the first embedded.ready (ReadyTimeout → ErrTimeout), then
@@ -69,6 +72,7 @@ func (c *Controller) authenticate(ctx context.Context) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
+	c.warnMissing(resp)
 	m, err := c.roundTrip(ctx, "auth", payload)
 	if err != nil {
 		return User{}, err
@@ -87,4 +91,21 @@ func (c *Controller) reportAuth(u User, err error) {
 		return
 	}
 	c.o.OnAuth(u, err)
+}
+
+// warnMissing warns once when the tokens lack a member Corti's docs mark
+// required.
+func (c *Controller) warnMissing(resp *pkce.TokenResponse) {
+	miss := MissingForAuth(resp)
+	if len(miss) == 0 || c.o.Warn == nil {
+		return
+	}
+	c.mu.Lock()
+	warned := c.warned
+	c.warned = true
+	c.mu.Unlock()
+	if !warned {
+		c.o.Warn("corti-auth: the tokens sent to the Corti Assistant have no " + strings.Join(miss, " and ") +
+			"; Corti's embedded API marks them required (request the openid scope for an id_token; a refresh token lets the session last)")
+	}
 }

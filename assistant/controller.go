@@ -49,7 +49,11 @@ type Options struct {
 	OnAuth func(User, error)
 	// Logf is a debug log. It never receives a confidential event's payload
 	// nor the text of an unknown message.
-	Logf  func(format string, args ...any)
+	Logf func(format string, args ...any)
+	// Warn is a warning for the page's developer (the bridge's console.warn):
+	// once per controller, when the tokens sent with auth lack a member Corti's
+	// docs mark required (MissingForAuth). Nil: no warning.
+	Warn  func(msg string)
 	Clock Clock // nil → real time
 }
 
@@ -77,6 +81,7 @@ type Controller struct {
 	pending      map[string]*pending
 	user         User
 	hasUser      bool
+	warned       bool // Warn was called
 
 	in inbox // Deliver's FIFO
 }

@@ -205,6 +205,7 @@ type fakeTokens struct {
 	mu    sync.Mutex
 	n     int
 	token string
+	body  string // the token response, when set (else a full Keycloak one around the access token)
 	err   error
 }
 
@@ -219,8 +220,12 @@ func (s *fakeTokens) Fresh(context.Context) (*pkce.TokenResponse, time.Time, Pro
 	if at == "" {
 		at = fmt.Sprintf("at-%d", s.n)
 	}
-	r, err := pkce.ParseTokenResponse([]byte(fmt.Sprintf(`{"access_token":%q,"token_type":"Bearer","expires_in":300,`+
-		`"refresh_token":"rt","id_token":"it","not-before-policy":0,"session_state":"s1","scope":"openid"}`, at)))
+	body := fmt.Sprintf(`{"access_token":%q,"token_type":"Bearer","expires_in":300,`+
+		`"refresh_token":"rt","id_token":"it","not-before-policy":0,"session_state":"s1","scope":"openid"}`, at)
+	if s.body != "" {
+		body = s.body
+	}
+	r, err := pkce.ParseTokenResponse([]byte(body))
 	return r, time.Unix(1732800300, 0), Profile{Name: "Dr Jane Doe", Email: "jane@example.com", Sub: "f3b1"}, err
 }
 

@@ -54,6 +54,7 @@ func (js *jsSession) prepareMount(target, opts safejs.Value) (*mount, error) {
 		Post:             m.post,
 		Tokens:           tokenSource{js},
 		IsServiceAccount: assistant.IsServiceAccount,
+		Warn:             func(msg string) { go console("warn", msg) }, // not on the caller's goroutine: it may hold the session
 		ReadyTimeout:     o.ReadyTimeout,
 		RequestTimeout:   o.RequestTimeout,
 		OnEvent: func(name string, _ bool, payload json.RawMessage) {

@@ -122,8 +122,20 @@
       if (!isObj(p)) throw Fail('INVALID_PAYLOAD', 'payload must be a token response object');
       if (typeof p.access_token !== 'string' || !p.access_token) throw Fail('INVALID_PAYLOAD', 'access_token is required');
       if (typeof p.token_type !== 'string' || p.token_type.toLowerCase() !== 'bearer') throw Fail('INVALID_PAYLOAD', 'token_type must be "Bearer"');
-      if (p.refresh_token !== undefined && p.refresh_token !== null && typeof p.refresh_token !== 'string') throw Fail('INVALID_PAYLOAD', 'refresh_token must be a string');
-      if (p.id_token !== undefined && p.id_token !== null && typeof p.id_token !== 'string') throw Fail('INVALID_PAYLOAD', 'id_token must be a string');
+      // The component's type (KeycloakTokenResponse in @corti/embedded-web's payloads.ts): optional strings,
+      // optional numbers (or null), and profile only as {name, email, sub}, all strings.
+      ['refresh_token', 'id_token', 'session_state', 'scope'].forEach(function (k) {
+        if (p[k] !== undefined && typeof p[k] !== 'string') throw Fail('INVALID_PAYLOAD', k + ' must be a string');
+      });
+      ['expires_at', 'expires_in', 'refresh_expires_in', 'not-before-policy'].forEach(function (k) {
+        if (p[k] !== undefined && p[k] !== null && typeof p[k] !== 'number') throw Fail('INVALID_PAYLOAD', k + ' must be a number');
+      });
+      if (p.profile !== undefined) {
+        var pr = p.profile;
+        if (!isObj(pr) || typeof pr.name !== 'string' || typeof pr.email !== 'string' || typeof pr.sub !== 'string') {
+          throw Fail('INVALID_PAYLOAD', 'profile must be {name, email, sub}, all strings');
+        }
+      }
       if (p.accessToken !== undefined && p.access_token === undefined) throw Fail('INVALID_PAYLOAD', 'camelCase token fields are not accepted');
       var r;
       try {
@@ -139,7 +151,7 @@
       state.exp = c.exp;
       A.authCount += 1;
       var now = Date.now();
-      A.tokens.push({ accessToken: p.access_token, at: now, exp: c.exp, sub: c.sub, kid: r.kid });
+      A.tokens.push({ accessToken: p.access_token, at: now, exp: c.exp, sub: c.sub, kid: r.kid, keys: Object.keys(p).sort(), tokenType: p.token_type, profile: p.profile });
       $('auth-count').textContent = String(A.authCount);
       $('user').textContent = (c.name || c.preferred_username || c.sub) + (c.email ? ' <' + c.email + '>' : '');
       setStatus('signed in', 'authenticated');
