@@ -135,7 +135,7 @@ test("shareAcrossTabs: input in tab 2 keeps tab 1 alive; the idle end reaches bo
   });
 });
 
-test("an Assistant event a clinician's action causes (recording.started, from a click inside the frame) is activity", async () => {
+test("an Assistant event a clinician's action causes (recording.started, from a click inside the frame) is activity; at the idle end the Assistant is unloaded", async () => {
   await withContext(h.browser, async (ctx) => {
     // Longer than IDLE: mounting the Assistant must fit before the first warning.
     const page = await signedInPage(ctx, h.env, "?idle=8&idleWarn=4");
@@ -155,5 +155,12 @@ test("an Assistant event a clinician's action causes (recording.started, from a 
     await waitForEvent(page, "active", 2000);
     assert.deepEqual((await log(page)).map((e) => e.name), ["idle", "active"]);
     assert.equal(await page.evaluate(() => window.t.session.ended), false);
+    // The clinician walks away: at the idle end the Assistant's document is gone (issue 15: blanked and removed).
+    const pageId = await frame.evaluate(() => window.__assistant.pageId);
+    await waitForEvent(page, "ended", 20000);
+    assert.equal((await log(page)).at(-1).reason, "idle");
+    await page.waitForFunction(() => document.querySelector("#pane-a iframe") === null, null, { polling: 50, timeout: 5000 });
+    for (let i = 0; i < 100 && !h.env.control.assistantLog().some((r) => r.kind === "unload" && r.page === pageId); i++) await sleep(50);
+    assert.ok(h.env.control.assistantLog().some((r) => r.kind === "unload" && r.page === pageId), "the stand-in reported its unload");
   });
 });
