@@ -120,8 +120,8 @@ func (js *jsSession) noteActivity() {
 
 // noteAssistantEvent is the hook for a mounted Assistant's events: those a
 // clinician's own action causes (assistant.IsActivity: navigation,
-// interactions, recording, documents) are activity. The Assistant's OnEvent
-// is to call it with each event's name.
+// interactions, recording, documents) are activity. The mount's OnEvent
+// (mount.go) calls it with each event's name.
 func (js *jsSession) noteAssistantEvent(name string) {
 	if assistant.IsActivity(name) {
 		js.noteActivity()
