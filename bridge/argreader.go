@@ -4,6 +4,7 @@ package bridge
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/corti-auth/corti-auth/auth"
 	"github.com/hack-pad/safejs"
@@ -36,6 +37,30 @@ func (a *argReader) str(i int, def, reason string) string {
 		a.fail(reason)
 	}
 	return s
+}
+
+// nonEmpty reads args[i] as a non-empty string, failing with reason otherwise.
+func (a *argReader) nonEmpty(i int, reason string) string {
+	s := a.str(i, "", reason)
+	if s == "" {
+		a.fail(reason)
+	}
+	return s
+}
+
+// json reads args[i] as JSON text (a json.RawMessage), nil when undefined.
+func (a *argReader) json(i int) any {
+	b, err := JSONOf(a.value(i))
+	if err != nil {
+		if a.err == nil {
+			a.err = &auth.ConfigError{Key: "payload", Reason: err.Error()}
+		}
+		return nil
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	return json.RawMessage(b)
 }
 
 // fn reads args[i] as a function, failing with reason otherwise.

@@ -281,24 +281,37 @@ func (m *mount) unload(u assistant.Unload, err error) {
 
 // object is the assistant object mountAssistant resolves with.
 func (m *mount) object() safejs.Value {
-	return newObject().
+	o := newObject().
 		set("iframe", m.iframe).
 		set("origin", m.frame.Origin).
-		getter("user", m.user).
-		methods(
-			method{name: "request", usage: "takes (action, payload?)", async: m.request},
-			method{name: "on", usage: `takes (event name or "*", listener function)`, sync: m.on},
-			method{name: "createInteraction", async: withPayload(m.ctrl.CreateInteraction)},
-			method{name: "configureApp", async: withPayload(m.ctrl.ConfigureApp)},
-			method{name: "setInteractionOptions", async: withPayload(m.ctrl.SetInteractionOptions)},
-			method{name: "addFacts", async: withPayload(m.ctrl.AddFacts)},
-			method{name: "navigate", usage: "takes a path string", async: m.navigate},
-			method{name: "startRecording", async: noArgs(m.ctrl.StartRecording)},
-			method{name: "stopRecording", async: noArgs(m.ctrl.StopRecording)},
-			method{name: "getStatus", async: noArgs(m.ctrl.GetStatus)},
-			method{name: "getTemplates", async: noArgs(m.ctrl.GetTemplates)},
-			method{name: "destroy", sync: func(*argv) (any, error) { m.destroy(); return nil, nil }},
-		).v
+		getter("user", m.user)
+	for _, p := range []struct {
+		name string
+		f    func(ctx context.Context, payload any) (json.RawMessage, error)
+	}{
+		{"createInteraction", m.ctrl.CreateInteraction},
+		{"configureApp", m.ctrl.ConfigureApp},
+		{"setInteractionOptions", m.ctrl.SetInteractionOptions},
+		{"addFacts", m.ctrl.AddFacts},
+	} {
+		o.set(p.name, asyncMethod(p.name, withPayload(p.f)))
+	}
+	for _, n := range []struct {
+		name string
+		f    func(ctx context.Context) (json.RawMessage, error)
+	}{
+		{"startRecording", m.ctrl.StartRecording},
+		{"stopRecording", m.ctrl.StopRecording},
+		{"getStatus", m.ctrl.GetStatus},
+		{"getTemplates", m.ctrl.GetTemplates},
+	} {
+		o.set(n.name, asyncMethod(n.name, noArgs(n.f)))
+	}
+	return o.
+		set("request", asyncMethod("request", m.request)).
+		set("on", syncMethod("on", m.on)).
+		set("navigate", asyncMethod("navigate", m.navigate)).
+		set("destroy", syncMethod("destroy", func(*argReader) (any, error) { m.destroy(); return nil, nil })).v
 }
 
 func (m *mount) user() (any, error) {
@@ -309,42 +322,39 @@ func (m *mount) user() (any, error) {
 	return userJS(u), nil
 }
 
-func (m *mount) request(ctx context.Context, a *argv) (any, error) {
-	action, payload := a.str(0), a.json(1)
-	if err := a.Err(); err != nil {
-		return nil, err
-	}
-	return m.ctrl.Request(ctx, action, payload)
+// request(action, payload?) → Promise<payload>.
+func (m *mount) request(a *argReader) func(context.Context) (any, error) {
+	action, payload := a.nonEmpty(0, "takes (action, payload?)"), a.json(1)
+	return func(ctx context.Context) (any, error) { return m.ctrl.Request(ctx, action, payload) }
 }
 
-func (m *mount) navigate(ctx context.Context, a *argv) (any, error) {
-	path := a.str(0)
-	if err := a.Err(); err != nil {
-		return nil, err
-	}
-	return m.ctrl.Navigate(ctx, path)
+// navigate(path) → Promise<payload>.
+func (m *mount) navigate(a *argReader) func(context.Context) (any, error) {
+	path := a.nonEmpty(0, "takes a path string")
+	return func(ctx context.Context) (any, error) { return m.ctrl.Navigate(ctx, path) }
 }
 
-func (m *mount) on(a *argv) (any, error) {
-	name, fn := a.str(0), a.fn(1)
-	if err := a.Err(); err != nil {
-		return nil, err
+// on(event | "*", fn) → unsubscribe.
+func (m *mount) on(a *argReader) (any, error) {
+	const usage = `takes (event name or "*", listener function)`
+	name, fn := a.nonEmpty(0, usage), a.fn(1, usage)
+	if a.err != nil {
+		return nil, a.err
 	}
 	return m.ev.on(name, fn), nil
 }
 
 // withPayload is a method taking one optional JSON payload.
-func withPayload(f func(ctx context.Context, payload any) (json.RawMessage, error)) func(context.Context, *argv) (any, error) {
-	return func(ctx context.Context, a *argv) (any, error) {
+func withPayload(f func(ctx context.Context, payload any) (json.RawMessage, error)) func(*argReader) func(context.Context) (any, error) {
+	return func(a *argReader) func(context.Context) (any, error) {
 		p := a.json(0)
-		if err := a.Err(); err != nil {
-			return nil, err
-		}
-		return f(ctx, p)
+		return func(ctx context.Context) (any, error) { return f(ctx, p) }
 	}
 }
 
 // noArgs is a method that ignores its arguments.
-func noArgs(f func(ctx context.Context) (json.RawMessage, error)) func(context.Context, *argv) (any, error) {
-	return func(ctx context.Context, _ *argv) (any, error) { return f(ctx) }
+func noArgs(f func(ctx context.Context) (json.RawMessage, error)) func(*argReader) func(context.Context) (any, error) {
+	return func(*argReader) func(context.Context) (any, error) {
+		return func(ctx context.Context) (any, error) { return f(ctx) }
+	}
 }
