@@ -27,13 +27,9 @@ func main() {
 		}
 		return
 	}
-	ns := bridge.Namespace(version)
-	if !hooks.IsUndefined() {
-		if resolve, err := hooks.Get("resolve"); err == nil {
-			_, _ = resolve.Invoke(ns)
-		}
-	} else {
-		_ = safejs.Global().Set("cortiAuth", ns)
+	// Init succeeded, so the loader's hooks are there.
+	if resolve, err := hooks.Get("resolve"); err == nil {
+		_, _ = resolve.Invoke(bridge.Namespace(version))
 	}
 	select {}
 }
