@@ -28,15 +28,20 @@ const plain = {
   assistant_error: "The Corti Assistant refused the request.",
   not_user_token: "The Corti Assistant needs a user's sign-in, not a service account.",
   storage_unavailable: "Browser storage is unavailable (private mode or a sandboxed frame?).",
+  browser_error: "The browser refused an operation this page needed.",
 };
 
 function showError(err) {
-  const code = err && err.code ? err.code : "internal";
+  // Not a CortiAuthError (this page's own code threw): say so, without a code.
+  const code = err && err.code ? err.code : "";
   let words = plain[code] || "Something went wrong.";
   if (code === "oauth_error" && err.oauthError === "access_denied") words = "The sign-in was cancelled or access was denied.";
-  let text = `${words} (${code}`;
-  if (err && err.oauthError) text += `: ${err.oauthError}`;
-  text += ")";
+  let text = words;
+  if (code) {
+    text += ` (${code}`;
+    if (err.oauthError) text += `: ${err.oauthError}`;
+    text += ")";
+  }
   if (err && err.description) text += ` — ${err.description}`;
   $("error").textContent = text;
   show("error", true);
