@@ -27,11 +27,18 @@ export const ENGINES = (process.env.ENGINES || ALL_ENGINES.join(",")).split(/[\s
   return e;
 });
 
+/** What each engine's driver offers beyond the common subset (known before launch: test names can say it). */
+export const CAN = {
+  chromium: { events: true, initScript: true, route: true, binding: true, cdp: true },
+  firefox: { events: true, initScript: true, route: false, binding: false, cdp: false },
+  webkit: { events: false, initScript: false, route: false, binding: false, cdp: false },
+};
+
 export async function launch(engine) {
   if (engine === "chromium") {
     const b = await launchChromium();
     b.name = "chromium";
-    b.can = { events: true, initScript: true, route: true, binding: true, cdp: true };
+    b.can = CAN.chromium;
     return b;
   }
   if (engine === "firefox") return new FirefoxBrowser(await launchFirefox());
@@ -94,7 +101,7 @@ class FirefoxBrowser {
   constructor(b) {
     this.b = b;
     this.name = "firefox";
-    this.can = { events: true, initScript: true, route: false, binding: false, cdp: false };
+    this.can = CAN.firefox;
   }
   async version() { return this.b.version(); }
   async newContext({ viewport } = {}) { return new FirefoxContext(await this.b.createBrowserContext(), viewport); }
@@ -153,7 +160,7 @@ class FirefoxPage extends FirefoxFrame {
 class WebKitBrowser {
   constructor() {
     this.name = "webkit";
-    this.can = { events: false, initScript: false, route: false, binding: false, cdp: false };
+    this.can = CAN.webkit;
     this.contexts = new Set();
     this._version = null;
   }

@@ -8,11 +8,11 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEnv } from "../dev/env.mjs";
 import { chromiumArgs, launchChromium } from "../dev/browsers.mjs";
-import { ENGINES, launch } from "./engines.mjs";
+import { ENGINES, CAN, launch } from "./engines.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-export { chromiumArgs, ENGINES };
+export { chromiumArgs, ENGINES, CAN };
 
 /**
  * Runs body(engine) inside describe(engine) for each engine of ENGINES (all three unless ENGINES=… says
