@@ -11,6 +11,7 @@ import { chromiumArgs, launchChromium } from "../dev/browsers.mjs";
 import { ENGINES, CAN, launch } from "./engines.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const baseTmp = process.env.TMPDIR || tmpdir(); // setup() points TMPDIR into its own folder while it runs
 
 export { chromiumArgs, ENGINES, CAN };
 
@@ -28,8 +29,8 @@ export function forEachEngine(body) {
  * engines.mjs (h.browser.can tells what it can do); without it, Playwright's Chromium (as before the engines).
  */
 export async function setup(envOpts = {}, engine) {
-  const tmp = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "corti-e2e-"));
-  process.env.TMPDIR = tmp; // Chromium leaves profile folders behind
+  const tmp = mkdtempSync(join(baseTmp, "corti-e2e-"));
+  process.env.TMPDIR = tmp; // browsers leave profile folders behind
   const env = await startEnv({
     staticRoots: {
       "/dist/": join(root, "dist"),
@@ -55,6 +56,7 @@ export async function setup(envOpts = {}, engine) {
       await browser.close().catch(() => {});
       await env.close().catch(() => {});
       rmSync(tmp, { recursive: true, force: true });
+      if (process.env.TMPDIR === tmp) process.env.TMPDIR = baseTmp; // the next engine's setup starts from the base again
     },
   };
 }
