@@ -130,3 +130,10 @@ export async function waitFor(fn, { timeout = 20000, interval = 100, what = "con
     await sleep(interval);
   }
 }
+
+/** A PNG of the page's viewport, or of the element sel, in any engine. */
+export async function shoot(page, path, sel) {
+  if (typeof page.elementScreenshot === "function") return sel ? page.elementScreenshot(sel, { path }) : page.screenshot({ path });
+  const opts = { path, animations: "disabled", caret: "hide" }; // Playwright
+  return sel ? page.locator(sel).screenshot(opts) : page.screenshot(opts);
+}
