@@ -207,7 +207,7 @@ test("decodeToken on malformed input throws CortiAuthError invalid_token, quickl
       assert.equal(o.code, "invalid_token", `${name}: ${JSON.stringify(o)}`);
       assert.equal(o.name, "CortiAuthError", name);
       assert.ok(o.isError, `${name}: instanceof Error`);
-      assert.ok(o.ms < 1000, `${name}: took ${o.ms.toFixed(0)} ms`);
+      assert.ok(o.ms < 5000, `${name}: took ${o.ms.toFixed(0)} ms`); // linear work, far from 5 s even on a loaded machine
     }
     // The module is alive and well afterwards.
     const access = await h.env.control.passwordToken();
