@@ -14,7 +14,7 @@
 //
 // Runs in every engine of ENGINES (harness.mjs forEachEngine). The frame recorder needs init scripts that reach
 // cross-origin frames and a binding (Chromium); elsewhere the stand-in's own record (window.__assistant.received)
-// is what is checked. The noReady/silent/legacy hooks need request routing (page.route): Chromium only.
+// is what is checked.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
@@ -192,25 +192,20 @@ async function addFrame(page, id, url) {
   return frameOf(page, `#${id}`);
 }
 
-/** Rewrites the iframe's first load of <assistant>/embedded to /embedded?<query>: the base
- * URL cannot carry a query (assistant.NewFrame refuses one), and the stand-in reads its
- * hooks from its own location, so a stub navigates the frame itself. The stub sends no
- * referrer and names the parent: the stand-in takes its parent origin from
- * document.referrer, which would otherwise be the stub (the Assistant origin). */
-async function routeEmbedded(page, query) {
-  const origin = h.env.assistantBaseURL;
-  const target = `/embedded?${query}&parentOrigin=${encodeURIComponent(h.env.hostURL)}`;
-  await page.route((u) => u.origin === origin && u.pathname === "/embedded" && u.search === "", (route) =>
-    route.fulfill({
-      status: 200,
-      contentType: "text/html",
-      body: `<!doctype html><meta name="referrer" content="no-referrer"><script>location.replace(${JSON.stringify(target)})</script>`,
-    }));
+/** The iframe's next load of <assistant>/embedded goes on to /embedded?<query>: the base URL cannot carry a
+ * query (assistant.NewFrame refuses one), and the stand-in reads its hooks from its own location, so its server
+ * answers that load with a stub that navigates the frame (control.assistantNextEmbedded; no request interception,
+ * so every engine can). The stub sends no referrer and names the parent: the stand-in takes its parent origin from
+ * document.referrer, which would otherwise be the stub (the Assistant origin). The hook is one server-wide shot:
+ * the tests using it run one at a time, after the concurrent ones. Returns a function telling whether the hook
+ * was taken (and clearing it). */
+function hookEmbedded(query) {
+  const pending = h.env.control.assistantNextEmbedded(`${query}&parentOrigin=${encodeURIComponent(h.env.hostURL)}`);
+  assert.equal(pending, false, "no earlier hook left unused");
+  return () => !h.env.control.assistantNextEmbedded(null);
 }
 
 const authRequests = (rec) => rec.filter((r) => r.origin === h.env.assistantBaseURL && r.data && r.data.type === "CORTI_EMBEDDED");
-
-const routed = can.route ? "" : " (Chromium only: loading the stand-in with a hook needs request routing, page.route)";
 
 const forgedEvent = (path) => ({ type: "CORTI_EMBEDDED_EVENT", version: "v1", event: "embedded.navigated", confidential: false, payload: { path } });
 
@@ -596,93 +591,6 @@ describe("mounted assistant", { concurrency: 4 }, () => {
     }
   });
 
-  test(`ready timeout (noReady hook) → assistant_timeout after readyTimeoutMs${routed}`, { timeout: 30000, skip: !can.route }, async () => {
-    const { ctx } = await newContext();
-    try {
-      const page = await readyPage(ctx);
-      const loaded = [];
-      ctx.on("request", (r) => { if (r.url().includes("/embedded")) loaded.push(r.url()); });
-      await routeEmbedded(page, "noReady=1");
-      const t0 = Date.now();
-      const m = await mount(page, "a", "#pane-a", { readyTimeoutMs: 1500 });
-      const took = Date.now() - t0;
-      assert.equal(m.ok, false);
-      assert.equal(m.error.code, "assistant_timeout");
-      assert.ok(took >= 1400 && took < 8000, `rejected after ${took} ms`);
-      assert.ok(loaded.some((u) => u.includes("/embedded?noReady=1")), `the noReady page was loaded: ${loaded}`);
-    } finally {
-      await ctx.close();
-    }
-  });
-
-  test(`request timeout (silent hook) → assistant_timeout, on mount and on getStatus${routed}`, { timeout: 30000, skip: !can.route }, async () => {
-    const { ctx, rec } = await newContext();
-    try {
-      const page = await readyPage(ctx);
-      // 1. a silent Assistant is ready but never answers auth: mountAssistant times out after
-      //    requestTimeoutMs (well before the 8 s ready timeout)
-      await routeEmbedded(page, "silent=1");
-      let t0 = Date.now();
-      const m1 = await mount(page, "s", "#pane-b", { readyTimeoutMs: 20000, requestTimeoutMs: 1000 });
-      let took = Date.now() - t0;
-      assert.equal(m1.ok, false);
-      assert.equal(m1.error.code, "assistant_timeout");
-      assert.ok(took >= 900 && took < 10000, `mount rejected after ${took} ms (a ready timeout would take 20 s)`);
-      assert.ok(authRequests(rec).some((r) => r.href.includes("silent=1") && r.data.action === "auth"), "the silent frame got the auth");
-      await page.unrouteAll({ behavior: "wait" });
-
-      // 2. an authenticated Assistant that goes silent (reloaded with the hook): getStatus times out
-      const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 1000 });
-      assert.ok(m.ok, JSON.stringify(m.error));
-      const frame = await paneFrame(page, "#pane-a");
-      await page.evaluate((u) => { window.t.A.a.iframe.src = u; }, `${h.env.assistantBaseURL}/embedded?silent=1`);
-      await until(async () => (await frame.url()).endsWith("?silent=1") && frame.evaluate(() => window.__assistant?.mode.silent && window.__assistant.parentOrigin), { what: "the silent document" });
-      // its embedded.ready is a reload: the host authenticates again (no answer comes)
-      await until(() => frame.evaluate(() => window.__assistant.received.some((r) => r.data && r.data.action === "auth")), { what: "re-auth of the silent document" });
-      t0 = Date.now();
-      const st = await page.evaluate(() => window.t.try(() => window.t.A.a.getStatus()));
-      took = Date.now() - t0;
-      assert.equal(st.ok, false);
-      assert.equal(st.error.code, "assistant_timeout");
-      assert.ok(took >= 900 && took < 10000, `getStatus rejected after ${took} ms`);
-      assert.ok(await frame.evaluate(() => window.__assistant.received.some((r) => r.data && r.data.action === "getStatus")), "the request was delivered");
-    } finally {
-      await ctx.close();
-    }
-  });
-
-  test(`legacy response shape (data / error object, legacy hook): auth, getStatus, createInteraction, errors${routed}`, { timeout: 30000, skip: !can.route }, async () => {
-    const { ctx } = await newContext();
-    try {
-      const page = await readyPage(ctx);
-      await routeEmbedded(page, "legacy=1");
-      const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 5000 });
-      assert.ok(m.ok, JSON.stringify(m.error));
-      assert.equal(m.value.user?.email, h.env.user.email, "user read from data");
-      const frame = await paneFrame(page, "#pane-a");
-      assert.deepEqual(await frame.evaluate(() => [window.__assistant.mode.legacy, window.__assistant.parentOrigin]), [true, h.env.hostURL]);
-      const r = await page.evaluate(() => window.t.try(async () => {
-        const a = window.t.A.a;
-        const status = await a.getStatus();
-        const it = await a.createInteraction({ encounter: { identifier: "enc-legacy", status: "planned", type: "first_consultation", period: { startedAt: new Date().toISOString() } } });
-        return { status, it };
-      }));
-      assert.ok(r.ok, JSON.stringify(r.error));
-      assert.equal(r.value.status.auth.isAuthenticated, true);
-      assert.equal(r.value.status.auth.user.email, h.env.user.email);
-      assert.equal(typeof r.value.it.id, "string");
-      assert.ok(r.value.it.id.length > 0);
-      assert.ok(!Number.isNaN(Date.parse(r.value.it.createdAt)));
-      const bad = await page.evaluate(() => window.t.try(() => window.t.A.a.request("noSuchAction", {})));
-      assert.equal(bad.ok, false);
-      assert.equal(bad.error.code, "assistant_error");
-      assert.equal(bad.error.assistantCode, "INVALID_PAYLOAD", "code from error.code");
-      assert.match(`${bad.error.message} ${bad.error.description}`, /UNKNOWN_ACTION/, "message from error.message");
-    } finally {
-      await ctx.close();
-    }
-  });
-
   test("destroy(): iframe gone, pending request rejected, no listener remains, later Assistant messages change nothing", { timeout: 30000 }, async () => {
     const { ctx } = await newContext();
     try {
@@ -882,6 +790,95 @@ describe("mounted assistant", { concurrency: 4 }, () => {
       }
       await sleep(300);
       assert.equal(await frame.evaluate(() => window.__assistant.received.length), received, "nothing posted after the end");
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
+// The stand-in's query hooks: one server-wide hook at a time, so one test at a time.
+describe("hooked stand-in", { concurrency: 1 }, () => {
+  test(`ready timeout (noReady hook) → assistant_timeout after readyTimeoutMs`, { timeout: 60000 }, async () => {
+    const { ctx } = await newContext();
+    try {
+      const page = await readyPage(ctx);
+      const taken = hookEmbedded("noReady=1");
+      const t0 = Date.now();
+      const m = await mount(page, "a", "#pane-a", { readyTimeoutMs: 1500 });
+      const took = Date.now() - t0;
+      assert.equal(m.ok, false);
+      assert.equal(m.error.code, "assistant_timeout");
+      assert.ok(took >= 1400 && took < 8000, `rejected after ${took} ms`);
+      assert.ok(taken(), "the iframe loaded the noReady stub");
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test(`request timeout (silent hook) → assistant_timeout, on mount and on getStatus`, { timeout: 60000 }, async () => {
+    const { ctx, rec } = await newContext();
+    try {
+      const page = await readyPage(ctx);
+      // 1. a silent Assistant is ready but never answers auth: mountAssistant times out after
+      //    requestTimeoutMs (well before the 8 s ready timeout)
+      const taken = hookEmbedded("silent=1");
+      let t0 = Date.now();
+      const m1 = await mount(page, "s", "#pane-b", { readyTimeoutMs: 20000, requestTimeoutMs: 1000 });
+      let took = Date.now() - t0;
+      assert.equal(m1.ok, false);
+      assert.equal(m1.error.code, "assistant_timeout");
+      assert.ok(took >= 900 && took < 10000, `mount rejected after ${took} ms (a ready timeout would take 20 s)`);
+      assert.ok(taken(), "the iframe loaded the silent stub");
+      if (rec) assert.ok(authRequests(rec).some((r) => r.href.includes("silent=1") && r.data.action === "auth"), "the silent frame got the auth");
+
+      // 2. an authenticated Assistant that goes silent (reloaded with the hook): getStatus times out
+      const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 1000 });
+      assert.ok(m.ok, JSON.stringify(m.error));
+      const frame = await paneFrame(page, "#pane-a");
+      await page.evaluate((u) => { window.t.A.a.iframe.src = u; }, `${h.env.assistantBaseURL}/embedded?silent=1`);
+      await until(async () => (await frame.url()).endsWith("?silent=1") && frame.evaluate(() => window.__assistant?.mode.silent && window.__assistant.parentOrigin), { what: "the silent document" });
+      // its embedded.ready is a reload: the host authenticates again (no answer comes)
+      await until(() => frame.evaluate(() => window.__assistant.received.some((r) => r.data && r.data.action === "auth")), { what: "re-auth of the silent document" });
+      t0 = Date.now();
+      const st = await page.evaluate(() => window.t.try(() => window.t.A.a.getStatus()));
+      took = Date.now() - t0;
+      assert.equal(st.ok, false);
+      assert.equal(st.error.code, "assistant_timeout");
+      assert.ok(took >= 900 && took < 10000, `getStatus rejected after ${took} ms`);
+      assert.ok(await frame.evaluate(() => window.__assistant.received.some((r) => r.data && r.data.action === "getStatus")), "the request was delivered");
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test(`legacy response shape (data / error object, legacy hook): auth, getStatus, createInteraction, errors`, { timeout: 60000 }, async () => {
+    const { ctx } = await newContext();
+    try {
+      const page = await readyPage(ctx);
+      const taken = hookEmbedded("legacy=1");
+      const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 5000 });
+      assert.ok(taken(), "the iframe loaded the legacy stub");
+      assert.ok(m.ok, JSON.stringify(m.error));
+      assert.equal(m.value.user?.email, h.env.user.email, "user read from data");
+      const frame = await paneFrame(page, "#pane-a");
+      assert.deepEqual(await frame.evaluate(() => [window.__assistant.mode.legacy, window.__assistant.parentOrigin]), [true, h.env.hostURL]);
+      const r = await page.evaluate(() => window.t.try(async () => {
+        const a = window.t.A.a;
+        const status = await a.getStatus();
+        const it = await a.createInteraction({ encounter: { identifier: "enc-legacy", status: "planned", type: "first_consultation", period: { startedAt: new Date().toISOString() } } });
+        return { status, it };
+      }));
+      assert.ok(r.ok, JSON.stringify(r.error));
+      assert.equal(r.value.status.auth.isAuthenticated, true);
+      assert.equal(r.value.status.auth.user.email, h.env.user.email);
+      assert.equal(typeof r.value.it.id, "string");
+      assert.ok(r.value.it.id.length > 0);
+      assert.ok(!Number.isNaN(Date.parse(r.value.it.createdAt)));
+      const bad = await page.evaluate(() => window.t.try(() => window.t.A.a.request("noSuchAction", {})));
+      assert.equal(bad.ok, false);
+      assert.equal(bad.error.code, "assistant_error");
+      assert.equal(bad.error.assistantCode, "INVALID_PAYLOAD", "code from error.code");
+      assert.match(`${bad.error.message} ${bad.error.description}`, /UNKNOWN_ACTION/, "message from error.message");
     } finally {
       await ctx.close();
     }
