@@ -561,7 +561,7 @@ test("bearer mode: a refresh callback that never settles → timeout after refre
   });
 });
 
-test(`callback: code and state leave the address bar before the exchange; token, JWKS and revocation requests send no Referer ${CAN[engine].route ? "" : "(Chromium only: needs Playwright's request events for the headers and URLs sent)"}`, { skip: !CAN[engine].route }, async () => {
+test(`callback: code and state leave the address bar before the exchange; token, JWKS and revocation requests send no Referer${CAN[engine].route ? "" : " (Chromium only: needs Playwright's request events for the headers and URLs sent)"}`, { skip: !CAN[engine].route }, async () => {
   await withContext(async (ctx) => {
     const page = await app(ctx);
     const cb = await signIn(page, h.env);
@@ -626,7 +626,7 @@ test("callback: a URL Go cannot parse (#/route/50%zz) → an error without the c
   });
 });
 
-test(`logout sends id_token_hint in a form POST to the end-session endpoint: the ID token appears in no URL ${CAN[engine].route ? "" : "(Chromium only: needs Playwright's request events for the headers and URLs sent)"}`, { skip: !CAN[engine].route }, async () => {
+test(`logout sends id_token_hint in a form POST to the end-session endpoint: the ID token appears in no URL${CAN[engine].route ? "" : " (Chromium only: needs Playwright's request events for the headers and URLs sent)"}`, { skip: !CAN[engine].route }, async () => {
   await withContext(async (ctx) => {
     const page = await app(ctx);
     await signIn(page, h.env);
