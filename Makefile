@@ -57,8 +57,11 @@ test-native: wasm_exec.js
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC_TEST)" ./storage/ ./bridge/
 
+# The browser tests run in each engine of ENGINES, one engine after another inside each test file
+# (web/e2e/README.md); `make test-e2e ENGINES=chromium` for a quick run in one.
+ENGINES ?= chromium firefox webkit
 test-e2e: build node_modules/.package-lock.json
-	node --test --test-concurrency=1 web/types/ web/dev/ web/e2e/
+	ENGINES="$(ENGINES)" node --test --test-concurrency=1 web/types/ web/dev/ web/e2e/
 
 test: vet test-native test-wasm test-e2e
 

@@ -26,7 +26,7 @@ import { join, dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
 import { startEnv } from "../dev/env.mjs";
-import { chromiumArgs } from "../e2e/harness.mjs";
+import { chromiumArgs } from "../dev/browsers.mjs";
 import { sizes } from "./size.mjs";
 import { stats } from "./stats.mjs";
 

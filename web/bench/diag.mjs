@@ -6,7 +6,7 @@ import { chromium } from "playwright-core";
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEnv } from "../dev/env.mjs";
-import { chromiumArgs } from "../e2e/harness.mjs";
+import { chromiumArgs } from "../dev/browsers.mjs";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 

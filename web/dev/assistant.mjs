@@ -65,9 +65,21 @@ export async function startAssistantServer(opts) {
     res.end(body);
   }
 
+  // A test hook for any browser (no request interception needed): the next plain GET /embedded is answered with a
+  // stub that navigates the frame to /embedded?<query> (the base URL a host mounts cannot carry a query). The stub
+  // sends no referrer, so the query should name the parent (parentOrigin=…).
+  let nextEmbedded = null;
+
   async function handle(req, res) {
     const url = new URL(req.url, 'http://127.0.0.1');
     log(req.method, req.url);
+    if (req.method === 'GET' && url.pathname === '/embedded' && url.search === '' && nextEmbedded !== null) {
+      const target = `/embedded?${nextEmbedded}`;
+      nextEmbedded = null;
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(`<!doctype html><meta name="referrer" content="no-referrer"><script>location.replace(${JSON.stringify(target)})</script>`);
+      return;
+    }
     if (req.method === 'GET' && (url.pathname === '/embedded' || url.pathname === '/embedded/')) {
       await serveFile(res, 'embedded.html', 'text/html; charset=utf-8');
       return;
@@ -116,6 +128,8 @@ export async function startAssistantServer(opts) {
     baseURL: `http://127.0.0.1:${port}`,
     log() { return reports.map((r) => ({ ...r })); },
     clearLog() { reports.length = 0; },
+    /** Sets the hook for the next plain /embedded (null clears it); returns whether the previous one is unused. */
+    nextEmbedded(query) { const pending = nextEmbedded !== null; nextEmbedded = query ?? null; return pending; },
     close() { return http.close(); },
   };
 }

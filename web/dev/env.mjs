@@ -164,6 +164,9 @@ export async function startEnv(opts = {}) {
     },
     assistantLog() { return assistant.log(); },
     clearAssistantLog() { assistant.clearLog(); },
+    // The next plain GET <assistant>/embedded goes on to /embedded?<query> (assistant.mjs); null clears it.
+    // Returns whether the previous hook was still unused.
+    assistantNextEmbedded(query) { return assistant.nextEmbedded(query); },
   };
 
   return {

@@ -1,23 +1,36 @@
 // Shared set-up of the browser end-to-end tests: the local environment (real
-// oidc-provider, stand-in Assistant, host server) and Debian's Chromium driven
-// by playwright-core.
-import { chromium } from "playwright-core";
+// oidc-provider, stand-in Assistant, host server) and a browser: Debian's Chromium
+// driven by playwright-core, or any of the three engines of engines.mjs (README.md here).
+import { describe } from "node:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEnv } from "../dev/env.mjs";
+import { chromiumArgs, launchChromium } from "../dev/browsers.mjs";
+import { ENGINES, CAN, launch } from "./engines.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const baseTmp = process.env.TMPDIR || tmpdir(); // setup() points TMPDIR into its own folder while it runs
 
-export const chromiumArgs = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
+export { chromiumArgs, ENGINES, CAN };
 
-export async function setup(envOpts = {}) {
-  const tmp = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "corti-e2e-"));
-  process.env.TMPDIR = tmp; // Chromium leaves profile folders behind
+/**
+ * Runs body(engine) inside describe(engine) for each engine of ENGINES (all three unless ENGINES=… says
+ * otherwise): a test file written once runs per engine, each engine with its own environment (before/after
+ * inside body).
+ */
+export function forEachEngine(body) {
+  for (const engine of ENGINES) describe(engine, { concurrency: 1 }, () => body(engine));
+}
+
+/**
+ * Starts the local environment and a browser. engine: "chromium" | "firefox" | "webkit" gives the driver of
+ * engines.mjs (h.browser.can tells what it can do); without it, Playwright's Chromium (as before the engines).
+ */
+export async function setup(envOpts = {}, engine) {
+  const tmp = mkdtempSync(join(baseTmp, "corti-e2e-"));
+  process.env.TMPDIR = tmp; // browsers leave profile folders behind
   const env = await startEnv({
     staticRoots: {
       "/dist/": join(root, "dist"),
@@ -27,17 +40,23 @@ export async function setup(envOpts = {}) {
     },
     ...envOpts,
   });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: chromiumArgs, // playwright gives every launch a fresh profile under TMPDIR
-  });
+  let browser;
+  try {
+    browser = engine ? await launch(engine) : await launchChromium(); // a fresh profile under TMPDIR per launch
+  } catch (e) {
+    await env.close().catch(() => {});
+    throw e;
+  }
   return {
     env,
     browser,
+    engine: engine || "chromium",
+    can: browser.can || { events: true, initScript: true, route: true, binding: true, cdp: true },
     async close() {
       await browser.close().catch(() => {});
       await env.close().catch(() => {});
       rmSync(tmp, { recursive: true, force: true });
+      if (process.env.TMPDIR === tmp) process.env.TMPDIR = baseTmp; // the next engine's setup starts from the base again
     },
   };
 }
@@ -45,7 +64,7 @@ export async function setup(envOpts = {}) {
 /** Opens the e2e app page and waits until corti-auth is loaded. */
 export async function openApp(context, env, query = "") {
   const page = await context.newPage();
-  page.on("pageerror", (e) => console.error("pageerror:", e.message));
+  try { page.on("pageerror", (e) => console.error("pageerror:", e.message)); } catch { /* an engine without page events */ }
   await page.goto(`${env.hostURL}/e2e/app.html${query}`);
   await page.waitForFunction(() => document.body.dataset.ready === "1");
   return page;
@@ -84,4 +103,37 @@ export async function withContext(browser, fn) {
   } finally {
     await ctx.close();
   }
+}
+
+/** The document inside the iframe matching sel, in any engine: evaluate, url, waitForSelector, textContent. */
+export async function frameOf(page, sel) {
+  if (typeof page.contentFrame === "function") return page.contentFrame(sel);
+  const el = await page.waitForSelector(sel, { state: "attached" });
+  return el.contentFrame();
+}
+
+/** Polls fn (async; a throw counts as not yet) until it returns a truthy value, which it returns. */
+export async function waitFor(fn, { timeout = 20000, interval = 100, what = "condition" } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    }
+    await sleep(interval);
+  }
+}
+
+/** A PNG of the page's viewport, or of the element sel, in any engine. */
+export async function shoot(page, path, sel) {
+  if (typeof page.elementScreenshot === "function") return sel ? page.elementScreenshot(sel, { path }) : page.screenshot({ path });
+  const opts = { path, animations: "disabled", caret: "hide" }; // Playwright
+  return sel ? page.locator(sel).screenshot(opts) : page.screenshot(opts);
 }

@@ -1,0 +1,288 @@
+// The e2e driver: one small interface, three engines. It is the subset of Playwright's API the tests use, so
+// Chromium is playwright-core itself and Firefox (puppeteer-core, WebDriver BiDi) and WebKit (selenium-webdriver,
+// WebKitWebDriver) implement the same calls. See README.md in this folder for how a test uses it.
+//
+//   browser.name / .version / .can           engine name, version string, capabilities (below)
+//   browser.newContext({viewport})           a fresh profile: own cookies, localStorage, Web Locks
+//   context.newPage()  context.close()       a tab in that profile
+//   page.goto(url)  await page.url()  page.close()   (url() is a promise in WebKit: always await it)
+//   page.evaluate(fn, arg)                   fn runs in the page (awaited); arg and result are JSON values
+//   page.waitForFunction(fn, arg, {timeout}) polls fn in the page; resolves to {jsonValue()} of its truthy result
+//   page.waitForURL(pred, {timeout})         pred(URL) on the current address, polled
+//   page.waitForSelector(sel, {timeout})  page.fill(sel, text)  page.click(sel)
+//   page.textContent(sel)  page.getAttribute(sel, name)  page.isVisible(sel)
+//   page.screenshot({path})                  the viewport as PNG; shoot(page, path, sel) (harness.mjs) for an element
+//   page.on("pageerror" | "console", fn)     where .can.events (console types as Playwright's: "warning", …)
+//   frameOf(page, sel) (harness.mjs)         the document of the iframe sel: evaluate, url, waitForSelector, textContent
+//
+// Capabilities (browser.can): events (pageerror/console listeners), initScript (context.addInitScript),
+// route (page.route: answer or hold requests), binding (context.exposeBinding), cdp (context.newCDPSession).
+// A test needing one that an engine lacks does what the engine can, or says in its name why it is Chromium-only.
+import { launchChromium, launchFirefox, launchWebKitSession } from "../dev/browsers.mjs";
+
+export const ALL_ENGINES = ["chromium", "firefox", "webkit"];
+/** The engines to run: ENGINES=chromium,webkit (comma or space separated); all three by default. */
+export const ENGINES = (process.env.ENGINES || ALL_ENGINES.join(",")).split(/[\s,]+/).filter(Boolean).map((e) => {
+  if (!ALL_ENGINES.includes(e)) throw new Error(`ENGINES: unknown engine ${e} (known: ${ALL_ENGINES.join(", ")})`);
+  return e;
+});
+
+/** What each engine's driver offers beyond the common subset (known before launch: test names can say it). */
+export const CAN = {
+  chromium: { events: true, initScript: true, route: true, binding: true, cdp: true },
+  firefox: { events: true, initScript: true, route: false, binding: false, cdp: false },
+  webkit: { events: false, initScript: false, route: false, binding: false, cdp: false },
+};
+
+export async function launch(engine) {
+  if (engine === "chromium") {
+    const b = await launchChromium();
+    b.name = "chromium";
+    b.can = CAN.chromium;
+    return b;
+  }
+  if (engine === "firefox") return new FirefoxBrowser(await launchFirefox());
+  if (engine === "webkit") return new WebKitBrowser();
+  throw new Error(`unknown engine ${engine}`);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls fn until it returns a truthy value (errors count as falsy: a page may be navigating). */
+async function poll(fn, { timeout = 30000, interval = 50, what = "condition" } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
+    await sleep(interval);
+  }
+}
+
+/** Shared page helpers over evaluate(): the same DOM reads in every engine. */
+class PageBase {
+  async waitForFunction(fn, arg, { timeout = 30000 } = {}) {
+    const v = await poll(() => this.evaluate(fn, arg), { timeout, what: `waitForFunction ${String(fn).slice(0, 80)}` });
+    return { jsonValue: async () => v };
+  }
+  async waitForURL(pred, { timeout = 30000 } = {}) {
+    await poll(async () => pred(new URL(await this.url())), { timeout, what: `URL ${String(pred).slice(0, 80)}` });
+  }
+  async waitForSelector(sel, { timeout = 30000, state } = {}) {
+    await poll(() => this.evaluate(({ sel, state }) => {
+      const e = document.querySelector(sel);
+      if (!e) return false;
+      if (state === "attached") return true;
+      const r = e.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== "hidden";
+    }, { sel, state }), { timeout, what: `selector ${sel}` });
+  }
+  textContent(sel) { return this.evaluate((s) => { const e = document.querySelector(s); return e ? e.textContent : null; }, sel); }
+  getAttribute(sel, name) { return this.evaluate(({ s, name }) => { const e = document.querySelector(s); return e ? e.getAttribute(name) : null; }, { s: sel, name }); }
+  isVisible(sel) {
+    return this.evaluate((s) => {
+      const e = document.querySelector(s);
+      if (!e) return false;
+      const r = e.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== "hidden";
+    }, sel);
+  }
+}
+
+// ------------------------------------------------------------------ Firefox
+
+class FirefoxBrowser {
+  constructor(b) {
+    this.b = b;
+    this.name = "firefox";
+    this.can = CAN.firefox;
+  }
+  async version() { return this.b.version(); }
+  async newContext({ viewport } = {}) { return new FirefoxContext(await this.b.createBrowserContext(), viewport); }
+  async close() { await this.b.close(); }
+}
+
+class FirefoxContext {
+  constructor(c, viewport) { this.c = c; this.viewport = viewport; this.inits = []; this.pages = []; }
+  async addInitScript(fn) {
+    this.inits.push(fn);
+    for (const p of this.pages) await p.p.evaluateOnNewDocument(fn);
+  }
+  async newPage() {
+    const p = await this.c.newPage();
+    if (this.viewport) await p.setViewport(this.viewport);
+    for (const fn of this.inits) await p.evaluateOnNewDocument(fn);
+    const page = new FirefoxPage(p);
+    this.pages.push(page);
+    return page;
+  }
+  async close() { await this.c.close(); }
+}
+
+class FirefoxFrame extends PageBase {
+  constructor(f) { super(); this.f = f; }
+  evaluate(fn, arg) { return this.f.evaluate(fn, arg); }
+  async url() { return this.f.url(); }
+}
+
+class FirefoxPage extends FirefoxFrame {
+  constructor(p) { super(p.mainFrame()); this.p = p; }
+  async goto(url) { await this.p.goto(url, { waitUntil: "load" }); }
+  url() { return this.p.url(); }
+  evaluate(fn, arg) { return this.p.evaluate(fn, arg); }
+  async fill(sel, text) {
+    await this.waitForSelector(sel);
+    await this.p.$eval(sel, (e) => { e.value = ""; });
+    await this.p.type(sel, text);
+  }
+  async click(sel) { await this.waitForSelector(sel); await this.p.click(sel); }
+  async screenshot({ path }) { await this.p.screenshot({ path }); }
+  async elementScreenshot(sel, { path }) { await (await this.p.waitForSelector(sel)).screenshot({ path }); }
+  on(event, fn) {
+    if (event === "pageerror") this.p.on("pageerror", fn);
+    else if (event === "console") this.p.on("console", (m) => fn({ type: () => (m.type() === "warn" ? "warning" : m.type()), text: () => m.text() }));
+    else throw new Error(`firefox driver: no ${event} event`);
+  }
+  async contentFrame(sel) {
+    const el = await this.p.waitForSelector(sel);
+    return new FirefoxFrame(await el.contentFrame());
+  }
+  async close() { await this.p.close(); }
+}
+
+// ------------------------------------------------------------------- WebKit
+
+class WebKitBrowser {
+  constructor() {
+    this.name = "webkit";
+    this.can = CAN.webkit;
+    this.contexts = new Set();
+    this._version = null;
+  }
+  async version() {
+    if (!this._version) {
+      const c = await this.newContext();
+      await c.close();
+    }
+    return this._version;
+  }
+  async newContext({ viewport } = {}) {
+    const s = await launchWebKitSession();
+    const caps = await s.driver.getCapabilities();
+    this._version = `MiniBrowser (WebKitGTK) ${caps.get("browserVersion")}`;
+    await s.driver.manage().setTimeouts({ script: 300000 });
+    const c = new WebKitContext(this, s, await s.driver.getWindowHandle(), viewport);
+    if (viewport) await s.driver.manage().window().setRect({ width: viewport.width, height: viewport.height }).catch(() => {});
+    this.contexts.add(c);
+    return c;
+  }
+  async close() { await Promise.all([...this.contexts].map((c) => c.close())); }
+}
+
+/**
+ * One WebDriver session = one MiniBrowser = one profile. Its windows are the context's pages; WebDriver talks
+ * to one window (and one frame) at a time, so every command runs under a lock after switching to its page.
+ */
+class WebKitContext {
+  constructor(browser, s, first, viewport) {
+    this.browser = browser; this.s = s; this.d = s.driver; this.free = first; this.viewport = viewport;
+    this.current = first; this.frame = null; this.queue = Promise.resolve();
+  }
+  /** Runs fn(driver) with the given window (and iframe selector, or null) selected. */
+  run(handle, frameSel, fn) {
+    const go = async () => {
+      if (this.current !== handle) { await this.d.switchTo().window(handle); this.current = handle; this.frame = null; }
+      if (this.frame !== frameSel) {
+        await this.d.switchTo().defaultContent();
+        this.frame = null;
+        if (frameSel) {
+          const { By } = await import("selenium-webdriver");
+          await this.d.switchTo().frame(await this.d.findElement(By.css(frameSel)));
+          this.frame = frameSel;
+        }
+      }
+      return fn(this.d);
+    };
+    const r = this.queue.then(go, go);
+    this.queue = r.catch(() => {});
+    return r;
+  }
+  async newPage() {
+    let handle = this.free;
+    this.free = null;
+    if (!handle) handle = await this.run(this.current, null, async (d) => (await d.switchTo().newWindow("tab"), d.getWindowHandle()));
+    this.current = handle; this.frame = null;
+    return new WebKitPage(this, handle);
+  }
+  async close() {
+    this.browser.contexts.delete(this);
+    await this.s.close();
+  }
+}
+
+// The function's source goes into the script body itself (a WebDriver script is exempt from the page's CSP; an
+// eval inside the page would not be, under the examples' strict policy).
+const asyncScript = (src) => `
+const [arg, done] = arguments;
+Promise.resolve().then(() => (${src})(arg)).then(
+  (v) => done({ ok: true, v: v === undefined ? null : JSON.stringify(v) }),
+  (e) => done({ ok: false, e: String(e && e.stack ? e.message + "\\n" + e.stack : e) }));`;
+
+class WebKitFrame extends PageBase {
+  constructor(ctx, handle, frameSel) { super(); this.ctx = ctx; this.handle = handle; this.frameSel = frameSel; }
+  async evaluate(fn, arg) {
+    const r = await this.ctx.run(this.handle, this.frameSel, (d) => d.executeAsyncScript(asyncScript(String(fn)), arg === undefined ? null : arg));
+    if (!r.ok) throw new Error(`evaluate: ${r.e}`);
+    return r.v === null ? undefined : JSON.parse(r.v);
+  }
+  url() { return this.evaluate(() => location.href); }
+}
+
+class WebKitPage extends WebKitFrame {
+  constructor(ctx, handle) { super(ctx, handle, null); }
+  goto(url) { return this.ctx.run(this.handle, null, (d) => d.get(url)); }
+  url() { return this.ctx.run(this.handle, null, (d) => d.getCurrentUrl()); }
+  async element(sel) {
+    const { By } = await import("selenium-webdriver");
+    await this.waitForSelector(sel);
+    return By.css(sel);
+  }
+  async fill(sel, text) {
+    const by = await this.element(sel);
+    await this.ctx.run(this.handle, null, async (d) => { const e = await d.findElement(by); await e.clear(); await e.sendKeys(text); });
+  }
+  async click(sel) {
+    const by = await this.element(sel);
+    await this.ctx.run(this.handle, null, async (d) => (await d.findElement(by)).click());
+  }
+  async screenshot({ path }) {
+    const { writeFileSync } = await import("node:fs");
+    const png = await this.ctx.run(this.handle, null, (d) => d.takeScreenshot());
+    writeFileSync(path, Buffer.from(png, "base64"));
+  }
+  async elementScreenshot(sel, { path }) {
+    const { writeFileSync } = await import("node:fs");
+    const by = await this.element(sel);
+    const png = await this.ctx.run(this.handle, null, async (d) => (await d.findElement(by)).takeScreenshot());
+    writeFileSync(path, Buffer.from(png, "base64"));
+  }
+  on() { throw new Error("webkit driver: no page events (WebDriver classic); check browser.can.events"); }
+  async contentFrame(sel) {
+    await this.waitForSelector(sel, { state: "attached" });
+    return new WebKitFrame(this.ctx, this.handle, sel);
+  }
+  async close() {
+    await this.ctx.run(this.handle, null, async (d) => {
+      await d.close();
+      const [other] = await d.getAllWindowHandles();
+      if (other) await d.switchTo().window(other);
+      this.ctx.current = other; this.ctx.frame = null;
+    });
+  }
+}
