@@ -31,6 +31,23 @@ type IdleConfig struct {
 	OnWarn   func(secondsLeft int)
 	OnActive func()
 	OnError  func(error)
+	// Tabs shares the activity with the sibling tabs (shareAcrossTabs): the
+	// activity here is posted on it (at most every PostEvery), and the
+	// activity of this session's user in a sibling tab counts here. nil: this
+	// tab alone.
+	Tabs *Tabs
+}
+
+// InputEvery bounds how often page input (Input) reaches the policy:
+// pointermove fires at the frame rate, and a touch a quarter of a second
+// later says nothing new.
+const InputEvery = 250 * time.Millisecond
+
+// PostEvery is how often at most a tab tells its siblings of activity for
+// timeout: a tenth of it, at least InputEvery and at most 5 s (a sibling's
+// deadline then lags by at most that much).
+func PostEvery(timeout time.Duration) time.Duration {
+	return min(max(timeout/10, InputEvery), 5*time.Second)
 }
 
 // Idle is the idle sign-out policy (automatic logoff) of one Session: the
@@ -55,6 +72,12 @@ type Idle struct {
 	done   bool    // ended (or stopped): nothing more happens
 	stop   func() bool
 	gen    uint64
+
+	postEvery time.Duration
+	input     time.Duration // the monotonic reading of the last Input or Activity
+	post      time.Duration // the monotonic reading of the last post to the siblings
+	inputs    bool          // input is set
+	posted    bool          // post is set
 }
 
 // NewIdle starts the idle policy of s, counting from now as activity.
@@ -63,13 +86,68 @@ func NewIdle(s *Session, cfg IdleConfig) *Idle {
 		cfg.Clock = RealClock
 	}
 	cfg.Warning = IdleWarning(cfg.Timeout, cfg.Warning)
-	i := &Idle{cfg: cfg, s: s}
+	i := &Idle{cfg: cfg, s: s, postEvery: PostEvery(cfg.Timeout)}
 	i.mu.Lock()
 	i.last = i.read()
 	i.armLocked(i.last.add(cfg.Timeout - cfg.Warning))
 	i.mu.Unlock()
+	if cfg.Tabs != nil {
+		cfg.Tabs.setActivity(i.sibling)
+	}
 	return i
 }
+
+// Input is page input (pointer, key, touch, wheel; a tab becoming visible):
+// activity, but at most every InputEvery by the monotonic clock. It never
+// blocks (it runs in the browser's event dispatch): an end it causes (input
+// past the deadline, after a sleep) runs on its own goroutine.
+func (i *Idle) Input() { i.activity(false) }
+
+// Activity is activity the page's input does not show (the Assistant's
+// events, session.touch()): never throttled. It does not block either.
+func (i *Idle) Activity() { i.activity(true) }
+
+// Visible is a change of the page's visibility: becoming visible is input;
+// becoming hidden a wake-up check (on its own goroutine).
+func (i *Idle) Visible(visible bool) {
+	if visible {
+		i.Input()
+	} else {
+		i.Wake()
+	}
+}
+
+// Wake is a wake-up signal (focus, pageshow, online): Check, on its own
+// goroutine.
+func (i *Idle) Wake() { go i.Check() }
+
+// activity touches the policy (page input at most every InputEvery; forced
+// always) and, with Tabs, tells the siblings, at most every postEvery and
+// only while the session lasts.
+func (i *Idle) activity(force bool) {
+	mono := i.cfg.Clock.Mono()
+	i.mu.Lock()
+	if i.done || !force && i.inputs && mono-i.input < InputEvery {
+		i.mu.Unlock()
+		return
+	}
+	i.input, i.inputs = mono, true
+	post := i.cfg.Tabs != nil && (!i.posted || mono-i.post >= i.postEvery)
+	if post {
+		i.post, i.posted = mono, true
+	}
+	i.mu.Unlock()
+	if !i.touch(true) {
+		return
+	}
+	if ended, _ := i.s.Ended(); post && !ended {
+		i.cfg.Tabs.PublishActivity()
+	}
+}
+
+// sibling is the activity of this session's user in a sibling tab: it counts
+// here, and is not posted on again. It does not block the channel.
+func (i *Idle) sibling() { i.touch(true) }
 
 // IdleWarning is the warning lead for timeout: warning when it is shorter than
 // the timeout; otherwise (0 included) DefaultIdleWarning, capped at half the
@@ -102,17 +180,26 @@ func (i *Idle) Deadline() time.Time {
 // the machine slept) it ends the session instead. After a warning it calls
 // OnActive. It is cheap when nothing changes: the timer is not re-armed for
 // every input, it re-computes when it fires.
-func (i *Idle) Touch() {
+func (i *Idle) Touch() { i.touch(false) }
+
+// touch is Touch; with async the end past the deadline runs on its own
+// goroutine. It reports whether the activity counted (the policy runs and
+// the deadline was not past).
+func (i *Idle) touch(async bool) bool {
 	i.mu.Lock()
 	if i.done {
 		i.mu.Unlock()
-		return
+		return false
 	}
 	now := i.read()
 	if now.reached(i.last.add(i.cfg.Timeout)) {
 		i.mu.Unlock()
-		i.expire()
-		return
+		if async {
+			go i.expire()
+		} else {
+			i.expire()
+		}
+		return false
 	}
 	i.last = now
 	warned := i.warned
@@ -124,6 +211,7 @@ func (i *Idle) Touch() {
 	if warned && i.cfg.OnActive != nil {
 		i.cfg.OnActive()
 	}
+	return true
 }
 
 // Check re-evaluates the deadline by the wall clock (after a wake-up signal,
@@ -206,6 +294,9 @@ func (i *Idle) armLocked(at instant) {
 }
 
 func (i *Idle) stopLocked() {
+	if !i.done && i.cfg.Tabs != nil {
+		defer i.cfg.Tabs.setActivity(nil)
+	}
 	i.done = true
 	if i.stop != nil {
 		i.stop()

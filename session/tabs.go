@@ -21,12 +21,18 @@ import (
 //	{"t":"tokens","sid":…,"tokens":{…}}         session sid has new tokens (a refresh, or the answer to hello)
 //	{"t":"signin","sid":…,"tokens":{…}}         a user signed in, starting session sid
 //	{"t":"end","sid":…,"reason":"logout"}       session sid ended
+//	{"t":"activity","sid":…,"sub":…}            the clinician sub was active in session sid (idle sign-out)
 const (
-	msgHello  = "hello"
-	msgTokens = "tokens"
-	msgSignIn = "signin"
-	msgEnd    = "end"
+	msgHello    = "hello"
+	msgTokens   = "tokens"
+	msgSignIn   = "signin"
+	msgEnd      = "end"
+	msgActivity = "activity"
 )
+
+// maxSub bounds the sub an activity message may carry (Keycloak's are
+// UUIDs; OIDC allows 255 ASCII characters).
+const maxSub = 255
 
 const (
 	// maxTabMessage bounds a message the decoder reads (a token response is
@@ -50,6 +56,7 @@ type tabMsg struct {
 	SID    string     `json:"sid,omitempty"`
 	Tokens *tabTokens `json:"tokens,omitempty"`
 	Reason string     `json:"reason,omitempty"`
+	Sub    string     `json:"sub,omitempty"`
 }
 
 type tabTokens struct {
@@ -65,6 +72,7 @@ type message struct {
 	sid    string
 	tokens Tokens // tokens, signin
 	reason string // end
+	sub    string // activity
 }
 
 func encodeTokens(t Tokens) *tabTokens {
@@ -104,7 +112,7 @@ func decodeTokens(tt *tabTokens) (Tokens, error) {
 }
 
 func encodeMessage(m message) []byte {
-	w := tabMsg{T: m.kind, SID: m.sid, Reason: m.reason}
+	w := tabMsg{T: m.kind, SID: m.sid, Reason: m.reason, Sub: m.sub}
 	if m.kind == msgTokens || m.kind == msgSignIn {
 		w.Tokens = encodeTokens(m.tokens)
 	}
@@ -115,7 +123,8 @@ func encodeMessage(m message) []byte {
 // decodeMessage reads a tab message. Anything but a well-formed message of a
 // known kind is an error: "tokens" and "signin" carry a session id and a token
 // response with an access token; "end" a session id and a reason of lower-case
-// letters and underscores.
+// letters and underscores; "activity" a session id and a non-empty sub of at
+// most maxSub bytes.
 func decodeMessage(b []byte) (message, error) {
 	if len(b) > maxTabMessage {
 		return message{}, fmt.Errorf("session: tab message of %d bytes", len(b))
@@ -142,6 +151,11 @@ func decodeMessage(b []byte) (message, error) {
 			return message{}, errors.New(`session: tab message "end" without a valid session id and reason`)
 		}
 		m.reason = w.Reason
+	case msgActivity:
+		if !validSID(w.SID) || w.Sub == "" || len(w.Sub) > maxSub {
+			return message{}, errors.New(`session: tab message "activity" without a valid session id and sub`)
+		}
+		m.sub = w.Sub
 	default:
 		return message{}, fmt.Errorf("session: unknown tab message %q", w.T)
 	}
@@ -295,6 +309,7 @@ type Tabs struct {
 	id       identity
 	idErr    error // why this session's own identity is unknown: it adopts nothing
 	closed   bool
+	activity func()        // the idle policy's hook for a sibling's activity (setActivity)
 	handling int           // messages being handled (receive)
 	idle     chan struct{} // closed when handling drops to 0
 }
@@ -402,7 +417,39 @@ func (t *Tabs) receive(b []byte) {
 		if m.sid == sid {
 			s.EndFromSibling(m.reason)
 		}
+	case msgActivity:
+		// Only this clinician's activity counts (in this session or in
+		// another of theirs): another user's input does not keep this
+		// session open.
+		if idErr != nil || m.sub != id.sub {
+			return
+		}
+		t.mu.Lock()
+		f := t.activity
+		t.mu.Unlock()
+		if f != nil {
+			f()
+		}
 	}
+}
+
+// setActivity sets what a sibling's activity for this session's user does
+// (the idle policy's touch); nil stops it.
+func (t *Tabs) setActivity(f func()) {
+	t.mu.Lock()
+	t.activity = f
+	t.mu.Unlock()
+}
+
+// PublishActivity tells the sibling tabs that this session's user was active
+// here (idle sign-out with shareAcrossTabs). Nothing is posted before Attach
+// or when the session's user is unknown.
+func (t *Tabs) PublishActivity() {
+	s, sid, id, idErr := t.state()
+	if s == nil || idErr != nil || sid == "" {
+		return
+	}
+	t.post(message{kind: msgActivity, sid: sid, sub: id.sub})
 }
 
 func (t *Tabs) post(m message) {

@@ -36,6 +36,8 @@ func FuzzDecodeTabMessage(f *testing.F) {
 		{kind: msgTokens, sid: "0123456789abcdef", tokens: tok},
 		{kind: msgSignIn, sid: "s-2", tokens: tok},
 		{kind: msgEnd, sid: "s-2", reason: "logout"},
+		{kind: msgActivity, sid: "s-2", sub: "u1"},
+		{kind: msgActivity, sid: "0123456789abcdef", sub: "f:3c2a7a0e-6d8b-4b7e-9a55-1a2b3c4d5e6f:dr.who"},
 	} {
 		f.Add(encodeMessage(m))
 	}
@@ -44,6 +46,8 @@ func FuzzDecodeTabMessage(f *testing.F) {
 		`{"t":"tokens","sid":"x","tokens":{"response":{"access_token":"a"},"receivedAt":-1,"expiresAt":1e300}}`,
 		`{"t":"signin","sid":"` + string(make([]byte, 65)) + `","tokens":{}}`,
 		`{"t":"end","sid":"a","reason":"LOGOUT"}`,
+		`{"t":"activity","sub":"u1"}`, `{"t":"activity","sid":"a","sub":""}`, `{"t":"activity","sid":"a","sub":1}`,
+		`{"t":"activity","sid":"a","sub":"` + string(make([]byte, 256)) + `"}`, "{\"t\":\"activity\",\"sid\":\"a\",\"sub\":\"\xff\xfe\"}",
 	} {
 		f.Add([]byte(s))
 	}
@@ -60,8 +64,11 @@ func FuzzDecodeTabMessage(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encoded %q: %v", encodeMessage(m), err)
 		}
-		if m2.kind != m.kind || m2.sid != m.sid || m2.reason != m.reason {
+		if m2.kind != m.kind || m2.sid != m.sid || m2.reason != m.reason || m2.sub != m.sub {
 			t.Fatalf("round trip %+v → %+v", m, m2)
+		}
+		if m.kind == msgActivity && (m.sub == "" || len(m.sub) > maxSub || !validSID(m.sid)) {
+			t.Fatalf("accepted activity %+v", m)
 		}
 		if m.kind != msgTokens && m.kind != msgSignIn {
 			return
