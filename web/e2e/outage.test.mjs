@@ -4,15 +4,19 @@
 // 503s, the session backs off, and the old token expires meanwhile. The call
 // made right after the provider answers again must resolve with a new token
 // within 3 s.
+//
+// Runs in every engine of ENGINES (harness.mjs forEachEngine): the outage is the provider's, the timing is
+// read in the page (performance.now), so nothing here needs more than the common driver.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { setup, signedInPage, sleep, withContext as harnessWithContext } from "./harness.mjs";
+import { setup, signedInPage, sleep, withContext as harnessWithContext, forEachEngine } from "./harness.mjs";
 
 const TTL = 8;
 const OUTAGE = 10000;
 
+forEachEngine((engine) => {
 let h;
-before(async () => { h = await setup({ accessTokenTTL: TTL }); });
+before(async () => { h = await setup({ accessTokenTTL: TTL }, engine); });
 after(async () => { await h?.close(); });
 
 const withContext = (fn) => harnessWithContext(h.browser, fn);
@@ -53,3 +57,4 @@ test("right after a 10 s outage, getAccessToken() resolves with a fresh token wi
   assert.ok(r.ms < 3000, `resolved in ${r.ms} ms`);
   assert.equal(await page.evaluate(() => window.t.session.ended), false);
 }));
+});

@@ -5,12 +5,15 @@
 // refused at the callback (id_token_invalid, check "acr"); a maxAge the SSO
 // session satisfies needs no form. Redirect login only: loginWithPopup is not
 // built on this branch.
+//
+// Runs in every engine of ENGINES (harness.mjs forEachEngine).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { setup, openApp, signIn, withContext } from "./harness.mjs";
+import { setup, openApp, signIn, withContext, forEachEngine } from "./harness.mjs";
 
+forEachEngine((engine) => {
 let h;
-before(async () => { h = await setup(); });
+before(async () => { h = await setup({}, engine); });
 after(async () => { await h?.close(); });
 
 const idTokenClaims = (page) => page.evaluate(() => window.t.corti.decodeToken(window.t.session.tokens.id_token));
@@ -91,4 +94,5 @@ test("acrValues the provider does not meet: id_token_invalid, check acr, no sess
     assert.deepEqual(pending, []);
     assert.equal(await page.evaluate(() => window.t.session), null);
   });
+});
 });

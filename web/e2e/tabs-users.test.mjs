@@ -4,15 +4,19 @@
 //
 // The machine is shared (2 cores, other test runs): every wait polls a
 // condition with a generous deadline.
+//
+// Runs in every engine of ENGINES (harness.mjs forEachEngine): the tabs are pages of one context (one
+// profile: one BroadcastChannel, one localStorage); what the Assistant saw is the stand-in's own log.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { setup, openApp, sleep, withContext as harnessWithContext } from "./harness.mjs";
+import { setup, openApp, sleep, withContext as harnessWithContext, forEachEngine } from "./harness.mjs";
 import { SECOND_USER } from "../dev/provider.mjs";
 
 const TTL = 10;
 
+forEachEngine((engine) => {
 let h;
-before(async () => { h = await setup({ accessTokenTTL: TTL }); });
+before(async () => { h = await setup({ accessTokenTTL: TTL }, engine); });
 after(async () => { await h?.close(); });
 
 const withContext = (fn) => harnessWithContext(h.browser, fn);
@@ -130,3 +134,4 @@ test("a forged tokens message with a far expiry is ignored: the tab keeps refres
   assert.notEqual(now.access_token, real.access_token);
   assert.deepEqual(await ended(tab1), []);
 }));
+});
