@@ -6,22 +6,45 @@
 // console warning, once, when id_token or refresh_token is missing; and the
 // stand-in refusing a payload that breaks the component's type
 // (INVALID_PAYLOAD).
+//
+// Runs in every engine of ENGINES (harness.mjs forEachEngine). The warnings are
+// read from the engine's console events where it has them (Chromium, Firefox);
+// in WebKit (no page events over WebDriver classic) from console.warn wrapped
+// inside the page before the mount, which the module calls through the global
+// console at each warning.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { setup, signedInPage, withContext, sleep } from "./harness.mjs";
+import { setup, signedInPage, withContext, sleep, frameOf, forEachEngine, CAN } from "./harness.mjs";
 
+forEachEngine((engine) => {
+const can = CAN[engine];
 let h;
-before(async () => { h = await setup(); });
+before(async () => { h = await setup({}, engine); });
 after(async () => { await h?.close(); });
 
 const COMPONENT = ["access_token", "token_type", "expires_at", "expires_in", "refresh_expires_in", "refresh_token",
   "id_token", "not-before-policy", "session_state", "scope", "profile"];
 
-/** Console warnings of page that mention the Assistant's tokens. */
-function warnings(page) {
-  const out = [];
-  page.on("console", (m) => { if (m.type() === "warning" && m.text().includes("Corti Assistant")) out.push(m.text()); });
-  return out;
+/**
+ * Console warnings of page that mention the Assistant's tokens: read() resolves with them. From the console
+ * events where the engine has them, else from console.warn wrapped in the page (installed now).
+ */
+async function warnings(page) {
+  if (can.events) {
+    const out = [];
+    page.on("console", (m) => { if (m.type() === "warning" && m.text().includes("Corti Assistant")) out.push(m.text()); });
+    return { read: async () => out };
+  }
+  await page.evaluate(() => {
+    window.__warnings = [];
+    const warn = console.warn;
+    console.warn = function (...args) {
+      const text = args.map(String).join(" ");
+      if (text.includes("Corti Assistant")) window.__warnings.push(text);
+      return warn.apply(this, args);
+    };
+  });
+  return { read: () => page.evaluate(() => window.__warnings) };
 }
 
 /** Mounts an Assistant for window.t[which] in #pane-a; resolves with the auth payloads the stand-in received. */
@@ -31,14 +54,14 @@ async function mountAndRead(page, which) {
     return window.t.A.user;
   }), which);
   assert.ok(m.ok, JSON.stringify(m.error));
-  const frame = await (await page.waitForSelector("#pane-a iframe")).contentFrame();
+  const frame = await frameOf(page, "#pane-a iframe");
   return frame.evaluate(() => window.__assistant.received.filter((r) => r.data && r.data.action === "auth").map((r) => r.data.payload));
 }
 
 test("signed in: the component's members only, with token_type, expires_at and a complete profile; no warning", { timeout: 40000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const page = await signedInPage(ctx, h.env);
-    const warned = warnings(page);
+    const warned = await warnings(page);
     const [p, ...more] = await mountAndRead(page, "session");
     assert.equal(more.length, 0, "one auth");
     for (const k of Object.keys(p)) assert.ok(COMPONENT.includes(k), `${k} is not one of the component's members`);
@@ -46,14 +69,14 @@ test("signed in: the component's members only, with token_type, expires_at and a
     assert.equal(p.token_type.toLowerCase(), "bearer");
     if ("profile" in p) assert.deepEqual(Object.keys(p.profile).sort(), ["email", "name", "sub"]);
     for (const v of Object.values(p.profile || {})) assert.equal(typeof v, "string");
-    assert.deepEqual(warned, []);
+    assert.deepEqual(await warned.read(), []);
   });
 });
 
 test("fromTokens without token_type, refresh_token, id_token, with an unknown member: accepted as Bearer, the unknown member not sent, one warning", { timeout: 40000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const page = await signedInPage(ctx, h.env);
-    const warned = warnings(page);
+    const warned = await warnings(page);
     const made = await page.evaluate(() => window.t.try(async () => {
       const full = window.t.session.tokens;
       window.t.bare = window.t.client.fromTokens({ access_token: full.access_token, expires_in: full.expires_at - Math.floor(Date.now() / 1000), x_vendor: "not the component's" });
@@ -67,10 +90,11 @@ test("fromTokens without token_type, refresh_token, id_token, with an unknown me
     for (const k of Object.keys(p)) assert.ok(COMPONENT.includes(k), `${k} is not one of the component's members`);
     const status = await page.evaluate(() => window.t.try(() => window.t.A.getStatus()));
     assert.ok(status.ok && status.value.auth.isAuthenticated, JSON.stringify(status));
-    for (let i = 0; i < 40 && warned.length === 0; i++) await sleep(50); // console events arrive asynchronously
+    for (let i = 0; i < 40 && (await warned.read()).length === 0; i++) await sleep(50); // console events arrive asynchronously
     await page.evaluate(() => window.t.try(() => window.t.A.getStatus())); // a further round trip: no second warning
-    assert.equal(warned.length, 1, JSON.stringify(warned));
-    assert.match(warned[0], /id_token and refresh_token/);
+    const w = await warned.read();
+    assert.equal(w.length, 1, JSON.stringify(w));
+    assert.match(w[0], /id_token and refresh_token/);
   });
 });
 
@@ -110,4 +134,5 @@ test("the stand-in refuses a payload that breaks the component's type: INVALID_P
     }
     assert.equal(r.ok.success, true, JSON.stringify(r.ok));
   });
+});
 });

@@ -6,34 +6,51 @@
 // (env.control.assistantLog(), kind "unload", with the page's id) — the
 // iframe was blanked before it left the DOM, and no later message reaches it.
 //
-// Instruments in every browser context (see newContext): every sub-frame
-// records each message it receives through a Playwright binding (rec), and
-// the top page records the src of every iframe removed from the DOM
-// (window.__removed), at the moment of removal.
+// Instruments (see newContext): the top page records the src of every iframe
+// removed from the DOM (window.__removed), at the moment of removal — from an
+// init script where the engine has them, else installed after load, before
+// any mount. Where the engine has bindings too (Chromium), every sub-frame
+// records each message it receives through a Playwright binding (rec); in the
+// other engines "nothing reached the Assistant after the end" is checked on
+// the stand-in's own records (its unload report's count of messages received,
+// no later auth report, no Assistant frame left in the page), and the test
+// names say so.
+//
+// Runs in every engine of ENGINES (harness.mjs forEachEngine).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { setup, signedInPage, sleep } from "./harness.mjs";
+import { setup, signedInPage, sleep, frameOf, forEachEngine, CAN } from "./harness.mjs";
 
+forEachEngine((engine) => {
+const can = CAN[engine];
+const recorder = can.binding && can.initScript;
+const after_ = recorder ? "" : " (after the end: the stand-in's own records; a per-frame recorder needs a binding: Chromium only)";
 let h;
-before(async () => { h = await setup({ accessTokenTTL: 10 }); });
+before(async () => { h = await setup({ accessTokenTTL: 10 }, engine); });
 after(async () => { await h?.close(); });
 
+/** The top page records the src of every iframe removed from the DOM in window.__removed. */
+function watchRemovals() {
+  if (window.top !== window || window.__removed) return;
+  window.__removed = [];
+  new MutationObserver((list) => {
+    for (const m of list) {
+      for (const n of m.removedNodes) {
+        if (n.nodeName === "IFRAME") window.__removed.push({ src: n.getAttribute("src"), at: Date.now() });
+      }
+    }
+  }).observe(document, { childList: true, subtree: true });
+}
+
+/** A context; rec is the frame recorder's list where the engine has one (Chromium), else null. */
 async function newContext() {
   const ctx = await h.browser.newContext();
+  if (can.initScript) await ctx.addInitScript(watchRemovals); // else signedIn installs it after load
+  if (!recorder) return { ctx, rec: null };
   const rec = [];
   await ctx.exposeBinding("__e2eRecord", ({ frame }, r) => { rec.push({ ...r, frameURL: frame.url() }); });
   await ctx.addInitScript(() => {
-    if (window.top === window) {
-      window.__removed = [];
-      new MutationObserver((list) => {
-        for (const m of list) {
-          for (const n of m.removedNodes) {
-            if (n.nodeName === "IFRAME") window.__removed.push({ src: n.getAttribute("src"), at: Date.now() });
-          }
-        }
-      }).observe(document, { childList: true, subtree: true });
-      return;
-    }
+    if (window.top === window) return;
     addEventListener("message", (e) => {
       let data;
       try { data = JSON.parse(JSON.stringify(e.data)); } catch { data = String(e.data); }
@@ -41,6 +58,14 @@ async function newContext() {
     }, true);
   });
   return { ctx, rec };
+}
+
+/** A signed-in page with the removal watch installed (before any mount). */
+async function signedIn(ctx) {
+  const page = await signedInPage(ctx, h.env);
+  if (!can.initScript) await page.evaluate(watchRemovals);
+  assert.deepEqual(await page.evaluate(() => window.__removed), [], "the removal watch is on");
+  return page;
 }
 
 /** Polls fn (async, may throw while a frame navigates) until it returns a truthy value. */
@@ -69,7 +94,7 @@ const mount = (page, which = "session") => page.evaluate((which) => window.t.try
   return a.user;
 }), which);
 
-const assistantFrame = async (page) => (await page.waitForSelector("#pane-a iframe", { state: "attached", timeout: 5000 })).contentFrame();
+const assistantFrame = (page) => frameOf(page, "#pane-a iframe");
 
 const unloadOf = (pageId) => h.env.control.assistantLog().find((r) => r.kind === "unload" && r.page === pageId);
 
@@ -93,15 +118,23 @@ async function assertGone(page, rec, pageId, { ended, code }) {
   assert.equal(r.ok, false);
   assert.equal(r.error.code, code);
   await page.evaluate(() => window.t.try(() => window.t.session.refresh()));
-  const late = rec.filter((x) => x.origin === h.env.assistantBaseURL && x.at >= removed[0].at);
-  assert.deepEqual(late, [], "no message reached the Assistant after the end");
+  if (rec) {
+    const late = rec.filter((x) => x.origin === h.env.assistantBaseURL && x.at >= removed[0].at);
+    assert.deepEqual(late, [], "no message reached the Assistant after the end");
+  } else {
+    // The document that had the session's tokens is gone (its unload report), no Assistant frame is left or
+    // was made since, and no Assistant document accepted an auth after the removal.
+    assert.equal(await page.evaluate((base) => [...document.querySelectorAll("iframe")].filter((f) => (f.src || "").startsWith(base)).length, h.env.assistantBaseURL), 0, "no Assistant frame in the page");
+    const later = h.env.control.assistantLog().filter((r) => r.at >= removed[0].at && !(r.kind === "unload" && r.page === pageId));
+    assert.deepEqual(later, [], "the stand-in recorded nothing after the end but this document's unload");
+  }
   assert.ok(u.received >= 1, "the stand-in had received the auth before");
 }
 
-test("logout({navigate:false}) → the Assistant's document is blanked and removed, ended, nothing more reaches it", { timeout: 40000 }, async () => {
+test("logout({navigate:false}) → the Assistant's document is blanked and removed, ended, nothing more reaches it" + after_, { timeout: 40000 }, async () => {
   const { ctx, rec } = await newContext();
   try {
-    const page = await signedInPage(ctx, h.env);
+    const page = await signedIn(ctx);
     const m = await mount(page);
     assert.ok(m.ok, JSON.stringify(m.error));
     const pageId = await (await assistantFrame(page)).evaluate(() => window.__assistant.pageId);
@@ -114,10 +147,10 @@ test("logout({navigate:false}) → the Assistant's document is blanked and remov
   }
 });
 
-test("fromTokens with an access token only: at expiry the Assistant's document is gone, ended {reason: expired}", { timeout: 40000 }, async () => {
+test("fromTokens with an access token only: at expiry the Assistant's document is gone, ended {reason: expired}" + after_, { timeout: 40000 }, async () => {
   const { ctx, rec } = await newContext();
   try {
-    const page = await signedInPage(ctx, h.env);
+    const page = await signedIn(ctx);
     const made = await page.evaluate(() => window.t.try(async () => {
       const full = window.t.session.tokens;
       window.t.bare = window.t.client.fromTokens({ access_token: full.access_token, expires_in: full.expires_at - Math.floor(Date.now() / 1000), token_type: "Bearer" });
@@ -133,10 +166,10 @@ test("fromTokens with an access token only: at expiry the Assistant's document i
   }
 });
 
-test("destroy() → the Assistant's document is blanked and removed, nothing more reaches it", { timeout: 40000 }, async () => {
+test("destroy() → the Assistant's document is blanked and removed, nothing more reaches it" + after_, { timeout: 40000 }, async () => {
   const { ctx, rec } = await newContext();
   try {
-    const page = await signedInPage(ctx, h.env);
+    const page = await signedIn(ctx);
     const m = await mount(page);
     assert.ok(m.ok, JSON.stringify(m.error));
     const pageId = await (await assistantFrame(page)).evaluate(() => window.__assistant.pageId);
@@ -149,10 +182,10 @@ test("destroy() → the Assistant's document is blanked and removed, nothing mor
 });
 
 // Last: it revokes every grant at the provider.
-test("revocation (the refresh refused) → the Assistant's document is gone, ended, nothing more reaches it", { timeout: 40000 }, async () => {
+test("revocation (the refresh refused) → the Assistant's document is gone, ended, nothing more reaches it" + after_, { timeout: 40000 }, async () => {
   const { ctx, rec } = await newContext();
   try {
-    const page = await signedInPage(ctx, h.env);
+    const page = await signedIn(ctx);
     const m = await mount(page);
     assert.ok(m.ok, JSON.stringify(m.error));
     const pageId = await (await assistantFrame(page)).evaluate(() => window.__assistant.pageId);
@@ -163,4 +196,5 @@ test("revocation (the refresh refused) → the Assistant's document is gone, end
   } finally {
     await ctx.close();
   }
+});
 });

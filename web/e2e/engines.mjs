@@ -13,7 +13,8 @@
 //   page.textContent(sel)  page.getAttribute(sel, name)  page.isVisible(sel)
 //   page.screenshot({path})                  the viewport as PNG; shoot(page, path, sel) (harness.mjs) for an element
 //   page.on("pageerror" | "console", fn)     where .can.events (console types as Playwright's: "warning", …)
-//   frameOf(page, sel) (harness.mjs)         the document of the iframe sel: evaluate, url, waitForSelector, textContent
+//   frameOf(page, sel) (harness.mjs)         the document of the iframe sel: evaluate, url, waitForSelector, textContent;
+//                                            click in Chromium and Firefox (WebKitWebDriver's clicks do not reach an iframe)
 //
 // Capabilities (browser.can): events (pageerror/console listeners), initScript (context.addInitScript),
 // route (page.route: answer or hold requests), binding (context.exposeBinding), cdp (context.newCDPSession).
@@ -129,6 +130,7 @@ class FirefoxFrame extends PageBase {
   constructor(f) { super(); this.f = f; }
   evaluate(fn, arg) { return this.f.evaluate(fn, arg); }
   async url() { return this.f.url(); }
+  async click(sel) { await this.waitForSelector(sel); await this.f.click(sel); }
 }
 
 class FirefoxPage extends FirefoxFrame {
