@@ -77,7 +77,10 @@ export async function launchWebKitSession() {
   await ensureDisplay();
   const { Builder } = await import("selenium-webdriver");
   const port = await freePort();
-  const proc = spawn(paths.webkitDriver, [`--port=${port}`], { stdio: ["ignore", "ignore", "pipe"] });
+  // The MiniBrowser inherits this environment: WebKitGTK's DMA-BUF renderer is unreliable on Xvfb (no GPU), so the
+  // shared-memory path is used instead.
+  const env = { ...process.env, WEBKIT_DISABLE_DMABUF_RENDERER: "1" };
+  const proc = spawn(paths.webkitDriver, [`--port=${port}`], { stdio: ["ignore", "ignore", "pipe"], env });
   let stderr = "";
   proc.stderr.on("data", (d) => { stderr = (stderr + d).slice(-4000); });
   const exited = new Promise((r) => proc.once("exit", r));
@@ -98,7 +101,8 @@ export async function launchWebKitSession() {
   return {
     driver,
     async close() {
-      await driver.quit().catch(() => {});
+      // A MiniBrowser that died leaves quit unanswered: give it 10 s, then end the server regardless.
+      await Promise.race([driver.quit().catch(() => {}), new Promise((r) => setTimeout(r, 10000))]);
       proc.kill();
       await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
     },
