@@ -49,8 +49,8 @@ export async function launch(engine) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls fn until it returns a truthy value (errors count as falsy: a page may be navigating). */
-async function poll(fn, { timeout = 30000, interval = 50, what = "condition" } = {}) {
+/** Polls fn until it returns a truthy value (errors count as falsy: a page may be navigating); the harness's waitFor. */
+export async function poll(fn, { timeout = 30000, interval = 50, what = "condition" } = {}) {
   const end = Date.now() + timeout;
   let last;
   for (;;) {

@@ -8,7 +8,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEnv } from "../dev/env.mjs";
 import { chromiumArgs, launchChromium } from "../dev/browsers.mjs";
-import { ENGINES, CAN, launch } from "./engines.mjs";
+import { ENGINES, CAN, launch, poll } from "./engines.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const baseTmp = process.env.TMPDIR || tmpdir(); // setup() points TMPDIR into its own folder while it runs
@@ -113,23 +113,7 @@ export async function frameOf(page, sel) {
 }
 
 /** Polls fn (async; a throw counts as not yet) until it returns a truthy value, which it returns. */
-export async function waitFor(fn, { timeout = 20000, interval = 100, what = "condition" } = {}) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeout} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    }
-    await sleep(interval);
-  }
-}
+export const waitFor = (fn, { timeout = 20000, interval = 100, what = "condition" } = {}) => poll(fn, { timeout, interval, what });
 
 /** A PNG of the page's viewport, or of the element sel, in any engine. */
 export async function shoot(page, path, sel) {
