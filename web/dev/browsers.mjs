@@ -77,10 +77,7 @@ export async function launchWebKitSession() {
   await ensureDisplay();
   const { Builder } = await import("selenium-webdriver");
   const port = await freePort();
-  // The MiniBrowser inherits this environment: WebKitGTK's DMA-BUF renderer is unreliable on Xvfb (no GPU), so the
-  // shared-memory path is used instead.
-  const env = { ...process.env, WEBKIT_DISABLE_DMABUF_RENDERER: "1" };
-  const proc = spawn(paths.webkitDriver, [`--port=${port}`], { stdio: ["ignore", "ignore", "pipe"], env });
+  const proc = spawn(paths.webkitDriver, [`--port=${port}`], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   proc.stderr.on("data", (d) => { stderr = (stderr + d).slice(-4000); });
   const exited = new Promise((r) => proc.once("exit", r));

@@ -187,6 +187,16 @@ class WebKitBrowser {
   async close() { await Promise.all([...this.contexts].map((c) => c.close())); }
 }
 
+// No WebDriver command takes longer than the script timeout set on the session (300 s) plus a margin: one that does
+// has lost its browser, and fails its test instead of hanging the run.
+const commandLimit = 310000;
+
+function withLimit(p, ms, what) {
+  let timer;
+  const limit = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} got no answer in ${ms / 1000} s`)), ms); });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
 /**
  * One WebDriver session = one MiniBrowser = one profile. Its windows are the context's pages; WebDriver talks
  * to one window (and one frame) at a time, so every command runs under a lock after switching to its page.
@@ -212,8 +222,9 @@ class WebKitContext {
       return fn(this.d);
     };
     const r = this.queue.then(go, go);
-    this.queue = r.catch(() => {});
-    return r;
+    const limited = withLimit(r, commandLimit, "a WebKit WebDriver command");
+    this.queue = limited.catch(() => {});
+    return limited;
   }
   async newPage() {
     let handle = this.free;
