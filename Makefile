@@ -32,11 +32,20 @@ dist/corti-auth.global.js: web/loader/core.js web/loader/global-head.js web/load
 	@mkdir -p dist
 	cat web/loader/global-head.js web/loader/core.js web/loader/global-tail.js > $@
 
+# The callback page of loginWithPopup and restore()'s silent step (no wasm).
+dist/callback.html: web/loader/callback.html
+	@mkdir -p dist
+	cp $< $@
+
+dist/callback.js: web/loader/callback.js
+	@mkdir -p dist
+	cp $< $@
+
 dist/corti-auth.d.ts: web/types/corti-auth.d.ts
 	@mkdir -p dist
 	cp $< $@
 
-build: dist/corti-auth.wasm dist/wasm_exec.js dist/corti-auth.js dist/corti-auth.global.js dist/corti-auth.d.ts
+build: dist/corti-auth.wasm dist/wasm_exec.js dist/corti-auth.js dist/corti-auth.global.js dist/corti-auth.d.ts dist/callback.html dist/callback.js
 
 # npm ci from the committed lock (it lists every platform's optional packages).
 node_modules/.package-lock.json: package.json package-lock.json

@@ -81,6 +81,18 @@ type AuthorizeOptions struct {
 	// auth_time and acr against them.
 	MaxAge    *int64    `json:"maxAge"`
 	ACRValues SpaceList `json:"acrValues"`
+
+	// RedirectURI replaces the configured redirectUri (loginWithPopup and
+	// restore's silent step set it to popupRedirectUri / silentRedirectUri);
+	// not a JS option.
+	RedirectURI string `json:"-"`
+}
+
+// Authorization is a started login: the authorize URL and the state its
+// pending login is stored under (the callback carries it back).
+type Authorization struct {
+	URL   string
+	State string
 }
 
 // AuthorizeURL starts a login: it makes a PKCE verifier, state and nonce, stores
@@ -88,25 +100,35 @@ type AuthorizeOptions struct {
 // authorize URL. Errors: ErrInvalidConfig for reserved or invalid parameters,
 // storage.ErrUnavailable when the pending login cannot be stored.
 func (c *Client) AuthorizeURL(o AuthorizeOptions) (string, error) {
+	a, err := c.Authorize(o)
+	return a.URL, err
+}
+
+// Authorize is AuthorizeURL that also returns the state of the pending login.
+func (c *Client) Authorize(o AuthorizeOptions) (Authorization, error) {
 	verifier, err := pkce.NewVerifier()
 	if err != nil {
-		return "", err
+		return Authorization{}, err
 	}
 	state, err := pkce.NewState()
 	if err != nil {
-		return "", err
+		return Authorization{}, err
 	}
 	nonce, err := pkce.NewNonce()
 	if err != nil {
-		return "", err
+		return Authorization{}, err
 	}
 	if o, err = o.liftStepUp(); err != nil {
-		return "", err
+		return Authorization{}, err
+	}
+	redirect := c.cfg.RedirectURI
+	if o.RedirectURI != "" {
+		redirect = o.RedirectURI
 	}
 	u, err := pkce.AuthorizeRequest{
 		Endpoint:    c.cfg.Endpoint("auth"),
 		ClientID:    c.cfg.ClientID,
-		RedirectURI: c.cfg.RedirectURI,
+		RedirectURI: redirect,
 		Scope:       c.cfg.Scope,
 		Challenge:   pkce.S256Challenge(verifier),
 		State:       state,
@@ -119,17 +141,17 @@ func (c *Client) AuthorizeURL(o AuthorizeOptions) (string, error) {
 		Extra:       o.ExtraParams,
 	}.URL()
 	if err != nil {
-		return "", &ConfigError{Key: "authorizeURL options", Reason: strings.TrimPrefix(err.Error(), "pkce: ")}
+		return Authorization{}, &ConfigError{Key: "authorizeURL options", Reason: strings.TrimPrefix(err.Error(), "pkce: ")}
 	}
 	err = c.pending.Save(storage.PendingLogin{
 		State: state, Verifier: verifier, Nonce: nonce,
-		RedirectURI: c.cfg.RedirectURI, ClientID: c.cfg.ClientID, Issuer: c.cfg.Issuer(),
+		RedirectURI: redirect, ClientID: c.cfg.ClientID, Issuer: c.cfg.Issuer(),
 		CreatedAt: c.now(), MaxAge: o.MaxAge, ACRValues: string(o.ACRValues),
 	})
 	if err != nil {
-		return "", err
+		return Authorization{}, err
 	}
-	return u, nil
+	return Authorization{URL: u, State: state}, nil
 }
 
 // Result is a completed sign-in.

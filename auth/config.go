@@ -16,8 +16,14 @@ import (
 
 // Config is the client configuration, as createClient takes it from JS.
 type Config struct {
-	ClientID            string   `json:"clientId"`
-	RedirectURI         string   `json:"redirectUri"`
+	ClientID    string `json:"clientId"`
+	RedirectURI string `json:"redirectUri"`
+	// PopupRedirectURI and SilentRedirectURI (default RedirectURI) are where
+	// loginWithPopup's popup and restore()'s hidden iframe land: a page of the
+	// host's own origin that hands the callback to the tab that opened it
+	// (dist/callback.html is one). Each must be registered for the client.
+	PopupRedirectURI    string   `json:"popupRedirectUri"`
+	SilentRedirectURI   string   `json:"silentRedirectUri"`
 	Environment         string   `json:"environment"`
 	Tenant              string   `json:"tenant"`
 	AuthBaseURL         string   `json:"authBaseURL"`
@@ -128,7 +134,7 @@ func jsType(kind string) string {
 func knownKeys() []string {
 	return []string{"clientId", "redirectUri", "environment", "tenant", "authBaseURL", "assistantBaseURL", "scope",
 		"pendingLoginStorage", "refreshBufferSeconds", "allowPasswordGrant", "shareAcrossTabs", "requireIss",
-		"idleTimeoutSeconds", "idleWarningSeconds"}
+		"idleTimeoutSeconds", "idleWarningSeconds", "popupRedirectUri", "silentRedirectUri"}
 }
 
 func (c Config) normalize() (Config, error) {
@@ -138,6 +144,18 @@ func (c Config) normalize() (Config, error) {
 	}
 	if err := checkURL(c.RedirectURI, false); err != nil {
 		return c, &ConfigError{Key: "redirectUri", Reason: "required, an absolute https URL registered for the client: " + err.Error()}
+	}
+	for _, u := range []struct {
+		key string
+		v   *string
+	}{{"popupRedirectUri", &c.PopupRedirectURI}, {"silentRedirectUri", &c.SilentRedirectURI}} {
+		if *u.v == "" {
+			*u.v = c.RedirectURI
+			continue
+		}
+		if err := checkURL(*u.v, false); err != nil {
+			return c, &ConfigError{Key: u.key, Reason: "an absolute https URL registered for the client: " + err.Error()}
+		}
 	}
 	if c.Environment == "" {
 		c.Environment = DefaultEnvironment

@@ -2,9 +2,13 @@ package auth
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/corti-auth/corti-auth/storage"
+	"github.com/corti-auth/corti-auth/token"
 )
 
 const validRedirect = "https://app.example-hospital.dk/callback"
@@ -17,6 +21,8 @@ func TestParseConfigDefaults(t *testing.T) {
 	want := Config{
 		ClientID:            "assistant-web",
 		RedirectURI:         validRedirect,
+		PopupRedirectURI:    validRedirect,
+		SilentRedirectURI:   validRedirect,
 		Environment:         "eu",
 		Tenant:              "base",
 		AuthBaseURL:         "https://auth.eu.corti.app",
@@ -201,5 +207,46 @@ func TestConfigURLsAreUsable(t *testing.T) {
 		if strings.ContainsAny(iss, "?#") || !strings.HasSuffix(iss, "/realms/base") || strings.Contains(iss, "//realms") {
 			t.Errorf("authBaseURL %q gives issuer %q", base, iss)
 		}
+	}
+}
+
+func TestConfigCallbackPages(t *testing.T) {
+	c, err := ParseConfig([]byte(`{"clientId":"c","redirectUri":"` + validRedirect + `","popupRedirectUri":"https://app.example-hospital.dk/callback.html","silentRedirectUri":"https://app.example-hospital.dk/silent.html"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PopupRedirectURI != "https://app.example-hospital.dk/callback.html" || c.SilentRedirectURI != "https://app.example-hospital.dk/silent.html" {
+		t.Errorf("got popup %q silent %q", c.PopupRedirectURI, c.SilentRedirectURI)
+	}
+	for _, key := range []string{"popupRedirectUri", "silentRedirectUri"} {
+		_, err := ParseConfig([]byte(`{"clientId":"c","redirectUri":"` + validRedirect + `","` + key + `":"http://evil.example/cb"}`))
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Key != key {
+			t.Errorf("%s over plain http: got %v, want a ConfigError for %s", key, err, key)
+		}
+	}
+}
+
+func TestAuthorizeWithOtherRedirect(t *testing.T) {
+	cfg, err := ParseConfig([]byte(`{"clientId":"c","redirectUri":"` + validRedirect + `"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storage.NewMemory()
+	c := NewClient(cfg, nil, st, token.NewKeySets(nil), nil)
+	a, err := c.Authorize(AuthorizeOptions{RedirectURI: "https://app.example-hospital.dk/callback.html"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(a.URL)
+	if got := u.Query().Get("redirect_uri"); got != "https://app.example-hospital.dk/callback.html" {
+		t.Errorf("redirect_uri = %q", got)
+	}
+	if u.Query().Get("state") != a.State || a.State == "" {
+		t.Errorf("state %q, URL's %q", a.State, u.Query().Get("state"))
+	}
+	p, err := (&storage.Pending{Store: st}).Take(a.State)
+	if err != nil || p.RedirectURI != "https://app.example-hospital.dk/callback.html" {
+		t.Errorf("pending login %+v, %v: want the popup's redirect URI (the token request must repeat it)", p, err)
 	}
 }
