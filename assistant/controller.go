@@ -78,10 +78,10 @@ type Controller struct {
 
 	mu           sync.Mutex
 	isReady      bool
-	authStarted  bool  // Start began authenticating: Reauth is no longer a no-op
-	authAnswered bool  // an auth response arrived: a later embedded.ready is a reload
-	reloading    bool  // a reload's auth is queued or in flight; ready repeats are ignored
-	reloadGen    int   // tells reload auths apart
+	authStarted  bool // Start began authenticating: Reauth is no longer a no-op
+	authAnswered bool // an auth response arrived: a later embedded.ready is a reload
+	reloading    bool // a reload's auth is queued or in flight; ready repeats are ignored
+	reloadGen    int  // tells reload auths apart
 	reloads      reloadBudget
 	stopErr      error // ErrEnded or ErrDestroyed, wrapped; nil while live
 	destroyed    bool
