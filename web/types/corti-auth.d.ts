@@ -431,6 +431,22 @@ export interface ErrorTriggeredPayload {
   code?: string;
 }
 
+/** Each action's payload and answer, for assistant.request(action, payload). */
+export interface AssistantActions {
+  createInteraction: { payload: CreateInteractionPayload; response: CreateInteractionResponse };
+  navigate: { payload: NavigatePayload; response: unknown };
+  configureApp: { payload: ConfigureAppPayload; response: Record<string, unknown> };
+  setInteractionOptions: { payload: SetInteractionOptionsPayload; response: unknown };
+  addFacts: { payload: AddFactsPayload; response: unknown };
+  startRecording: { payload?: Record<string, never>; response: unknown };
+  stopRecording: { payload?: Record<string, never>; response: unknown };
+  getStatus: { payload?: Record<string, never>; response: GetStatusResponse };
+  getTemplates: { payload?: Record<string, never>; response: GetTemplatesResponse };
+  setCredentials: { payload: SetCredentialsPayload; response: unknown };
+  /** The payload is a token response with its refresh_token; showDeviceLinkQR() sends the session's. */
+  showDeviceLinkQR: { payload: TokenResponse & { refresh_token: string }; response: ShowDeviceLinkQRResponse };
+}
+
 export type AssistantEventName =
   | "*"
   | "embedded.ready"
@@ -450,6 +466,8 @@ export interface Assistant {
   readonly iframe: HTMLIFrameElement;
   readonly origin: string;
   readonly user: AssistantUser | null;
+  /** Any action but auth (the session sends it), _init, configure and configureSession (invalid_config). */
+  request<K extends keyof AssistantActions>(action: K, payload?: AssistantActions[K]["payload"]): Promise<AssistantActions[K]["response"]>;
   request<T = unknown>(action: string, payload?: unknown): Promise<T>;
   /** The Assistant (re-)authenticated the user after a refresh. */
   on(event: "auth", listener: (user: AssistantUser, name: "auth") => void): () => void;

@@ -166,6 +166,9 @@ async function main(): Promise<void> {
   console.log(signedIn, status.currentUrl, status.auth.user?.name);
   const { templates } = await assistant.getTemplates();
   console.log(templates.length, templates[0]?.language.code, templates[0]?.language.name, templates[0]?.isCustom === true);
+  const typed: boolean = (await assistant.request("getStatus")).auth.isAuthenticated;
+  const linked: "approved" | "denied" | "expired" | "dismissed" = (await assistant.request("showDeviceLinkQR", { access_token: "a", token_type: "Bearer", refresh_token: "r" })).status;
+  console.log(typed, linked, await assistant.request("anyOtherAction", { any: "payload" }));
   const custom = await assistant.request<{ ok: boolean }>("getStatus");
   console.log(custom.ok);
   assistant.destroy();
