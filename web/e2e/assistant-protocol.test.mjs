@@ -52,7 +52,7 @@ async function mounted(ctx, opts = {}) {
 const call = (page, fn, arg) => page.evaluate(({ src, arg }) => window.t.try(() => (0, eval)(src)(window.A, arg)), { src: String(fn), arg });
 const errorsOf = (page) => page.evaluate(() => window.AE.filter((e) => e.name === "error").map((e) => e.detail));
 
-test("§4 a response with an error fails even with success: true (both shapes)", { timeout: 60000 }, async () => {
+test("§4 a response with an error fails even with success: true (both shapes)", { timeout: 120000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const { page, m } = await mounted(ctx);
     assert.ok(m.ok, JSON.stringify(m.error));
@@ -76,7 +76,7 @@ test("§4 a response with an error fails even with success: true (both shapes)",
   });
 });
 
-test("§4 the docs' shape (legacy hook: no action nor version, data, error object) is accepted", { timeout: 60000 }, async () => {
+test("§4 the docs' shape (legacy hook: no action nor version, data, error object) is accepted", { timeout: 120000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const taken = hookEmbedded("legacy=1");
     const { page, m } = await mounted(ctx, { requestTimeoutMs: 5000 });
@@ -110,7 +110,7 @@ test("§4 the docs' shape (legacy hook: no action nor version, data, error objec
   });
 });
 
-test("§4 a ready announcing another protocol version reaches the error listeners (assistant_error, VERSION_MISMATCH)", { timeout: 60000 }, async () => {
+test("§4 a ready announcing another protocol version reaches the error listeners (assistant_error, VERSION_MISMATCH)", { timeout: 120000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const taken = hookEmbedded("readyVersion=v2");
     const { page, m } = await mounted(ctx);
@@ -132,7 +132,7 @@ test("§4 a ready announcing another protocol version reaches the error listener
   });
 });
 
-test("§4 error.triggered ({ message, code? }) reaches the error listeners as a typed error", { timeout: 60000 }, async () => {
+test("§4 error.triggered ({ message, code? }) reaches the error listeners as a typed error", { timeout: 120000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const { page, m } = await mounted(ctx);
     assert.ok(m.ok, JSON.stringify(m.error));
@@ -151,7 +151,7 @@ test("§4 error.triggered ({ message, code? }) reaches the error listeners as a 
   });
 });
 
-test("§4 a faulty frame repeating embedded.ready makes no loop: at most 3 re-authentications a minute, one RELOAD_LIMIT error", { timeout: 60000 }, async () => {
+test("§4 a faulty frame repeating embedded.ready makes no loop: at most 3 re-authentications a minute, one RELOAD_LIMIT error", { timeout: 120000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const taken = hookEmbedded("repeatReady=1");
     const { page, m } = await mounted(ctx);
@@ -172,7 +172,7 @@ test("§4 a faulty frame repeating embedded.ready makes no loop: at most 3 re-au
   });
 });
 
-test("§5 setCredentials, showDeviceLinkQR, navigate(path | { path }), addFacts(list | { facts }) as the component sends them", { timeout: 60000 }, async () => {
+test("§5 setCredentials, showDeviceLinkQR, navigate(path | { path }), addFacts(list | { facts }) as the component sends them", { timeout: 120000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const { page, m } = await mounted(ctx);
     assert.ok(m.ok, JSON.stringify(m.error));
@@ -218,7 +218,7 @@ test("§5 setCredentials, showDeviceLinkQR, navigate(path | { path }), addFacts(
   });
 });
 
-test("§5 show() / hide() set the iframe's display as the component does; allow grants device-capture to the origin only; getTemplates as responses.ts", { timeout: 60000 }, async () => {
+test("§5 show() / hide() set the iframe's display as the component does; allow grants device-capture to the origin only; getTemplates as responses.ts", { timeout: 120000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const { page, m } = await mounted(ctx);
     assert.ok(m.ok, JSON.stringify(m.error));
@@ -244,7 +244,7 @@ test("§5 show() / hide() set the iframe's display as the component does; allow 
   });
 });
 
-test("§5 createInteraction takes assignedUserId and birthDate as null", { timeout: 60000 }, async () => {
+test("§5 createInteraction takes assignedUserId and birthDate as null", { timeout: 120000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const { page, m } = await mounted(ctx);
     assert.ok(m.ok, JSON.stringify(m.error));
