@@ -30,16 +30,18 @@ func (c *Controller) SetInteractionOptions(ctx context.Context, o any) (json.Raw
 }
 
 // AddFacts sends addFacts. facts is either the list of facts, sent as
-// {"facts": facts}, or an object that is already {"facts": [...]}.
+// {"facts": facts}, or an object that is already {"facts": [...]}
+// (FactsPayload); anything else gives ErrInvalidPayload.
 func (c *Controller) AddFacts(ctx context.Context, facts any) (json.RawMessage, error) {
 	b, err := json.Marshal(facts)
 	if err != nil {
 		return nil, fmt.Errorf("assistant: addFacts payload: %w", err)
 	}
-	if len(b) > 0 && b[0] == '{' {
-		return c.Request(ctx, "addFacts", json.RawMessage(b))
+	p, err := FactsPayload(b)
+	if err != nil {
+		return nil, err
 	}
-	return c.Request(ctx, "addFacts", map[string]json.RawMessage{"facts": b})
+	return c.Request(ctx, "addFacts", p)
 }
 
 // StartRecording sends startRecording.

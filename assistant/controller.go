@@ -47,6 +47,12 @@ type Options struct {
 	// OnAuth is called after each auth round trip: Start's, Reauth's and the
 	// one after a reload.
 	OnAuth func(User, error)
+	// OnError receives the errors the iframe reports outside a request, as an
+	// *Error with Event set: an error.triggered event ({message, code?}), an
+	// embedded.ready of another version (CodeVersionMismatch), a frame
+	// repeating embedded.ready beyond the reload limit (CodeReloadLimit). It is
+	// called from Receive (or Deliver's drain goroutine) and must not block.
+	OnError func(error)
 	// Logf is a debug log. It never receives a confidential event's payload
 	// nor the text of an unknown message.
 	Logf func(format string, args ...any)
@@ -72,10 +78,11 @@ type Controller struct {
 
 	mu           sync.Mutex
 	isReady      bool
-	authStarted  bool  // Start began authenticating: Reauth is no longer a no-op
-	authAnswered bool  // an auth response arrived: a later embedded.ready is a reload
-	reloading    bool  // a reload's auth is queued or in flight; ready repeats are ignored
-	reloadGen    int   // tells reload auths apart
+	authStarted  bool // Start began authenticating: Reauth is no longer a no-op
+	authAnswered bool // an auth response arrived: a later embedded.ready is a reload
+	reloading    bool // a reload's auth is queued or in flight; ready repeats are ignored
+	reloadGen    int  // tells reload auths apart
+	reloads      reloadBudget
 	stopErr      error // ErrEnded or ErrDestroyed, wrapped; nil while live
 	destroyed    bool
 	pending      map[string]*pending

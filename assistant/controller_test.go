@@ -526,7 +526,7 @@ func TestReadyVersionWarning(t *testing.T) {
 	if _, err := h.c.Start(context.Background()); err != nil {
 		t.Fatalf("a v2 ready must only warn: %v", err)
 	}
-	if _, _, logs := h.rec.snapshot(); !strings.Contains(strings.Join(logs, "\n"), `version "v2"`) {
+	if _, _, logs := h.rec.snapshot(); !strings.Contains(strings.Join(logs, "\n"), `announced "v2"`) {
 		t.Errorf("no warning logged: %q", logs)
 	}
 }

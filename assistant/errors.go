@@ -28,11 +28,36 @@ var (
 	ErrActionNotAllowed = errors.New("assistant: action not allowed")
 	// ErrInvalidOptions reports Options that NewController cannot work with.
 	ErrInvalidOptions = errors.New("assistant: invalid options")
+	// ErrInvalidPayload reports arguments of a typed method that the
+	// component's types refuse (setCredentials without a password, navigate
+	// without a path, showDeviceLinkQR with tokens lacking a refresh token);
+	// nothing is posted.
+	ErrInvalidPayload = errors.New("assistant: invalid payload")
 )
 
-// Error is a failed response (success: false) from the Assistant.
+// Codes of the errors the controller raises itself (Error.Code, with Event
+// set), next to the Assistant's own (UNAUTHORIZED, ...).
+const (
+	// CodeVersionMismatch: embedded.ready announced a protocol version other
+	// than v1 (the component raises its error event for it too).
+	CodeVersionMismatch = "VERSION_MISMATCH"
+	// CodeReloadLimit: the iframe announced embedded.ready after an auth more
+	// than ReloadLimit times within ReloadWindow; further readies in the
+	// window are not answered with auth.
+	CodeReloadLimit = "RELOAD_LIMIT"
+)
+
+// EventError is the event by which the Assistant reports an error
+// ({message, code?}); the controller hands it to OnError as an *Error.
+const EventError = "error.triggered"
+
+// Error is a failed response from the Assistant (success: false, or an error
+// member with success: true, as the component judges it), or, with Event set,
+// an error reported by an event: error.triggered, or embedded.ready (Code
+// CodeVersionMismatch or CodeReloadLimit).
 type Error struct {
-	Action  string          // the request's action ("auth", ...)
+	Action  string          // the request's action ("auth", ...); "" for an event's error
+	Event   string          // EventError or EventReady for an event's error; "" for a response
 	Code    string          // errorCode or error.code: "UNAUTHORIZED", "INVALID_PAYLOAD", "INTERNAL_ERROR", ...
 	Message string          // error (a string) or error.message
 	Details json.RawMessage // errorDetails or error.details; nil when absent
@@ -40,6 +65,9 @@ type Error struct {
 
 func (e *Error) Error() string {
 	msg := "assistant: " + e.Action + " failed"
+	if e.Event != "" {
+		msg = "assistant: " + e.Event
+	}
 	if e.Code != "" {
 		msg += ": " + e.Code
 	}

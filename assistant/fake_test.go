@@ -30,6 +30,9 @@ type fakeIframe struct {
 	answer func(req Message) []string
 	// noReady: never announce readiness.
 	noReady bool
+	// repeatReady: a faulty frame that keeps announcing readiness every
+	// 25 ms, requests or not.
+	repeatReady bool
 
 	gotRequest bool // only touched on the iframe's goroutine
 
@@ -81,7 +84,7 @@ func (f *fakeIframe) run() {
 				f.send(out)
 			}
 		case <-tick.C:
-			if !f.gotRequest {
+			if !f.gotRequest || f.repeatReady {
 				f.ready()
 			}
 		case fn := <-f.ctl:
@@ -229,13 +232,26 @@ func (s *fakeTokens) Fresh(context.Context) (*pkce.TokenResponse, time.Time, Pro
 	return r, time.Unix(1732800300, 0), Profile{Name: "Dr Jane Doe", Email: "jane@example.com", Sub: "f3b1"}, err
 }
 
-// recorder captures OnEvent, OnAuth and Logf.
+// recorder captures OnEvent, OnAuth, OnError and Logf.
 type recorder struct {
 	mu     sync.Mutex
 	events []string
 	auths  []error
 	users  []User
 	logs   []string
+	errs   []error
+}
+
+func (r *recorder) onError(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, err)
+}
+
+func (r *recorder) errors() []error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]error(nil), r.errs...)
 }
 
 func (r *recorder) onEvent(name string, confidential bool, payload json.RawMessage) {
@@ -282,7 +298,7 @@ func newHarness(t testing.TB, setup func(*Options, *fakeIframe)) *harness {
 	o := Options{
 		Frame: frame, Post: h.f.post, Tokens: h.tokens,
 		ReadyTimeout: 2 * time.Second, RequestTimeout: 2 * time.Second,
-		OnEvent: h.rec.onEvent, OnAuth: h.rec.onAuth, Logf: h.rec.logf,
+		OnEvent: h.rec.onEvent, OnAuth: h.rec.onAuth, OnError: h.rec.onError, Logf: h.rec.logf,
 	}
 	if setup != nil {
 		setup(&o, h.f)

@@ -23,7 +23,7 @@ type Frame struct {
 	Src     string // <base>/embedded
 	Origin  string // scheme://host[:port], default port left out
 	Sandbox string
-	Allow   string // permissions granted to Origin only
+	Allow   string // permissions granted to Origin only, as the component grants them
 	Title   string
 }
 
@@ -93,8 +93,8 @@ func NewFrame(baseURL string) (Frame, error) {
 		Src:     origin + path + "/embedded",
 		Origin:  origin,
 		Sandbox: Sandbox,
-		Allow: "microphone " + origin + "; camera " + origin + "; display-capture " + origin +
-			"; clipboard-write " + origin,
+		Allow: "microphone " + origin + "; camera " + origin + "; device-capture " + origin +
+			"; display-capture " + origin + "; clipboard-write " + origin,
 		Title: Title,
 	}, nil
 }

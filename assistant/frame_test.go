@@ -33,8 +33,9 @@ func TestNewFrame(t *testing.T) {
 		if f.Src != tt.src || f.Origin != tt.origin {
 			t.Errorf("NewFrame(%q) = src %q origin %q, want %q %q", tt.base, f.Src, f.Origin, tt.src, tt.origin)
 		}
-		wantAllow := "microphone " + tt.origin + "; camera " + tt.origin + "; display-capture " + tt.origin +
-			"; clipboard-write " + tt.origin
+		// The component's getIframeAllowPolicy: these five, in this order, each to the Assistant origin.
+		wantAllow := "microphone " + tt.origin + "; camera " + tt.origin + "; device-capture " + tt.origin +
+			"; display-capture " + tt.origin + "; clipboard-write " + tt.origin
 		if f.Allow != wantAllow {
 			t.Errorf("NewFrame(%q).Allow = %q, want %q", tt.base, f.Allow, wantAllow)
 		}

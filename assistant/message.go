@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // Message envelope types and the protocol version.
@@ -46,12 +47,14 @@ func (k Kind) String() string {
 
 // Message is a decoded protocol message. Both response shapes are folded into
 // the same fields: the shipped component's (payload, error string, errorCode,
-// errorDetails) and the older documented one (data, error {message, code}).
+// errorDetails) and the older documented one (no action nor version, data,
+// error {message, code}).
 type Message struct {
 	Kind         Kind
 	Action       string          // requests and responses
 	RequestID    string          // requests and responses
 	Success      bool            // responses: true only for "success": true
+	HasError     bool            // responses: an error member that JS counts as true (the component fails such a response even with success: true)
 	Payload      json.RawMessage // payload, else data; nil when absent or null
 	ErrMessage   string          // error (a string) or error.message
 	ErrCode      string          // errorCode, else error.code
@@ -83,8 +86,11 @@ type envelope struct {
 // ParseMessage decodes an incoming message (the JSON text of event.data). It
 // returns an error wrapping ErrUnknownMessage, which the caller ignores, when the
 // input exceeds MaxMessageSize, is not a JSON object, has no known type, is a
-// request or response without an action or requestId string, or an event
-// without an event name.
+// request without an action or requestId string, a response without a
+// requestId string (or with an action that is not a string), or an event
+// without an event name. A response may omit its action: Corti's docs show
+// responses as {type, requestId, success, data?, error?}; it is matched by its
+// requestId alone, as every response is.
 //
 // Version tolerance: a response must carry version "v1" or none (the older
 // documented shape omits it, and the documented ready event has none); a
@@ -116,7 +122,9 @@ func ParseMessage(data []byte) (Message, error) {
 	case TypeRequest, TypeResponse:
 		var ok bool
 		if m.Action, ok = str(e.Action); !ok || m.Action == "" {
-			return Message{}, fmt.Errorf("%w: %s without an action", ErrUnknownMessage, typ)
+			if typ == TypeRequest || !isNull(e.Action) {
+				return Message{}, fmt.Errorf("%w: %s without an action", ErrUnknownMessage, typ)
+			}
 		}
 		if m.RequestID, ok = str(e.RequestID); !ok || m.RequestID == "" {
 			return Message{}, fmt.Errorf("%w: %s without a requestId", ErrUnknownMessage, typ)
@@ -134,6 +142,7 @@ func ParseMessage(data []byte) (Message, error) {
 			m.Payload = nonNull(e.Data)
 		}
 		m.ErrMessage, m.ErrCode, m.ErrDetails = parseError(e)
+		m.HasError = truthy(e.Error)
 		return m, nil
 	case TypeEvent:
 		var ok bool
@@ -195,6 +204,19 @@ func scalar(v json.RawMessage) string {
 		return string(v)
 	}
 	return ""
+}
+
+// truthy is JS truthiness of a member: absent, null, false, 0 and "" are false.
+func truthy(v json.RawMessage) bool {
+	switch s := string(bytes.TrimSpace(v)); s {
+	case "", "null", "false", `""`:
+		return false
+	default:
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return f != 0
+		}
+		return true
+	}
 }
 
 func isNull(v json.RawMessage) bool { return len(v) == 0 || string(v) == "null" }

@@ -152,7 +152,7 @@ func TestParseMessageUnknown(t *testing.T) {
 		`{"type":"CORTI_EMBEDDED_RESPONSE","version":"v1","action":"auth","success":true}`,
 		`{"type":"CORTI_EMBEDDED_RESPONSE","version":"v1","action":"auth","requestId":"","success":true}`,
 		`{"type":"CORTI_EMBEDDED_RESPONSE","version":"v1","action":"auth","requestId":12,"success":true}`,
-		`{"type":"CORTI_EMBEDDED_RESPONSE","version":"v1","requestId":"req_1","success":true}`,
+		`{"type":"CORTI_EMBEDDED_RESPONSE","version":"v1","action":7,"requestId":"req_1","success":true}`,
 		`{"type":"CORTI_EMBEDDED_RESPONSE","version":"v2","action":"auth","requestId":"req_1","success":true}`,
 		`{"type":"CORTI_EMBEDDED","version":"v1","action":"auth"}`,
 	} {

@@ -10,7 +10,7 @@ import (
 // Request sends action with payload (nil → {}) and returns the response's
 // payload. It waits for readiness first (ReadyTimeout), then for the response
 // (RequestTimeout); a timeout gives an error wrapping ErrTimeout, a failed
-// response an *Error. It fails with ErrDestroyed after Destroy, ErrEnded after
+// response (see Failed) an *Error. It fails with ErrDestroyed after Destroy, ErrEnded after
 // SessionEnded, and ErrActionNotAllowed for _init, configure, configureSession
 // (deprecated) and auth (use Start or Reauth).
 func (c *Controller) Request(ctx context.Context, action string, payload any) (json.RawMessage, error) {
@@ -74,8 +74,12 @@ func (c *Controller) roundTrip(ctx context.Context, action string, payload any) 
 		if r.err != nil {
 			return Message{}, r.err
 		}
-		if !r.msg.Success {
-			return r.msg, &Error{Action: action, Code: r.msg.ErrCode, Message: r.msg.ErrMessage, Details: r.msg.ErrDetails}
+		if Failed(r.msg) {
+			msg := r.msg.ErrMessage
+			if msg == "" {
+				msg = "Request failed" // the component's words for a failure without a message
+			}
+			return r.msg, &Error{Action: action, Code: r.msg.ErrCode, Message: msg, Details: r.msg.ErrDetails}
 		}
 		return r.msg, nil
 	case <-ctx.Done():
@@ -83,6 +87,10 @@ func (c *Controller) roundTrip(ctx context.Context, action string, payload any) 
 		return Message{}, ctx.Err()
 	}
 }
+
+// Failed judges a response as the component does: a failure unless success is
+// true and no error member is set (an error with success: true fails too).
+func Failed(m Message) bool { return !m.Success || m.HasError }
 
 // waitReady waits for the first embedded.ready, at most ReadyTimeout.
 func (c *Controller) waitReady(ctx context.Context) error {

@@ -97,6 +97,7 @@ var codes = []struct {
 	{assistant.ErrInvalidBaseURL, "invalid_config"},
 	{assistant.ErrActionNotAllowed, "invalid_config"},
 	{assistant.ErrInvalidOptions, "invalid_config"},
+	{assistant.ErrInvalidPayload, "invalid_config"},
 	{storage.ErrUnavailable, "storage_unavailable"},
 	{ErrNoPendingLogin, "no_pending_login"},
 	{ErrStateMismatch, "state_mismatch"},

@@ -138,6 +138,7 @@ var sentinels = map[string]error{
 	"assistant.ErrNotUserToken":     assistant.ErrNotUserToken,
 	"assistant.ErrActionNotAllowed": assistant.ErrActionNotAllowed,
 	"assistant.ErrInvalidOptions":   assistant.ErrInvalidOptions,
+	"assistant.ErrInvalidPayload":   assistant.ErrInvalidPayload,
 	"storage.ErrUnavailable":        storage.ErrUnavailable,
 	"storage.ErrNoPending":          storage.ErrNoPending,
 	"storage.ErrExpired":            storage.ErrExpired,

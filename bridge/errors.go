@@ -95,7 +95,9 @@ func ErrorValue(err error) safejs.Value {
 	}
 	var ae *assistant.Error
 	if errors.As(err, &ae) {
-		props["assistantCode"] = ae.Code
+		if ae.Code != "" { // an error.triggered without a code has none
+			props["assistantCode"] = ae.Code
+		}
 		if ae.Message != "" {
 			props["description"] = ae.Message
 		}

@@ -63,6 +63,7 @@ func (js *jsSession) prepareMount(target, opts safejs.Value) (*mount, error) {
 			m.ev.emit(name, payload)
 			js.noteAssistantEvent(name) // a clinician's action in the Assistant is activity (idle.go)
 		},
+		OnError: func(err error) { m.ev.emit("error", err) }, // error.triggered, a version mismatch, the reload limit
 		OnAuth: func(u assistant.User, err error) {
 			if err != nil {
 				m.ev.emit("error", err)
@@ -307,10 +308,10 @@ func (m *mount) object() safejs.Value {
 	} {
 		o.set(n.name, asyncMethod(n.name, noArgs(n.f)))
 	}
+	m.moreMethods(o)
 	return o.
 		set("request", asyncMethod("request", m.request)).
 		set("on", syncMethod("on", m.on)).
-		set("navigate", asyncMethod("navigate", m.navigate)).
 		set("destroy", syncMethod("destroy", func(*argReader) (any, error) { m.destroy(); return nil, nil })).v
 }
 
@@ -326,12 +327,6 @@ func (m *mount) user() (any, error) {
 func (m *mount) request(a *argReader) func(context.Context) (any, error) {
 	action, payload := a.nonEmpty(0, "takes (action, payload?)"), a.json(1)
 	return func(ctx context.Context) (any, error) { return m.ctrl.Request(ctx, action, payload) }
-}
-
-// navigate(path) → Promise<payload>.
-func (m *mount) navigate(a *argReader) func(context.Context) (any, error) {
-	path := a.nonEmpty(0, "takes a path string")
-	return func(ctx context.Context) (any, error) { return m.ctrl.Navigate(ctx, path) }
 }
 
 // on(event | "*", fn) → unsubscribe.

@@ -58,7 +58,10 @@ export declare class CortiAuthError extends Error {
   readonly errorUri?: string;
   /** HTTP status of a failed token endpoint answer. */
   readonly status?: number;
-  /** The Assistant's errorCode (UNAUTHORIZED, INVALID_PAYLOAD, …) with code "assistant_error". */
+  /**
+   * With code "assistant_error": the Assistant's errorCode (UNAUTHORIZED, INVALID_PAYLOAD, …) or its error.triggered
+   * code, or the module's VERSION_MISMATCH / RELOAD_LIMIT; absent when the Assistant sent none.
+   */
   readonly assistantCode?: string;
   /** The ID-token check that failed, with code "id_token_invalid". */
   readonly check?: IDTokenCheck;
@@ -337,10 +340,111 @@ export interface Encounter {
   title?: string;
 }
 
+/** createInteraction's payload (CreateInteractionPayload of @corti/embedded-web). */
 export interface CreateInteractionPayload {
-  assignedUserId?: string;
+  assignedUserId?: string | null;
   encounter: Encounter;
-  patient?: { identifier?: string; name?: string; birthDate?: string; gender?: string };
+  patient?: { identifier?: string; name?: string; birthDate?: string | null; gender?: string };
+}
+
+/** createInteraction's response. */
+export interface CreateInteractionResponse {
+  id: string;
+  createdAt: string;
+  status?: string;
+}
+
+/** A fact for addFacts. */
+export interface Fact {
+  text: string;
+  group: string;
+  source?: string;
+}
+
+/** addFacts' payload; addFacts also takes the list itself. */
+export interface AddFactsPayload {
+  facts: Fact[];
+}
+
+/** navigate's payload; navigate also takes the path itself. */
+export interface NavigatePayload {
+  path: string;
+}
+
+/** setCredentials' payload: the password is required (an empty one is refused with invalid_config). */
+export interface SetCredentialsPayload {
+  password: string;
+}
+
+/** showDeviceLinkQR's response. */
+export interface ShowDeviceLinkQRResponse {
+  status: "approved" | "denied" | "expired" | "dismissed";
+}
+
+/** configureApp's payload: a patch of the Assistant's configuration. */
+export interface ConfigureAppPayload {
+  debug?: boolean;
+  ui?: { interactionTitle?: boolean; aiChat?: boolean; documentFeedback?: boolean; navigation?: boolean; [key: string]: unknown };
+  companionApp?: Record<string, unknown>;
+  appearance?: { primaryColor?: string | null; [key: string]: unknown };
+  locale?: { interfaceLanguage?: string | null; dictationLanguage?: string; overrides?: Record<string, string>; [key: string]: unknown };
+  network?: { websocketBaseUrl?: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** setInteractionOptions' payload: a patch ({ mode?, spokenLanguage?, templates?, documents? }). */
+export interface SetInteractionOptionsPayload {
+  mode?: unknown;
+  spokenLanguage?: unknown;
+  templates?: unknown;
+  documents?: unknown;
+  [key: string]: unknown;
+}
+
+/** getStatus' response. */
+export interface GetStatusResponse {
+  auth: { isAuthenticated: boolean; user?: AssistantUser };
+  currentUrl: string;
+  interaction: unknown | null;
+}
+
+/** One template of getTemplates (EmbeddedTemplate of @corti/embedded-web). */
+export interface EmbeddedTemplate {
+  id: string;
+  name: string;
+  description?: string;
+  templateType?: "built-in" | "custom" | "schema-driven";
+  language: { code: string; name: string; locale?: string; localName?: string };
+  outputLanguages?: { code: string; name: string; locale?: string; hasPreview: boolean }[];
+  sections?: { id: string; title: string }[];
+  isCustom: boolean;
+}
+
+/** getTemplates' response. */
+export interface GetTemplatesResponse {
+  templates: EmbeddedTemplate[];
+}
+
+/** The detail of error.triggered (also delivered to the error listeners as a CortiAuthError). */
+export interface ErrorTriggeredPayload {
+  message: string;
+  code?: string;
+}
+
+/** Each action's payload and answer, for assistant.request(action, payload). */
+export interface AssistantActions {
+  createInteraction: { payload: CreateInteractionPayload; response: CreateInteractionResponse };
+  navigate: { payload: NavigatePayload; response: unknown };
+  configureApp: { payload: ConfigureAppPayload; response: Record<string, unknown> };
+  setInteractionOptions: { payload: SetInteractionOptionsPayload; response: unknown };
+  addFacts: { payload: AddFactsPayload; response: unknown };
+  startRecording: { payload?: Record<string, never>; response: unknown };
+  stopRecording: { payload?: Record<string, never>; response: unknown };
+  getStatus: { payload?: Record<string, never>; response: GetStatusResponse };
+  getTemplates: { payload?: Record<string, never>; response: GetTemplatesResponse };
+  setCredentials: { payload: SetCredentialsPayload; response: unknown };
+  /** The payload is a token response with its refresh_token; showDeviceLinkQR() sends the session's. */
+  showDeviceLinkQR: { payload: TokenResponse & { refresh_token: string }; response: ShowDeviceLinkQRResponse };
 }
 
 export type AssistantEventName =
@@ -362,6 +466,8 @@ export interface Assistant {
   readonly iframe: HTMLIFrameElement;
   readonly origin: string;
   readonly user: AssistantUser | null;
+  /** Any action but auth (the session sends it), _init, configure and configureSession (invalid_config). */
+  request<K extends keyof AssistantActions>(action: K, payload?: AssistantActions[K]["payload"]): Promise<AssistantActions[K]["response"]>;
   request<T = unknown>(action: string, payload?: unknown): Promise<T>;
   /** The Assistant (re-)authenticated the user after a refresh. */
   on(event: "auth", listener: (user: AssistantUser, name: "auth") => void): () => void;
@@ -371,22 +477,43 @@ export interface Assistant {
    * tokens); requests reject with session_ended, and no message reaches the Assistant any more.
    */
   on(event: "ended", listener: (detail: { reason: EndedReason }, name: "ended") => void): () => void;
-  /** A re-authentication failed. */
+  /**
+   * A CortiAuthError: a re-authentication failed; or, with code assistant_error, the Assistant reported an error
+   * (error.triggered: assistantCode is its code, description its message), announced another protocol version than
+   * v1 (assistantCode "VERSION_MISMATCH"), or announced embedded.ready after it was authenticated more than 3 times
+   * within a minute (assistantCode "RELOAD_LIMIT": further readies in that minute are not answered with auth).
+   */
   on(event: "error", listener: (error: CortiAuthError, name: "error") => void): () => void;
   /**
    * Events of the iframe ("embedded.navigated", "recording.started", …) with their payload, or "*" for all.
    * Events marked confidential carry clinical content: do not log them.
    */
   on(event: AssistantEventName, listener: (payload: unknown, name: string) => void): () => void;
-  createInteraction(payload: CreateInteractionPayload): Promise<{ id: string; createdAt: string; status?: string }>;
-  navigate(path: string): Promise<unknown>;
-  configureApp(config: Record<string, unknown>): Promise<Record<string, unknown>>;
-  setInteractionOptions(options: Record<string, unknown>): Promise<unknown>;
-  addFacts(payload: { facts: { text: string; group: string; source?: string }[] }): Promise<unknown>;
+  createInteraction(payload: CreateInteractionPayload): Promise<CreateInteractionResponse>;
+  /** A path ("/session/<id>") or { path }; an empty path rejects with invalid_config, nothing posted. */
+  navigate(path: string | NavigatePayload): Promise<unknown>;
+  /** Resolves with the full applied configuration. */
+  configureApp(config: ConfigureAppPayload): Promise<Record<string, unknown>>;
+  setInteractionOptions(options: SetInteractionOptionsPayload): Promise<unknown>;
+  /** The facts, or { facts }. */
+  addFacts(facts: Fact[] | AddFactsPayload): Promise<unknown>;
+  /** Without a password: rejects with invalid_config, nothing posted. */
+  setCredentials(credentials: SetCredentialsPayload): Promise<unknown>;
+  /**
+   * Shows the device-link QR code in the Assistant: sends the session's tokens (as auth sends them; they must include
+   * a refresh token, else invalid_config) and resolves with the Assistant's answer. Bounded by requestTimeoutMs.
+   */
+  showDeviceLinkQR(): Promise<ShowDeviceLinkQRResponse>;
   startRecording(): Promise<unknown>;
   stopRecording(): Promise<unknown>;
-  getStatus(): Promise<{ auth: { isAuthenticated: boolean; user?: AssistantUser }; currentUrl: string; interaction: unknown }>;
-  getTemplates(): Promise<{ templates: unknown[] }>;
+  getStatus(): Promise<GetStatusResponse>;
+  getTemplates(): Promise<GetTemplatesResponse>;
+  /** Shows the iframe (display: block), as the component's show(). Synchronous. */
+  show(): void;
+  /** Hides the iframe (display: none), as the component's hide(); it keeps running. Synchronous. */
+  hide(): void;
+  /** false after hide(), until show(). The iframe is visible when mounted. */
+  readonly visible: boolean;
   /** Navigates the iframe to about:blank, removes it and its listener; pending requests reject (assistant_error). */
   destroy(): void;
 }

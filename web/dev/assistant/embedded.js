@@ -1,7 +1,12 @@
 // Stand-in for the Corti Assistant's embedded app: CORTI_EMBEDDED v1 (see docs/embedded-protocol.md).
 // Test hooks (query): noReady=1 never announces ready; silent=1 announces but never answers;
-// legacy=1 answers in the old docs shape (data / error:{message, code}); parentOrigin=<origin> when
-// document.referrer is empty.
+// legacy=1 speaks the shape of Corti's docs: responses {type, requestId, success, data?, error?:{message, code}}
+// (no action, no version), events {type, event, payload}; repeatReady=1 is a faulty frame that keeps announcing
+// embedded.ready every 25 ms, requests or not; readyVersion=<v> announces that protocol version instead of v1;
+// parentOrigin=<origin> when document.referrer is empty. window.__assistant.emit(event, payload) posts an event
+// (error.triggered, say) from the frame itself; window.__assistant.qrStatus is showDeviceLinkQR's answer;
+// window.__assistant.override[action] = {success, error, ...} answers that action with exactly these members
+// (plus type and requestId; action and version too unless legacy), to send shapes the handlers never would.
 (function () {
   'use strict';
   var params = new URLSearchParams(location.search);
@@ -9,6 +14,8 @@
   var noReady = flag('noReady');
   var silent = flag('silent');
   var legacy = flag('legacy');
+  var repeatReady = flag('repeatReady');
+  var readyVersion = params.get('readyVersion') || 'v1';
 
   var parentOrigin = null;
   try { if (document.referrer) parentOrigin = new URL(document.referrer).origin; } catch (e) { /* ignore */ }
@@ -36,12 +43,18 @@
     events: [],
     readyPosts: 0,
     parentOrigin: parentOrigin,
-    mode: { noReady: noReady, silent: silent, legacy: legacy },
+    mode: { noReady: noReady, silent: silent, legacy: legacy, repeatReady: repeatReady, readyVersion: readyVersion },
+    credentials: 0,
+    qr: [],
+    qrStatus: 'dismissed',
+    override: {},
     state: state,
+    emit: function (event, payload) { emit(event, payload); },
   };
 
   var $ = function (id) { return document.getElementById(id); };
-  $('mode').textContent = [noReady && 'noReady', silent && 'silent', legacy && 'legacy'].filter(Boolean).join(' ')
+  $('mode').textContent = [noReady && 'noReady', silent && 'silent', legacy && 'legacy', repeatReady && 'repeatReady',
+    readyVersion !== 'v1' && 'readyVersion=' + readyVersion].filter(Boolean).join(' ')
     + (parentOrigin ? ' · parent ' + parentOrigin : ' · parent origin unknown');
 
   function setStatus(text, s) { $('status').textContent = text; $('status').setAttribute('data-state', s); }
@@ -62,7 +75,8 @@
   }
 
   function emit(event, payload) {
-    var msg = { type: 'CORTI_EMBEDDED_EVENT', version: 'v1', event: event, confidential: false, payload: payload };
+    var msg = legacy ? { type: 'CORTI_EMBEDDED_EVENT', event: event, payload: payload }
+      : { type: 'CORTI_EMBEDDED_EVENT', version: 'v1', event: event, confidential: false, payload: payload };
     A.events.push({ event: event, payload: payload, at: Date.now() });
     if (event !== 'embedded.ready') $('last-event').textContent = event;
     post(msg);
@@ -73,7 +87,8 @@
   function announce() {
     if (!parentOrigin || window.parent === window) return;
     A.readyPosts += 1;
-    window.parent.postMessage({ type: 'CORTI_EMBEDDED_EVENT', version: 'v1', event: 'embedded.ready', confidential: false, payload: { version: 'v1' } }, parentOrigin);
+    window.parent.postMessage(legacy ? { type: 'CORTI_EMBEDDED_EVENT', event: 'embedded.ready', payload: { version: readyVersion } }
+      : { type: 'CORTI_EMBEDDED_EVENT', version: 'v1', event: 'embedded.ready', confidential: false, payload: { version: readyVersion } }, parentOrigin);
   }
   if (!noReady) {
     announce();
@@ -195,11 +210,13 @@
       merge(state.config, p);
       return JSON.parse(JSON.stringify(state.config));
     },
+    // EmbeddedTemplate in the component's responses.ts: language {code, name, ...}, isCustom.
     getTemplates: async function () {
+      var en = { code: 'en', name: 'English' };
       return { templates: [
-        { id: 'soap', name: 'SOAP note', language: 'en' },
-        { id: 'discharge', name: 'Discharge summary', language: 'en' },
-        { id: 'referral', name: 'Referral letter', language: 'en' },
+        { id: 'soap', name: 'SOAP note', templateType: 'built-in', language: en, isCustom: false },
+        { id: 'discharge', name: 'Discharge summary', templateType: 'built-in', language: en, isCustom: false },
+        { id: 'referral', name: 'Referral letter', description: 'To a specialist', templateType: 'custom', language: en, isCustom: true },
       ] };
     },
     setInteractionOptions: async function (p) {
@@ -215,14 +232,23 @@
     startRecording: async function () { setRecording(true); return undefined; },
     stopRecording: async function () { setRecording(false); return undefined; },
     setCredentials: async function (p) {
-      if (!isObj(p) || typeof p.password !== 'string') throw Fail('INVALID_PAYLOAD', 'setCredentials needs {password}');
+      if (!isObj(p) || typeof p.password !== 'string' || !p.password) throw Fail('INVALID_PAYLOAD', 'setCredentials needs {password}');
+      A.credentials += 1; // the password itself is kept nowhere
       return undefined;
     },
-    showDeviceLinkQR: async function () { return { status: 'dismissed' }; },
+    // DeviceLinkTokenResponse in the component's payloads.ts: a token response with its refresh_token.
+    showDeviceLinkQR: async function (p) {
+      if (!isObj(p) || typeof p.access_token !== 'string' || !p.access_token) throw Fail('INVALID_PAYLOAD', 'access_token is required');
+      if (typeof p.token_type !== 'string' || !p.token_type) throw Fail('INVALID_PAYLOAD', 'token_type is required');
+      if (typeof p.refresh_token !== 'string' || !p.refresh_token) throw Fail('INVALID_PAYLOAD', 'showDeviceLinkQR needs a refresh_token');
+      A.qr.push({ at: Date.now(), keys: Object.keys(p).sort(), sub: p.profile && p.profile.sub });
+      return { status: A.qrStatus };
+    },
   };
 
   function respond(ev, d, ok, result, code, message) {
-    var msg = { type: 'CORTI_EMBEDDED_RESPONSE', version: 'v1', action: d.action, requestId: d.requestId, success: ok };
+    var msg = legacy ? { type: 'CORTI_EMBEDDED_RESPONSE', requestId: d.requestId, success: ok }
+      : { type: 'CORTI_EMBEDDED_RESPONSE', version: 'v1', action: d.action, requestId: d.requestId, success: ok };
     if (ok) {
       if (result !== undefined) { if (legacy) msg.data = result; else msg.payload = result; }
     } else if (legacy) {
@@ -239,9 +265,16 @@
     var d = ev.data;
     if (!isObj(d) || d.type !== 'CORTI_EMBEDDED' || d.version !== 'v1' || typeof d.action !== 'string' || !d.action) return;
     if (ev.source !== window.parent) return;
-    if (readyTimer !== null) { clearInterval(readyTimer); readyTimer = null; }
+    if (readyTimer !== null && !repeatReady) { clearInterval(readyTimer); readyTimer = null; }
     state.replyOrigin = ev.origin;
     if (silent) return;
+    if (Object.prototype.hasOwnProperty.call(A.override, d.action)) {
+      var o = legacy ? { type: 'CORTI_EMBEDDED_RESPONSE', requestId: d.requestId }
+        : { type: 'CORTI_EMBEDDED_RESPONSE', version: 'v1', action: d.action, requestId: d.requestId };
+      Object.keys(A.override[d.action]).forEach(function (k) { o[k] = A.override[d.action][k]; });
+      ev.source.postMessage(o, ev.origin);
+      return;
+    }
     var h = Object.prototype.hasOwnProperty.call(handlers, d.action) ? handlers[d.action] : null;
     if (!h) { respond(ev, d, false, undefined, 'INVALID_PAYLOAD', 'UNKNOWN_ACTION: ' + d.action); return; }
     try {

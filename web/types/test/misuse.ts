@@ -33,7 +33,12 @@ export async function misuse(secretFromSomewhere: string, maybeSession: ReturnTy
   await s.mountAssistant(42); // misuse: an element or a selector
   await s.mountAssistant("#a", { readyTimeout: 5 }); // misuse: readyTimeoutMs
   const a = await s.mountAssistant("#a");
-  await a.navigate({ path: "/session/1" }); // misuse: navigate takes a path string
+  await a.navigate({ to: "/session/1" }); // misuse: navigate takes a path or {path}
+  await a.setCredentials({ pass: "x" }); // misuse: setCredentials takes {password}
+  const qr: "ok" = (await a.showDeviceLinkQR()).status; // misuse: approved, denied, expired or dismissed
+  await a.addFacts([{ text: "x" }]); // misuse: a fact has a group
+  a.show().then(); // misuse: show() is synchronous
+  const lang: string = (await a.getTemplates()).templates[0].language; // misuse: language is {code, name}
   a.on("auth", (u) => u.code); // misuse: auth's detail is the user
   await a.createInteraction({ patient: { name: "x" } }); // misuse: encounter is required
   s.logout("https://app.example/"); // misuse: logout takes {redirectUri}

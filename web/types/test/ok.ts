@@ -141,6 +141,20 @@ async function main(): Promise<void> {
     patient: { identifier: "p-1", name: "Ann Patient", gender: "female" },
   });
   await assistant.navigate(`/session/${interaction.id}`);
+  await assistant.navigate({ path: "/" });
+  await assistant.createInteraction({
+    assignedUserId: null,
+    encounter: { identifier: "enc-2", status: "planned", type: "first_consultation", period: { startedAt: new Date().toISOString() } },
+    patient: { birthDate: null },
+  });
+  await assistant.addFacts([{ text: "BP 120/80", group: "vitals" }]);
+  await assistant.setCredentials({ password: "s3cret" });
+  const { status: qr } = await assistant.showDeviceLinkQR();
+  if (qr === "approved" || qr === "denied" || qr === "expired" || qr === "dismissed") console.log(qr);
+  assistant.hide();
+  const shown: boolean = assistant.visible;
+  assistant.show();
+  console.log(shown);
   const applied: Record<string, unknown> = await assistant.configureApp({ ui: { aiChat: false } });
   console.log(applied, interaction.createdAt);
   await assistant.setInteractionOptions({ spokenLanguage: "en" });
@@ -151,7 +165,10 @@ async function main(): Promise<void> {
   const signedIn: boolean = status.auth.isAuthenticated;
   console.log(signedIn, status.currentUrl, status.auth.user?.name);
   const { templates } = await assistant.getTemplates();
-  console.log(templates.length);
+  console.log(templates.length, templates[0]?.language.code, templates[0]?.language.name, templates[0]?.isCustom === true);
+  const typed: boolean = (await assistant.request("getStatus")).auth.isAuthenticated;
+  const linked: "approved" | "denied" | "expired" | "dismissed" = (await assistant.request("showDeviceLinkQR", { access_token: "a", token_type: "Bearer", refresh_token: "r" })).status;
+  console.log(typed, linked, await assistant.request("anyOtherAction", { any: "payload" }));
   const custom = await assistant.request<{ ok: boolean }>("getStatus");
   console.log(custom.ok);
   assistant.destroy();
