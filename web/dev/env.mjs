@@ -52,6 +52,8 @@ export function devOptionsFromEnv(environ = process.env) {
  * @param {number} [opts.accessTokenTTL=300]
  * @param {number} [opts.refreshTokenTTL=1800]
  * @param {boolean} [opts.rotateRefreshTokens=false]
+ * @param {string} [opts.hostName='127.0.0.1']  the host page's host name: 'localhost' puts it on another *site*
+ *   than the provider (127.0.0.1), so the provider's cookies are third-party in the host's iframes
  * @param {number} [opts.providerPort=0] @param {number} [opts.assistantPort=0] @param {number} [opts.hostPort=0]
  * @param {Record<string,string>} [opts.staticRoots]  URL prefix → directory (longest prefix wins)
  * @param {Record<string,string>} [opts.hostHeaders] extra headers on host-served files
@@ -110,7 +112,7 @@ export async function startEnv(opts = {}) {
     }
     const hostPort = await host.listen(opts.hostPort || 0);
     started.push(host);
-    hostURL = `http://127.0.0.1:${hostPort}`;
+    hostURL = `http://${opts.hostName === 'localhost' ? 'localhost' : '127.0.0.1'}:${hostPort}`;
 
     provider = await startProviderServer({
       tenant, port: opts.providerPort || 0, hostOrigin: () => hostURL, settings, user, clients, log: !!opts.log,
