@@ -82,10 +82,15 @@ func (cl *client) silentRestore(ctx context.Context, limit time.Duration) (*jsSe
 		return nil, browserErr("createElement", err)
 	}
 	defer func() { _, _ = iframe.Call("remove") }()
-	for k, v := range map[string]string{"title": "corti-auth silent sign-in", "aria-hidden": "true", "tabindex": "-1",
-		"style": "position:absolute;width:0;height:0;border:0;visibility:hidden"} {
+	for k, v := range map[string]string{"title": "corti-auth silent sign-in", "aria-hidden": "true", "tabindex": "-1"} {
 		if _, err := iframe.Call("setAttribute", k, v); err != nil {
 			return nil, browserErr("setAttribute "+k, err)
+		}
+	}
+	// Out of sight through the CSSOM: a style attribute would need style-src 'unsafe-inline' under a strict CSP.
+	if st := mustGet(iframe, "style"); !st.IsUndefined() {
+		for _, p := range [][2]string{{"position", "absolute"}, {"width", "0"}, {"height", "0"}, {"border", "0"}, {"visibility", "hidden"}} {
+			_, _ = st.Call("setProperty", p[0], p[1])
 		}
 	}
 	h := listenHandoff(origin, az.State, func() safejs.Value { return mustGet(iframe, "contentWindow") })

@@ -35,13 +35,17 @@ async function reload(page, env, query = "") {
 
 /**
  * Calls restore(opts) on the page; returns {ok, value: {sub, token} | null, ms (restore() alone), sinceNavigation
- * (navigation start → session), errors (console.error lines meanwhile), iframes, stored (corti-auth keys left in
+ * (navigation start → session), errors (console.error lines meanwhile), violations (CSP directives violated
+ * meanwhile), iframes, stored (corti-auth keys left in
  * local and session storage)}.
  */
 const restore = (page, opts) => page.evaluate(async (o) => {
   const errors = [];
   const orig = console.error;
   console.error = (...a) => { errors.push(a.map(String).join(" ")); orig.apply(console, a); };
+  const violations = [];
+  const onViolation = (e) => violations.push(e.effectiveDirective);
+  document.addEventListener("securitypolicyviolation", onViolation);
   const t0 = performance.now();
   const r = await window.t.try(async () => {
     const s = await window.t.client.restore(o);
@@ -50,8 +54,10 @@ const restore = (page, opts) => page.evaluate(async (o) => {
   });
   const t1 = performance.now();
   console.error = orig;
+  await new Promise((res) => setTimeout(res, 50)); // violation events are queued as tasks
+  document.removeEventListener("securitypolicyviolation", onViolation);
   const keys = (st) => Object.keys(st).filter((k) => k.startsWith("corti-auth"));
-  return { ...r, ms: t1 - t0, sinceNavigation: t1, errors, iframes: document.querySelectorAll("iframe").length,
+  return { ...r, ms: t1 - t0, sinceNavigation: t1, errors, violations, iframes: document.querySelectorAll("iframe").length,
     stored: [...keys(localStorage), ...keys(sessionStorage)] };
 }, opts);
 
@@ -115,6 +121,7 @@ test("a strict CSP whose frame-src lacks the provider: the silent step ends at o
       const r = await waitFor(() => restore(page, { timeoutMs: 120000 }), { timeout: 30000, what: "restore() to settle" });
       assert.ok(r.ok, JSON.stringify(r.error));
       assert.equal(r.value, null, "no session (the iframe was blocked)");
+      assert.deepEqual(r.violations, ["frame-src"], "the frame, and nothing else (no inline style)");
       const msg = r.errors.find((e) => e.includes("corti-auth") && e.includes("Content-Security-Policy"));
       assert.ok(msg, `a console error about the CSP: ${JSON.stringify(r.errors)}`);
       assert.match(msg, new RegExp(`add ${h.env.authBaseURL.replace(/[.]/g, "\\.")} to frame-src`));
@@ -128,6 +135,7 @@ test("a strict CSP whose frame-src lacks the provider: the silent step ends at o
       assert.ok(ok.ok, JSON.stringify(ok.error));
       assert.deepEqual(ok.value, { sub, token: true });
       assert.deepEqual(ok.errors, []);
+      assert.deepEqual(ok.violations, [], "the iframe needs nothing beyond frame-src (no inline style)");
     } finally {
       h.env.setHostHeaders({});
     }
@@ -143,6 +151,7 @@ test("the host page on another site than the provider: the silent step gives nul
       await reload(page, x.env);
       // No provider cookie in a cross-site iframe: login_required (or, should an engine show nothing, the timeout).
       const r = await restore(page, { timeoutMs: 8000 });
+      console.log(`# ${engine}: cross-site silent step ${Math.round(r.ms)} ms`);
       assert.ok(r.ok, JSON.stringify(r.error));
       assert.equal(r.value, null, "no session from a cross-site iframe");
       assert.deepEqual(r.stored, []);
