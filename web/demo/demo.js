@@ -93,9 +93,13 @@ async function signedIn(s) {
     idleBanner(null);
     session = null;
     $("assistant").replaceChildren();
-    setState("signed-out", `Signed out (${reason})`);
     // An unattended workstation: end the provider's session too, or the next reload would resume it (restore()).
-    if (reason === "idle") s.logout({ redirectUri: `${location.origin}/?ended=idle` }).catch(showError);
+    if (reason === "idle") {
+      setState("signing-out", "Signing out (idle)…");
+      s.logout({ redirectUri: `${location.origin}/?ended=idle` }).catch(showError);
+      return;
+    }
+    setState("signed-out", `Signed out (${reason})`);
   });
   $("assistant-state").textContent = "Loading the Assistant…";
   try {
