@@ -86,20 +86,6 @@ func (cl *client) handleCallback(a *argReader) func(context.Context) (any, error
 	}
 }
 
-// restore() → Promise<Session | null>: a sibling tab's live session.
-func (cl *client) restore(*argReader) func(context.Context) (any, error) {
-	return func(ctx context.Context) (any, error) {
-		if !cl.cfg.ShareAcrossTabs {
-			return safejs.Null(), nil
-		}
-		sib, ok := cl.askSiblings(ctx)
-		if !ok {
-			return safejs.Null(), nil
-		}
-		return cl.newSessionFrom(sib.Tokens, nil, "", &sib).object(), nil
-	}
-}
-
 // fromTokens(tokens, {refresh?, refreshTimeoutMs?}) → Session: bearer mode.
 func (cl *client) fromTokens(a *argReader) (any, error) {
 	b, err := JSONOf(a.value(0))

@@ -52,6 +52,22 @@ let session = null;
 let refreshes = 0;
 let timer = 0;
 
+// The idle warning (idleTimeoutSeconds in /config.json): a banner counting down to the sign-out, hidden again
+// by activity ("active").
+let idleTimer = 0;
+function idleBanner(secondsLeft) {
+  clearInterval(idleTimer);
+  if (secondsLeft === null) { show("idle-banner", false); return; }
+  const end = Date.now() + secondsLeft * 1000;
+  const draw = () => {
+    const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+    $("idle-banner").textContent = `No activity: signing out in ${left} s. Move the mouse or press a key to stay signed in.`;
+  };
+  draw();
+  idleTimer = setInterval(draw, 1000);
+  show("idle-banner", true);
+}
+
 function tick() {
   if (!session) return;
   const left = Math.round(session.tokens.expires_at - Date.now() / 1000);
@@ -70,10 +86,19 @@ async function signedIn(s) {
   timer = setInterval(tick, 1000);
   s.on("refreshed", () => { refreshes++; $("refresh-count").textContent = String(refreshes); tick(); });
   s.on("error", (e) => console.warn("corti-auth:", e.code, e.message));
+  s.on("idle", ({ secondsLeft }) => idleBanner(secondsLeft));
+  s.on("active", () => idleBanner(null));
   s.on("ended", ({ reason }) => {
     clearInterval(timer);
+    idleBanner(null);
     session = null;
     $("assistant").replaceChildren();
+    // An unattended workstation: end the provider's session too, or the next reload would resume it (restore()).
+    if (reason === "idle") {
+      setState("signing-out", "Signing out (idle)…");
+      s.logout({ redirectUri: `${location.origin}/?ended=idle` }).catch(showError);
+      return;
+    }
     setState("signed-out", `Signed out (${reason})`);
   });
   $("assistant-state").textContent = "Loading the Assistant…";
@@ -92,14 +117,18 @@ async function main() {
   const cfg = await (await fetch("/config.json")).json();
   $("issuer").textContent = `${cfg.authBaseURL}/realms/${cfg.tenant}`;
   const corti = await load();
-  const client = corti.createClient({
+  const config = {
     clientId: cfg.clientId,
     redirectUri: `${location.origin}/`,
     tenant: cfg.tenant,
     authBaseURL: cfg.authBaseURL,
     assistantBaseURL: cfg.assistantBaseURL,
     shareAcrossTabs: true,
-  });
+    silentRedirectUri: `${location.origin}/dist/callback.html`, // restore()'s hidden iframe lands there
+  };
+  if (cfg.idleTimeoutSeconds) config.idleTimeoutSeconds = cfg.idleTimeoutSeconds;
+  if (cfg.idleWarningSeconds) config.idleWarningSeconds = cfg.idleWarningSeconds;
+  const client = corti.createClient(config);
   window.demo = { corti, client, get session() { return session; } };
   $("sign-in").addEventListener("click", () => {
     setState("signing-in", "Signing in…");
@@ -119,9 +148,16 @@ async function main() {
     }
     return;
   }
+  // A reload: the session again without a click while the provider's session lives (a sibling tab's, or a
+  // prompt=none sign-in in a hidden iframe); "Signed out" only when the provider says so.
+  setState("resuming", "Checking for a session…");
   const restored = await client.restore();
   if (restored) await signedIn(restored);
-  else setState("signed-out", "Signed out");
+  else {
+    const ended = new URLSearchParams(location.search).get("ended");
+    if (ended) history.replaceState(null, "", location.pathname);
+    setState("signed-out", ended === "idle" ? "Signed out (idle)" : "Signed out");
+  }
 }
 
 main().catch((e) => { setState("error", "corti-auth failed to start"); showError(e); });

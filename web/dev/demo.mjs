@@ -3,6 +3,7 @@
 //   CORTI_DEV_PROVIDER_PORT (8180)  CORTI_DEV_ASSISTANT_PORT (8181)  CORTI_DEV_HOST_PORT (8182)
 //   CORTI_DEV_TOKEN_TTL (300 s)     CORTI_DEV_REFRESH_TTL (1800 s)    CORTI_DEV_ROTATE=1 (rotate refresh tokens)
 //   CORTI_DEV_TENANT (base)         CORTI_DEV_LOG=1 (request log)
+//   CORTI_DEV_IDLE (0: off)         CORTI_DEV_IDLE_WARNING — idle sign-out on the demo page (seconds)
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEnv, devOptionsFromEnv } from './env.mjs';

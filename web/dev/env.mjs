@@ -23,6 +23,7 @@ export const DEFAULT_USER = Object.freeze({
  *   CORTI_DEV_PROVIDER_PORT (8180)  CORTI_DEV_ASSISTANT_PORT (8181)  CORTI_DEV_HOST_PORT (8182)
  *   CORTI_DEV_TOKEN_TTL (300 s)     CORTI_DEV_REFRESH_TTL (1800 s)    CORTI_DEV_ROTATE=1 (rotate refresh tokens)
  *   CORTI_DEV_TENANT (base)         CORTI_DEV_LOG=1 (request log)
+ *   CORTI_DEV_IDLE (0: off)         CORTI_DEV_IDLE_WARNING (0: the module's default) — the demo's idle sign-out
  * Throws an Error naming the variable when a number is not a non-negative integer.
  */
 export function devOptionsFromEnv(environ = process.env) {
@@ -42,6 +43,8 @@ export function devOptionsFromEnv(environ = process.env) {
     accessTokenTTL: num('CORTI_DEV_TOKEN_TTL', 300),
     refreshTokenTTL: num('CORTI_DEV_REFRESH_TTL', 1800),
     rotateRefreshTokens: flag('CORTI_DEV_ROTATE'),
+    idleTimeoutSeconds: num('CORTI_DEV_IDLE', 0),
+    idleWarningSeconds: num('CORTI_DEV_IDLE_WARNING', 0),
     log: flag('CORTI_DEV_LOG'),
   };
 }
@@ -52,10 +55,14 @@ export function devOptionsFromEnv(environ = process.env) {
  * @param {number} [opts.accessTokenTTL=300]
  * @param {number} [opts.refreshTokenTTL=1800]
  * @param {boolean} [opts.rotateRefreshTokens=false]
+ * @param {string} [opts.hostName='127.0.0.1']  the host page's host name: 'localhost' puts it on another *site*
+ *   than the provider (127.0.0.1), so the provider's cookies are third-party in the host's iframes
  * @param {number} [opts.providerPort=0] @param {number} [opts.assistantPort=0] @param {number} [opts.hostPort=0]
  * @param {Record<string,string>} [opts.staticRoots]  URL prefix → directory (longest prefix wins)
  * @param {Record<string,string>} [opts.hostHeaders] extra headers on host-served files
  * @param {string} [opts.bffURL]  optional, published in /config.json
+ * @param {number} [opts.idleTimeoutSeconds] @param {number} [opts.idleWarningSeconds]  published in /config.json
+ *   when > 0 (the demo page's idle sign-out); setIdle() changes them
  * @param {boolean} [opts.log=false]
  */
 export async function startEnv(opts = {}) {
@@ -80,6 +87,7 @@ export async function startEnv(opts = {}) {
   let assistant;
   let hostURL;
   let bffURL = opts.bffURL;
+  let idle = { timeoutSeconds: opts.idleTimeoutSeconds || 0, warningSeconds: opts.idleWarningSeconds || 0 };
   try {
     // host first: the provider's clients need its origin
     const serveStatic = staticHandler(opts.staticRoots || {}, () => hostHeaders);
@@ -102,6 +110,8 @@ export async function startEnv(opts = {}) {
           environment: 'dev',
         };
         if (bffURL) cfg.bffURL = bffURL;
+        if (idle.timeoutSeconds > 0) cfg.idleTimeoutSeconds = idle.timeoutSeconds;
+        if (idle.warningSeconds > 0) cfg.idleWarningSeconds = idle.warningSeconds;
         sendJSON(res, 200, cfg, { 'Cache-Control': 'no-cache' });
         return;
       }
@@ -110,7 +120,7 @@ export async function startEnv(opts = {}) {
     }
     const hostPort = await host.listen(opts.hostPort || 0);
     started.push(host);
-    hostURL = `http://127.0.0.1:${hostPort}`;
+    hostURL = `http://${opts.hostName === 'localhost' ? 'localhost' : '127.0.0.1'}:${hostPort}`;
 
     provider = await startProviderServer({
       tenant, port: opts.providerPort || 0, hostOrigin: () => hostURL, settings, user, clients, log: !!opts.log,
@@ -182,6 +192,7 @@ export async function startEnv(opts = {}) {
     control,
     setHostHeaders(obj) { hostHeaders = { ...(obj || {}) }; },
     setBffURL(url) { bffURL = url || undefined; },
+    setIdle({ timeoutSeconds = 0, warningSeconds = 0 } = {}) { idle = { timeoutSeconds, warningSeconds }; },
     async close() {
       if (closed) return;
       closed = true;

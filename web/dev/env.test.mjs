@@ -353,8 +353,9 @@ test('browser: authorization code + PKCE round trip, Assistant auth', { timeout:
 test("devOptionsFromEnv: the CORTI_DEV_* settings of make demo and the BFF example", () => {
   assert.deepEqual(devOptionsFromEnv({}), {
     tenant: "base", providerPort: 8180, assistantPort: 8181, hostPort: 8182,
-    accessTokenTTL: 300, refreshTokenTTL: 1800, rotateRefreshTokens: false, log: false,
+    accessTokenTTL: 300, refreshTokenTTL: 1800, rotateRefreshTokens: false, idleTimeoutSeconds: 0, idleWarningSeconds: 0, log: false,
   });
+  assert.equal(devOptionsFromEnv({ CORTI_DEV_IDLE: "900", CORTI_DEV_IDLE_WARNING: "60" }).idleTimeoutSeconds, 900);
   const o = devOptionsFromEnv({ CORTI_DEV_TENANT: "t", CORTI_DEV_HOST_PORT: "0", CORTI_DEV_TOKEN_TTL: "10", CORTI_DEV_ROTATE: "yes", CORTI_DEV_LOG: "TRUE" });
   assert.equal(o.tenant, "t");
   assert.equal(o.hostPort, 0);

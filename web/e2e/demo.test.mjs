@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { setup, frameOf, shoot as shootPage, forEachEngine, CAN } from "./harness.mjs";
+import { setup, frameOf, shoot as shootPage, forEachEngine, waitFor, CAN } from "./harness.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const update = process.env.CORTI_UPDATE_SCREENSHOTS === "1";
@@ -110,11 +110,56 @@ test(`the demo's states: signed out, ${can.route ? "signing in" : "(signing in n
     await frame.waitForFunction(() => Number(document.getElementById("auth-count").textContent) >= 2, null, { timeout: 10000 });
     await shoot(page, "demo-4-assistant.png");
 
-    // Sign out: back to signed out.
-    await Promise.all([page.waitForURL((u) => u.href.startsWith(h.env.hostURL) && !u.href.includes("logout")), page.click("#sign-out")]);
+    // A reload resumes without a click (restore(): a prompt=none sign-in in a hidden iframe), one code exchange.
+    h.env.control.resetStats();
+    await page.goto(`${h.env.hostURL}/`);
+    await page.waitForSelector('#state[data-state="signed-in"]', { timeout: 15000 });
+    assert.equal(await page.textContent("#state"), `Signed in as ${h.env.user.name}`);
+    assert.ok(!(await page.isVisible("#sign-in")));
+    assert.equal(h.env.control.stats().token.authorization_code, 1, "one code exchange, no login form");
+    assert.equal(new URL(await page.url()).href, `${h.env.hostURL}/`);
+    await page.waitForFunction(() => /^Assistant (signed|re-authenticated)/.test(document.getElementById("assistant-state").textContent), null, { timeout: 15000 });
+
+    // Sign out: back to signed out, and a reload stays signed out (the provider says login_required).
+    // "Signed out (logout)" is the page before the end-session request; plain "Signed out" the page loaded after it
+    // (restore() found no session), read across the navigations (a read during one counts as not yet).
+    await page.click("#sign-out");
+    await waitFor(async () => (await page.textContent("#state")) === "Signed out", { timeout: 20000, what: "back from the end-session request" });
+    await page.goto(`${h.env.hostURL}/?again=1`);
     await page.waitForSelector('#state[data-state="signed-out"]', { timeout: 15000 });
+    assert.equal(await page.textContent("#state"), "Signed out");
     assert.deepEqual(pageErrors, []);
   } finally {
+    await ctx.close();
+  }
+});
+
+test("idle sign-out: the banner counts down, input hides it, the end signs out of the provider too", async () => {
+  h.env.setIdle({ timeoutSeconds: 8, warningSeconds: 5 });
+  const ctx = await h.browser.newContext({ viewport });
+  try {
+    const page = await ctx.newPage();
+    await page.goto(`${h.env.hostURL}/`);
+    await page.waitForSelector('#state[data-state="signed-out"]');
+    await page.click("#sign-in");
+    await fillProviderForm(page);
+    await page.waitForSelector('#state[data-state="signed-in"]', { timeout: 15000 });
+    // No input: the warning, counting down.
+    await page.waitForSelector("#idle-banner:not([hidden])", { timeout: 15000 });
+    assert.match(await page.textContent("#idle-banner"), /^No activity: signing out in \d+ s\./);
+    await shoot(page, "demo-6-idle.png", "#panel");
+    // Input ("active"): the banner goes.
+    await page.click("header h1");
+    await page.waitForFunction(() => document.getElementById("idle-banner").hidden, null, { timeout: 5000 });
+    assert.equal(await stateOf(page), "signed-in");
+    // No input again until the end: signed out here and at the provider, so a reload does not resume.
+    // (across the navigations of the end-session request: a read during one counts as not yet)
+    await waitFor(async () => (await page.textContent("#state")) === "Signed out (idle)", { timeout: 30000, what: "Signed out (idle)" });
+    await page.goto(`${h.env.hostURL}/`);
+    await page.waitForSelector('#state[data-state="signed-out"]', { timeout: 15000 });
+    assert.equal(await page.textContent("#state"), "Signed out");
+  } finally {
+    h.env.setIdle({});
     await ctx.close();
   }
 });

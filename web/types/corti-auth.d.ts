@@ -152,6 +152,11 @@ export interface ClientConfig {
   idleTimeoutSeconds?: number;
   /** How long before the idle end the "idle" event warns: more than 0, less than idleTimeoutSeconds; default 60 (at most half a shorter timeout). */
   idleWarningSeconds?: number;
+  /**
+   * Where restore()'s hidden iframe lands (default redirectUri): a page of this page's own origin that hands the
+   * callback to its parent, such as dist/callback.html; registered for the client like redirectUri.
+   */
+  silentRedirectUri?: string;
   /** Refused (invalid_config): secrets never live in a browser. */
   clientSecret?: never;
   /** Refused (invalid_config), like clientSecret. */
@@ -178,6 +183,7 @@ export interface ResolvedClientConfig {
   /** null when not set (idle sign-out off). */
   readonly idleTimeoutSeconds: number | null;
   readonly idleWarningSeconds: number | null;
+  readonly silentRedirectUri: string;
 }
 
 export interface AuthorizeOptions {
@@ -238,14 +244,32 @@ export interface FromTokensOptions {
   refreshTimeoutMs?: number;
 }
 
+export interface RestoreOptions {
+  /** false skips the hidden iframe (default: tried). */
+  silent?: boolean;
+  /** true adds the top-level prompt=none navigation as the last step (default false). */
+  redirect?: boolean;
+  /** How long the silent step waits for the provider's answer: milliseconds, 1–300000, default 5000. */
+  timeoutMs?: number;
+}
+
 export interface Client {
   readonly config: ResolvedClientConfig;
   authorizeURL(options?: AuthorizeOptions): Promise<string>;
   login(options?: AuthorizeOptions): Promise<void>;
   isCallback(url?: string): boolean;
   handleCallback(url?: string): Promise<Session>;
-  /** With shareAcrossTabs, a sibling tab's live session; otherwise null. Tokens never come from storage. */
-  restore(): Promise<Session | null>;
+  /**
+   * A session after a reload, without the user and without a token at rest: 1) with shareAcrossTabs, a sibling
+   * tab's; 2) unless silent is false, a prompt=none sign-in in a hidden iframe landing on silentRedirectUri; 3) with
+   * redirect: true, a top-level prompt=none navigation (the page is left; the next load's handleCallback() resolves
+   * the session or rejects oauth_error "login_required"). null when the provider needs the user (login_required,
+   * interaction_required, consent_required, account_selection_required), when the silent step has no answer within
+   * timeoutMs, or when the page's CSP blocks its iframe (a console error names the frame-src source to add).
+   * Rejects invalid_config (bad options; silentRedirectUri not on this page's origin) and, for a callback that
+   * fails handleCallback's checks or exchange, as handleCallback would.
+   */
+  restore(options?: RestoreOptions): Promise<Session | null>;
   fromTokens(tokens: TokenResponse, options?: FromTokensOptions): Session;
   /** Only with allowPasswordGrant: true (else "password_grant_disabled"). */
   loginWithPassword(username: string, password: string): Promise<Session>;

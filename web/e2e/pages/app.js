@@ -1,6 +1,7 @@
 // The end-to-end tests' page: loads corti-auth and exposes it; the tests drive
 // it with page.evaluate. Configured from /config.json and the query string
-// (?buffer=seconds&share=1&storage=session&idle=seconds&idleWarn=seconds).
+// (?buffer=seconds&share=1&storage=session&idle=seconds&idleWarn=seconds). restore()'s silent step lands on
+// dist/callback.html (silentRedirectUri).
 import { load } from "/dist/corti-auth.js";
 
 const q = new URLSearchParams(location.search);
@@ -12,6 +13,7 @@ const config = {
   tenant: cfg.tenant,
   authBaseURL: cfg.authBaseURL,
   assistantBaseURL: cfg.assistantBaseURL,
+  silentRedirectUri: `${location.origin}/dist/callback.html`,
 };
 if (q.has("buffer")) config.refreshBufferSeconds = Number(q.get("buffer"));
 if (q.has("share")) config.shareAcrossTabs = true;

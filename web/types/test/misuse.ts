@@ -46,6 +46,7 @@ export async function misuse(secretFromSomewhere: string, maybeSession: ReturnTy
   client.fromTokens({ access_token: "x" }, { refresh: (cur: TokenResponse) => cur }); // misuse: refresh returns a Promise
   client.fromTokens({ access_token: "x" }, { refresh: async () => ({ error_description: "gone" }) }); // misuse: neither tokens nor {error}
   (await maybeSession).tokens; // misuse: restore() may resolve with null
+  await client.restore({ timeout: 5000 }); // misuse: timeoutMs
   await client.loginWithPassword("doctor"); // misuse: the password is missing
 
   try {

@@ -68,7 +68,7 @@ async function main(): Promise<void> {
       session = null;
     }
   } else {
-    session = await client.restore();
+    session = (await client.restore()) ?? (await client.restore({ silent: true, redirect: true, timeoutMs: 3000 }));
   }
   if (!session) {
     document.querySelector<HTMLButtonElement>("#sign-in")!.onclick = () => { void client.login({ prompt: "login" }); };
