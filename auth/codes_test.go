@@ -138,6 +138,8 @@ var sentinels = map[string]error{
 	"assistant.ErrNotUserToken":     assistant.ErrNotUserToken,
 	"assistant.ErrActionNotAllowed": assistant.ErrActionNotAllowed,
 	"assistant.ErrInvalidOptions":   assistant.ErrInvalidOptions,
+	"assistant.ErrOtherSession":     assistant.ErrOtherSession,
+	"assistant.ErrRefreshConflict":  assistant.ErrRefreshConflict,
 	"storage.ErrUnavailable":        storage.ErrUnavailable,
 	"storage.ErrNoPending":          storage.ErrNoPending,
 	"storage.ErrExpired":            storage.ErrExpired,

@@ -23,6 +23,7 @@ export type CortiAuthErrorCode =
   | "session_ended"
   | "assistant_timeout"
   | "assistant_error"
+  | "assistant_refresh_conflict"
   | "password_grant_disabled"
   | "browser_error"
   | "internal";
