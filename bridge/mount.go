@@ -61,10 +61,10 @@ func (cl *client) prepareMount(target, opts safejs.Value) (*mount, error) {
 		Post:              m.post,
 		Tokens:            tokenSource{m},
 		ShareRefreshToken: o.AssistantRefreshes,
-		IsServiceAccount: assistant.IsServiceAccount,
-		Warn:             func(msg string) { go console("warn", msg) }, // not on the caller's goroutine: it may hold the session
-		ReadyTimeout:     o.ReadyTimeout,
-		RequestTimeout:   o.RequestTimeout,
+		IsServiceAccount:  assistant.IsServiceAccount,
+		Warn:              func(msg string) { go console("warn", msg) }, // not on the caller's goroutine: it may hold the session
+		ReadyTimeout:      o.ReadyTimeout,
+		RequestTimeout:    o.RequestTimeout,
 		OnEvent: func(name string, _ bool, payload json.RawMessage) {
 			// Confidential events carry clinical content: they go to the
 			// listeners the host registered, and are never logged here.
@@ -287,7 +287,7 @@ func (m *mount) unload(u assistant.Unload, err error) {
 	m.listening = false
 	m.mu.Unlock()
 	m.seat.Close(err) // authenticate now fails with err
-	m.ev.stop() // delivers a queued "ended", then nothing more
+	m.ev.stop()       // delivers a queued "ended", then nothing more
 	if listening {
 		_, _ = safejs.Global().Call("removeEventListener", "message", f.Value())
 		f.Release()
