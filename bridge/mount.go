@@ -56,15 +56,14 @@ func (cl *client) prepareMount(target, opts safejs.Value) (*mount, error) {
 		return nil, err
 	}
 	m := &mount{cl: cl, frame: frame, target: el, ev: newEmitter()}
-	ctrl, err := assistant.NewController(assistant.Options{
-		Frame:             frame,
-		Post:              m.post,
-		Tokens:            tokenSource{m},
-		ShareRefreshToken: o.AssistantRefreshes,
-		IsServiceAccount:  assistant.IsServiceAccount,
-		Warn:              func(msg string) { go console("warn", msg) }, // not on the caller's goroutine: it may hold the session
-		ReadyTimeout:      o.ReadyTimeout,
-		RequestTimeout:    o.RequestTimeout,
+	co := assistant.Options{
+		Frame:            frame,
+		Post:             m.post,
+		Tokens:           tokenSource{m},
+		IsServiceAccount: assistant.IsServiceAccount,
+		Warn:             func(msg string) { go console("warn", msg) }, // not on the caller's goroutine: it may hold the session
+		ReadyTimeout:     o.ReadyTimeout,
+		RequestTimeout:   o.RequestTimeout,
 		OnEvent: func(name string, _ bool, payload json.RawMessage) {
 			// Confidential events carry clinical content: they go to the
 			// listeners the host registered, and are never logged here.
@@ -80,7 +79,9 @@ func (cl *client) prepareMount(target, opts safejs.Value) (*mount, error) {
 			}
 			m.ev.emit("auth", userJS(u))
 		},
-	})
+	}
+	co.ShareRefreshToken = o.AssistantRefreshes // who refreshes: assistant/refresh.go
+	ctrl, err := assistant.NewController(co)
 	if err != nil {
 		return nil, err
 	}
