@@ -348,7 +348,7 @@ func (m *mount) object() safejs.Value {
 func (m *mount) user() (any, error) {
 	u, ok := m.ctrl.User()
 	if !ok {
-		return nil, nil
+		return safejs.Null(), nil // not signed in yet (client.mountAssistant before authenticate)
 	}
 	return userJS(u), nil
 }
