@@ -1,7 +1,7 @@
 // Issue 15 §3: who refreshes. The stand-in Assistant can refresh by itself
 // (selfRefresh=1: with the refresh token auth gave it, at the provider's real
 // token endpoint; here at 10 % of the access token's life, selfRefreshAt=0.1,
-// so before the host, which refreshes at about a quarter of it with these
+// so before the host, which refreshes at about half of it with these
 // short tokens), and the provider rotates
 // refresh tokens or not (env.control.setRotation; off is Keycloak's default).
 //
@@ -21,7 +21,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { setup, signedInPage, withContext, waitFor, frameOf, forEachEngine } from "./harness.mjs";
 
-const TTL = 5; // seconds: the host refreshes every ~1.5 s, a self-refreshing stand-in 0.5 s after a token's issue
+const TTL = 8; // seconds (more than MinValidity, 5 s, + 1 s of expiry margin): the host refreshes every ~3.5 s, a self-refreshing stand-in 0.8 s after a token's receipt
 
 forEachEngine((engine) => {
 let h;
