@@ -16,6 +16,7 @@ import (
 // waits for the response (RequestTimeout → ErrTimeout). A failed response gives
 // an *Error whose Code is the Assistant's errorCode ("UNAUTHORIZED", ...).
 func (c *Controller) Start(ctx context.Context) (User, error) {
+	c.prewarm() // while the frame loads (prepare.go)
 	if err := c.waitReady(ctx); err != nil {
 		return User{}, err
 	}

@@ -77,3 +77,24 @@ func TestRefreshConflict(t *testing.T) {
 		})
 	}
 }
+
+// prewarm, before the frame is ready, posts nothing and leaves the session's
+// tokens alone (the first auth still gets the first token); once ready it does
+// nothing at all.
+func TestPrewarmIsInvisible(t *testing.T) {
+	var warm []string
+	h := newHarness(t, func(o *Options, f *fakeIframe) {
+		f.noReady = true
+		o.IsServiceAccount = func(at string) bool { warm = append(warm, at); return false }
+	})
+	h.c.prewarm()
+	if reqs := h.f.requests(); len(reqs) != 0 {
+		t.Fatalf("prewarm posted %+v", reqs)
+	}
+	h.tokens.mu.Lock()
+	n := h.tokens.n
+	h.tokens.mu.Unlock()
+	if n != 0 || len(warm) != 0 {
+		t.Fatalf("prewarm used the session's tokens (%d Fresh calls) or the check's hook (%q)", n, warm)
+	}
+}
