@@ -13,7 +13,7 @@
 //     Rows: the early mount's total (goal: the median of max(frame ready, session ready) + 50 ms); of it, the time
 //     after both were ready (goal 50 ms) and the host's share of that (ready → auth posted, the answer → resolved;
 //     goal 50 ms; the rest is the Assistant verifying the token); the mount after the session; frame and session
-//     ready. BENCH_DEBUG-free: the breakdown is logged once per mode.
+//     ready. Where the time after both were ready goes is logged once per mode.
 //   node web/bench/early-mount.mjs       standalone (after make build): starts its own environment and Chromium,
 //                                        prints the rows; BENCH_REPS (10), CHROMIUM (/usr/bin/chromium)
 import { join, dirname } from "node:path";
