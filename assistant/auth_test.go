@@ -152,6 +152,7 @@ func TestWarnMissingOnce(t *testing.T) {
 	var warnings []string
 	h := newHarness(t, func(o *Options, _ *fakeIframe) {
 		o.Warn = func(msg string) { mu.Lock(); warnings = append(warnings, msg); mu.Unlock() }
+		o.ShareRefreshToken = true // the refresh token is missed only when it is to be sent
 	})
 	h.tokens.body = `{"access_token":"at","token_type":"Bearer","expires_in":300}`
 	if _, err := h.c.Start(context.Background()); err != nil {
@@ -206,5 +207,50 @@ func TestParseUser(t *testing.T) {
 		if got := parseUser(json.RawMessage(tt.in)); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("parseUser(%s) = %+v, want %+v", tt.in, got, tt.want)
 		}
+	}
+}
+
+// By default the host leaves the refresh token out on purpose: its absence is
+// no warning, a missing ID token still is.
+func TestWarnMissingHostRefreshes(t *testing.T) {
+	var warnings []string
+	h := newHarness(t, func(o *Options, _ *fakeIframe) { o.Warn = func(msg string) { warnings = append(warnings, msg) } })
+	h.tokens.body = `{"access_token":"at","token_type":"Bearer","expires_in":300}`
+	if _, err := h.c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "no id_token;") {
+		t.Errorf("warnings = %q, want one naming id_token only", warnings)
+	}
+	if got := h.c.SentRefreshTokens(); len(got) != 0 {
+		t.Errorf("SentRefreshTokens = %q without ShareRefreshToken", got)
+	}
+}
+
+// With ShareRefreshToken (assistantRefreshes) auth carries the refresh token,
+// and the controller remembers the last ones sent, for RefreshConflict.
+func TestShareRefreshToken(t *testing.T) {
+	h := newHarness(t, func(o *Options, _ *fakeIframe) { o.ShareRefreshToken = true })
+	if _, err := h.c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	reqs := h.f.requests()
+	var p map[string]json.RawMessage
+	if err := json.Unmarshal(reqs[len(reqs)-1].Payload, &p); err != nil {
+		t.Fatal(err)
+	}
+	if string(p["refresh_token"]) != `"rt"` {
+		t.Errorf("auth refresh_token = %s, want \"rt\"", p["refresh_token"])
+	}
+	if got := h.c.SentRefreshTokens(); len(got) != 1 || got[0] != "rt" {
+		t.Errorf("SentRefreshTokens = %q", got)
+	}
+	for i := 0; i < 2*maxSentRefresh; i++ {
+		if err := h.c.Reauth(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := h.c.SentRefreshTokens(); len(got) != maxSentRefresh {
+		t.Errorf("SentRefreshTokens keeps %d, want at most %d", len(got), maxSentRefresh)
 	}
 }

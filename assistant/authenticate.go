@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/corti-auth/corti-auth/pkce"
@@ -15,6 +16,7 @@ import (
 // waits for the response (RequestTimeout → ErrTimeout). A failed response gives
 // an *Error whose Code is the Assistant's errorCode ("UNAUTHORIZED", ...).
 func (c *Controller) Start(ctx context.Context) (User, error) {
+	c.prewarm() // while the frame loads (prepare.go)
 	if err := c.waitReady(ctx); err != nil {
 		return User{}, err
 	}
@@ -68,11 +70,20 @@ func (c *Controller) authenticate(ctx context.Context) (User, error) {
 	if c.o.IsServiceAccount != nil && c.o.IsServiceAccount(resp.AccessToken) {
 		return User{}, ErrNotUserToken
 	}
-	payload, err := AuthPayload(resp, expiresAt, profile)
+	sent := ForAuth(resp, c.o.ShareRefreshToken)
+	payload, err := AuthPayload(sent, expiresAt, profile)
 	if err != nil {
 		return User{}, err
 	}
 	c.warnMissing(resp)
+	if sent.RefreshToken != "" {
+		c.mu.Lock()
+		c.sentRefresh = append(c.sentRefresh, sent.RefreshToken)
+		if n := len(c.sentRefresh); n > maxSentRefresh {
+			c.sentRefresh = append([]string(nil), c.sentRefresh[n-maxSentRefresh:]...)
+		}
+		c.mu.Unlock()
+	}
 	m, err := c.roundTrip(ctx, "auth", payload)
 	if err != nil {
 		return User{}, err
@@ -93,10 +104,18 @@ func (c *Controller) reportAuth(u User, err error) {
 	c.o.OnAuth(u, err)
 }
 
+// maxSentRefresh bounds SentRefreshTokens: the token of the refresh in flight
+// and the one before it are enough to recognise a refused shared token.
+const maxSentRefresh = 4
+
 // warnMissing warns once when the tokens lack a member Corti's docs mark
-// required.
+// required. The refresh token counts only with ShareRefreshToken: without it
+// the host leaves it out on purpose.
 func (c *Controller) warnMissing(resp *pkce.TokenResponse) {
 	miss := MissingForAuth(resp)
+	if !c.o.ShareRefreshToken {
+		miss = slices.DeleteFunc(miss, func(m string) bool { return m == "refresh_token" })
+	}
 	if len(miss) == 0 || c.o.Warn == nil {
 		return
 	}

@@ -59,8 +59,13 @@ type Options struct {
 	// Warn is a warning for the page's developer (the bridge's console.warn):
 	// once per controller, when the tokens sent with auth lack a member Corti's
 	// docs mark required (MissingForAuth). Nil: no warning.
-	Warn  func(msg string)
-	Clock Clock // nil → real time
+	Warn func(msg string)
+	// ShareRefreshToken sends the refresh token (and refresh_expires_in) with
+	// auth, so that the Assistant may refresh by itself: the mount option
+	// assistantRefreshes. False (the default): auth carries the access and ID
+	// tokens only and the host stays the only refresher (refresh.go).
+	ShareRefreshToken bool
+	Clock             Clock // nil → real time
 }
 
 // Controller speaks the protocol with one Assistant iframe. Each controller
@@ -88,7 +93,8 @@ type Controller struct {
 	pending      map[string]*pending
 	user         User
 	hasUser      bool
-	warned       bool // Warn was called
+	warned       bool     // Warn was called
+	sentRefresh  []string // the last refresh tokens sent with auth (ShareRefreshToken), newest last
 
 	in inbox // Deliver's FIFO
 }
@@ -144,6 +150,15 @@ func (c *Controller) User() (User, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.user, c.hasUser
+}
+
+// SentRefreshTokens returns the refresh tokens the last auths handed to the
+// Assistant (only with ShareRefreshToken; at most the last few), for
+// RefreshConflict.
+func (c *Controller) SentRefreshTokens() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.sentRefresh...)
 }
 
 // SessionEnded ends the controller with its session, whatever the reason

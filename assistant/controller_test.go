@@ -43,12 +43,17 @@ func TestStartAfterRepeatedReady(t *testing.T) {
 			t.Fatal(err)
 		}
 		for k, want := range map[string]string{
-			"access_token": `"at-1"`, "token_type": `"Bearer"`, "refresh_token": `"rt"`, "id_token": `"it"`,
+			"access_token": `"at-1"`, "token_type": `"Bearer"`, "id_token": `"it"`,
 			"not-before-policy": `0`, "session_state": `"s1"`, "expires_at": `1732800300`,
 			"profile": `{"name":"Dr Jane Doe","email":"jane@example.com","sub":"f3b1"}`,
 		} {
 			if string(p[k]) != want {
 				t.Errorf("auth payload %s = %s, want %s", k, p[k], want)
+			}
+		}
+		for _, k := range []string{"refresh_token", "refresh_expires_in"} {
+			if _, ok := p[k]; ok {
+				t.Errorf("auth payload has %s by default (the host is the only refresher)", k)
 			}
 		}
 		events, auths, _ := h.rec.snapshot()

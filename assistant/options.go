@@ -14,10 +14,14 @@ type MountOptions struct {
 	ReadyTimeout   time.Duration // ≤ 0 → DefaultReadyTimeout
 	RequestTimeout time.Duration // ≤ 0 → DefaultRequestTimeout
 	Title          string        // "" → the Frame's default title
+	// AssistantRefreshes hands the Assistant the refresh token with auth
+	// (Controller Options.ShareRefreshToken; see refresh.go for why it is off
+	// by default).
+	AssistantRefreshes bool
 }
 
 // ParseMountOptions reads the JSON of mountAssistant's options object
-// ({baseURL?, readyTimeoutMs?, requestTimeoutMs?, title?}); empty input or
+// ({baseURL?, readyTimeoutMs?, requestTimeoutMs?, title?, assistantRefreshes?}); empty input or
 // null gives the zero options. Another key, or a member of the wrong type,
 // gives an error wrapping ErrInvalidOptions.
 func ParseMountOptions(b []byte) (MountOptions, error) {
@@ -26,16 +30,18 @@ func ParseMountOptions(b []byte) (MountOptions, error) {
 		ReadyTimeoutMs   float64 `json:"readyTimeoutMs"`
 		RequestTimeoutMs float64 `json:"requestTimeoutMs"`
 		Title            string  `json:"title"`
+		AssistantRefresh bool    `json:"assistantRefreshes"`
 	}
 	if len(bytes.TrimSpace(b)) > 0 && string(bytes.TrimSpace(b)) != "null" {
 		d := json.NewDecoder(bytes.NewReader(b))
 		d.DisallowUnknownFields()
 		if err := d.Decode(&o); err != nil {
-			return MountOptions{}, fmt.Errorf("%w: mountAssistant options: expected {baseURL?, readyTimeoutMs?, requestTimeoutMs?, title?}: %v",
+			return MountOptions{}, fmt.Errorf("%w: mountAssistant options: expected {baseURL?, readyTimeoutMs?, requestTimeoutMs?, title?, assistantRefreshes?}: %v",
 				ErrInvalidOptions, err)
 		}
 	}
-	return MountOptions{BaseURL: o.BaseURL, ReadyTimeout: millis(o.ReadyTimeoutMs), RequestTimeout: millis(o.RequestTimeoutMs), Title: o.Title}, nil
+	return MountOptions{BaseURL: o.BaseURL, ReadyTimeout: millis(o.ReadyTimeoutMs), RequestTimeout: millis(o.RequestTimeoutMs), Title: o.Title,
+		AssistantRefreshes: o.AssistantRefresh}, nil
 }
 
 // millis is ms as a Duration; out of range gives 0 (the default).

@@ -20,6 +20,8 @@ func TestParseMountOptions(t *testing.T) {
 		{in: `{"readyTimeoutMs":-5,"requestTimeoutMs":1e300}`, want: MountOptions{}},
 		{in: `{"readyTimeout":1500}`, bad: true},
 		{in: `{"title":3}`, bad: true},
+		{in: `{"assistantRefreshes":true}`, want: MountOptions{AssistantRefreshes: true}},
+		{in: `{"assistantRefreshes":"yes"}`, bad: true},
 		{in: `[]`, bad: true},
 	} {
 		got, err := ParseMountOptions([]byte(tt.in))

@@ -139,6 +139,8 @@ var sentinels = map[string]error{
 	"assistant.ErrActionNotAllowed": assistant.ErrActionNotAllowed,
 	"assistant.ErrInvalidOptions":   assistant.ErrInvalidOptions,
 	"assistant.ErrInvalidPayload":   assistant.ErrInvalidPayload,
+	"assistant.ErrOtherSession":     assistant.ErrOtherSession,
+	"assistant.ErrRefreshConflict":  assistant.ErrRefreshConflict,
 	"storage.ErrUnavailable":        storage.ErrUnavailable,
 	"storage.ErrNoPending":          storage.ErrNoPending,
 	"storage.ErrExpired":            storage.ErrExpired,

@@ -37,7 +37,8 @@ func (cl *client) object() safejs.Value {
 		set("handleCallback", asyncMethod("handleCallback", cl.handleCallback)).
 		set("restore", asyncMethod("restore", cl.restore)).
 		set("fromTokens", syncMethod("fromTokens", cl.fromTokens)).
-		set("loginWithPassword", asyncMethod("loginWithPassword", cl.loginWithPassword)).v
+		set("loginWithPassword", asyncMethod("loginWithPassword", cl.loginWithPassword)).
+		set("mountAssistant", syncMethod("mountAssistant", cl.mountAssistant)).v
 }
 
 // authorizeURL(options?) → Promise<string>.

@@ -15,10 +15,13 @@ import (
 	"github.com/hack-pad/safejs"
 )
 
-// mount is one Corti Assistant iframe hosted for a session: the DOM side of an
-// assistant.Controller.
+// mount is one Corti Assistant iframe: the DOM side of an
+// assistant.Controller. It is signed in with one session (js), from
+// session.mountAssistant at once, or from client.mountAssistant when the page
+// calls authenticate(session) (earlymount.go).
 type mount struct {
-	js     *jsSession
+	cl     *client
+	seat   assistant.Seat // which session it signs in with
 	frame  assistant.Frame
 	target safejs.Value
 	iframe safejs.Value
@@ -26,6 +29,10 @@ type mount struct {
 	ev     *emitter
 
 	mu        sync.Mutex
+	js        *jsSession    // the session it is signed in with; nil before authenticate
+	authDone  chan struct{} // closed when js's first auth has settled (authUser, authErr)
+	authUser  assistant.User
+	authErr   error
 	listener  safejs.Func
 	listening bool
 	destroyed bool
@@ -34,7 +41,7 @@ type mount struct {
 
 // prepareMount checks the arguments of mountAssistant synchronously: target is
 // an element or a selector that matches one (else invalid_config).
-func (js *jsSession) prepareMount(target, opts safejs.Value) (*mount, error) {
+func (cl *client) prepareMount(target, opts safejs.Value) (*mount, error) {
 	b, _ := JSONOf(opts) // options JSON cannot express are no options, as before
 	o, err := assistant.ParseMountOptions(b)
 	if err != nil {
@@ -44,15 +51,15 @@ func (js *jsSession) prepareMount(target, opts safejs.Value) (*mount, error) {
 	if err != nil {
 		return nil, err
 	}
-	frame, err := o.Frame(js.cl.cfg.AssistantBaseURL)
+	frame, err := o.Frame(cl.cfg.AssistantBaseURL)
 	if err != nil {
 		return nil, err
 	}
-	m := &mount{js: js, frame: frame, target: el, ev: newEmitter()}
-	ctrl, err := assistant.NewController(assistant.Options{
+	m := &mount{cl: cl, frame: frame, target: el, ev: newEmitter()}
+	co := assistant.Options{
 		Frame:            frame,
 		Post:             m.post,
-		Tokens:           tokenSource{js},
+		Tokens:           tokenSource{m},
 		IsServiceAccount: assistant.IsServiceAccount,
 		Warn:             func(msg string) { go console("warn", msg) }, // not on the caller's goroutine: it may hold the session
 		ReadyTimeout:     o.ReadyTimeout,
@@ -61,7 +68,9 @@ func (js *jsSession) prepareMount(target, opts safejs.Value) (*mount, error) {
 			// Confidential events carry clinical content: they go to the
 			// listeners the host registered, and are never logged here.
 			m.ev.emit(name, payload)
-			js.noteAssistantEvent(name) // a clinician's action in the Assistant is activity (idle.go)
+			if js := m.session(); js != nil {
+				js.noteAssistantEvent(name) // a clinician's action in the Assistant is activity (idle.go)
+			}
 		},
 		OnError: func(err error) { m.ev.emit("error", err) }, // error.triggered, a version mismatch, the reload limit
 		OnAuth: func(u assistant.User, err error) {
@@ -71,7 +80,9 @@ func (js *jsSession) prepareMount(target, opts safejs.Value) (*mount, error) {
 			}
 			m.ev.emit("auth", userJS(u))
 		},
-	})
+	}
+	co.ShareRefreshToken = o.AssistantRefreshes // who refreshes: assistant/refresh.go
+	ctrl, err := assistant.NewController(co)
 	if err != nil {
 		return nil, err
 	}
@@ -106,14 +117,18 @@ func element(target safejs.Value) (safejs.Value, error) {
 	return target, &auth.ConfigError{Key: "mountAssistant", Reason: "the target must be an element or a CSS selector"}
 }
 
-// tokenSource gives the controller the session's fresh tokens.
-type tokenSource struct{ js *jsSession }
+// tokenSource gives the controller the fresh tokens of the mount's session.
+type tokenSource struct{ m *mount }
 
 func (t tokenSource) Fresh(ctx context.Context) (*pkce.TokenResponse, time.Time, assistant.Profile, error) {
-	if _, err := t.js.s.AccessToken(ctx); err != nil {
+	js := t.m.session()
+	if js == nil {
+		return nil, time.Time{}, assistant.Profile{}, fmt.Errorf("%w: the Assistant is signed in with no session yet", assistant.ErrEnded)
+	}
+	if _, err := js.s.AccessToken(ctx); err != nil {
 		return nil, time.Time{}, assistant.Profile{}, err
 	}
-	cur := t.js.s.Current()
+	cur := js.s.Current()
 	return cur.Response, cur.ExpiresAt, assistant.ProfileOf(cur.Response), nil
 }
 
@@ -121,44 +136,56 @@ func userJS(u assistant.User) map[string]any {
 	return map[string]any{"id": u.ID, "email": u.Email, "name": u.Name}
 }
 
-// start creates the iframe (listener first, src last), waits for ready and the
-// first auth, and resolves with the assistant object.
-func (m *mount) start(ctx context.Context) (any, error) {
-	if ended, reason := m.js.s.Ended(); ended {
+// start is session.mountAssistant: it creates the iframe, signs it in with js
+// (waiting for ready and the first auth), and resolves with the assistant
+// object; on failure the frame is destroyed.
+func (m *mount) start(ctx context.Context, js *jsSession) (any, error) {
+	if ended, reason := js.s.Ended(); ended {
 		return nil, fmt.Errorf("%w: %s", assistant.ErrEnded, reason)
 	}
+	if err := m.create(); err != nil {
+		return nil, err
+	}
+	if _, err := m.authenticate(ctx, js); err != nil {
+		m.destroy()
+		return nil, err
+	}
+	return m.publish(), nil
+}
+
+// create makes the iframe (listener first, src last): it starts loading at
+// once, signed in with no session yet.
+func (m *mount) create() error {
 	doc, err := safejs.Global().Get("document")
 	if err != nil || doc.IsUndefined() {
-		return nil, &auth.ConfigError{Key: "mountAssistant", Reason: "no document in this JS host"}
+		return &auth.ConfigError{Key: "mountAssistant", Reason: "no document in this JS host"}
 	}
 	m.iframe, err = doc.Call("createElement", "iframe")
 	if err != nil {
-		return nil, browserErr("createElement", err)
+		return browserErr("createElement", err)
 	}
 	for k, v := range map[string]string{"title": m.frame.Title, "sandbox": m.frame.Sandbox, "allow": m.frame.Allow} {
 		if _, err := m.iframe.Call("setAttribute", k, v); err != nil {
-			return nil, browserErr("setAttribute "+k, err)
+			return browserErr("setAttribute "+k, err)
 		}
 	}
 	_, _ = m.iframe.Call("setAttribute", "class", "corti-assistant")
 	if err := m.listen(); err != nil {
-		return nil, err
+		return err
 	}
 	if _, err := m.target.Call("appendChild", m.iframe); err != nil {
 		m.destroy()
-		return nil, browserErr("appendChild", err)
+		return browserErr("appendChild", err)
 	}
-	m.js.mu.Lock()
-	m.js.mounts[m] = struct{}{}
-	m.js.mu.Unlock()
 	if err := m.iframe.Set("src", m.frame.Src); err != nil {
 		m.destroy()
-		return nil, browserErr("iframe.src", err)
+		return browserErr("iframe.src", err)
 	}
-	if _, err := m.ctrl.Start(ctx); err != nil {
-		m.destroy()
-		return nil, err
-	}
+	return nil
+}
+
+// publish makes the assistant object the page gets.
+func (m *mount) publish() safejs.Value {
 	obj := m.object()
 	m.mu.Lock()
 	destroyed := m.destroyed
@@ -167,7 +194,7 @@ func (m *mount) start(ctx context.Context) (any, error) {
 	if destroyed { // destroyed meanwhile (the session closed, say): hand out a dead object
 		release(obj, assistant.ErrDestroyed)
 	}
-	return obj, nil
+	return obj
 }
 
 // listen attaches the window message listener. It accepts a message only when
@@ -258,10 +285,11 @@ func (m *mount) unload(u assistant.Unload, err error) {
 		return
 	}
 	m.destroyed = true
-	f, listening, obj := m.listener, m.listening, m.obj
+	f, listening, obj, js := m.listener, m.listening, m.obj, m.js
 	m.listening = false
 	m.mu.Unlock()
-	m.ev.stop() // delivers a queued "ended", then nothing more
+	m.seat.Close(err) // authenticate now fails with err
+	m.ev.stop()       // delivers a queued "ended", then nothing more
 	if listening {
 		_, _ = safejs.Global().Call("removeEventListener", "message", f.Value())
 		f.Release()
@@ -274,9 +302,11 @@ func (m *mount) unload(u assistant.Unload, err error) {
 			_, _ = m.iframe.Call("remove")
 		}
 	}
-	m.js.mu.Lock()
-	delete(m.js.mounts, m)
-	m.js.mu.Unlock()
+	if js != nil {
+		js.mu.Lock()
+		delete(js.mounts, m)
+		js.mu.Unlock()
+	}
 	release(obj, err)
 }
 
@@ -311,6 +341,7 @@ func (m *mount) object() safejs.Value {
 	m.moreMethods(o)
 	return o.
 		set("request", asyncMethod("request", m.request)).
+		set("authenticate", asyncMethod("authenticate", m.authenticateJS)).
 		set("on", syncMethod("on", m.on)).
 		set("destroy", syncMethod("destroy", func(*argReader) (any, error) { m.destroy(); return nil, nil })).v
 }
@@ -318,7 +349,7 @@ func (m *mount) object() safejs.Value {
 func (m *mount) user() (any, error) {
 	u, ok := m.ctrl.User()
 	if !ok {
-		return nil, nil
+		return safejs.Null(), nil // not signed in yet (client.mountAssistant before authenticate)
 	}
 	return userJS(u), nil
 }

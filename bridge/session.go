@@ -81,6 +81,9 @@ func (js *jsSession) onEvent(e session.Event) {
 		js.ev.emit("expiring", map[string]any{"expiresAt": session.Epoch(e.Tokens.ExpiresAt), "error": errString(e.Err)})
 	case session.EventError:
 		js.ev.emit("error", e.Err)
+		if e.Tokens.Response != nil {
+			js.checkRefreshConflict(e.Err, e.Tokens.Response.RefreshToken) // earlymount.go
+		}
 	case session.EventEnded:
 		js.ev.emit("ended", map[string]any{"reason": e.Reason})
 		js.ev.stop()
@@ -121,6 +124,7 @@ func (js *jsSession) object() safejs.Value {
 		set("logout", asyncMethod("logout", js.logoutMethod)).
 		set("close", syncMethod("close", js.close))
 	js.obj = o.v
+	registerSession(js) // for assistant.authenticate(session) (earlymount.go)
 	return o.v
 }
 
@@ -165,12 +169,12 @@ func (js *jsSession) on(a *argReader) (any, error) {
 
 // mountAssistant(target, options?) → Promise<Assistant>.
 func (js *jsSession) mountAssistant(a *argReader) func(context.Context) (any, error) {
-	m, err := js.prepareMount(a.value(0), a.value(1))
+	m, err := js.cl.prepareMount(a.value(0), a.value(1))
 	return func(ctx context.Context) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return m.start(ctx)
+		return m.start(ctx, js)
 	}
 }
 
@@ -321,6 +325,7 @@ func (js *jsSession) addListener(target safejs.Value, name string, fn func(safej
 
 // release removes the page listeners and the tab channel (idempotent).
 func (js *jsSession) release() {
+	unregisterSession(js)
 	js.mu.Lock()
 	rel := js.releases
 	js.releases = nil

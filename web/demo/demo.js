@@ -74,7 +74,8 @@ function tick() {
   $("countdown").textContent = left > 0 ? `expires in ${left} s` : "expired";
 }
 
-async function signedIn(s) {
+// early: the Assistant mounted before the session existed (client.mountAssistant on the callback page), or none.
+async function signedIn(s, early) {
   session = s;
   const c = s.claims;
   $("user").textContent = `${c.name || c.preferredUsername} <${c.email}>`;
@@ -103,7 +104,8 @@ async function signedIn(s) {
   });
   $("assistant-state").textContent = "Loading the Assistant…";
   try {
-    const a = await s.mountAssistant("#assistant");
+    const a = early || (await s.mountAssistant("#assistant"));
+    if (early) await early.authenticate(s);
     $("assistant-state").textContent = `Assistant signed in as ${a.user ? a.user.email : "?"}`;
     a.on("auth", (u) => { $("assistant-state").textContent = `Assistant re-authenticated as ${u.email}`; });
     window.demoAssistant = a;
@@ -139,8 +141,11 @@ async function main() {
 
   if (client.isCallback()) {
     setState("signing-in", "Signing in…");
+    // The Assistant starts loading at once; the code exchange overlaps with its load.
+    const early = client.mountAssistant("#assistant");
+    $("assistant-state").textContent = "Loading the Assistant…";
     try {
-      await signedIn(await client.handleCallback());
+      await signedIn(await client.handleCallback().catch((e) => { early.destroy(); throw e; }), early);
     } catch (e) {
       setState("error", "Sign-in failed");
       show("signed-out", true);

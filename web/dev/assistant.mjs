@@ -1,7 +1,8 @@
 // The stand-in Corti Assistant: serves /embedded (a page speaking CORTI_EMBEDDED v1, see
 // docs/embedded-protocol.md), verifies access tokens server-side (/verify, jose +
-// the provider's JWKS) and records accepted auths and the unload of its page (/report, kind "auth" / "unload")
-// for env.control.assistantLog().
+// the provider's JWKS) and records accepted auths, the page's own refreshes and its unload (/report, kind "auth" /
+// "refresh" / "unload") for env.control.assistantLog(). opts.defaults (a query string; setDefaults) applies to
+// every /embedded load (embedded.js reads it from <html data-defaults>; the page's own query wins).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,10 +13,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const UI = path.join(here, 'assistant');
 
 /**
- * opts: { port, authBaseURL: () => string, log }
+ * opts: { port, authBaseURL: () => string, log, defaults?: string }
  */
 export async function startAssistantServer(opts) {
   const log = makeLogger(opts.log, 'assistant');
+  let defaults = String(opts.defaults || '');
   const reports = [];
   const jwksByIssuer = new Map();
 
@@ -60,7 +62,11 @@ export async function startAssistantServer(opts) {
   });
 
   async function serveFile(res, name, type) {
-    const body = await fs.readFile(path.join(UI, name));
+    let body = await fs.readFile(path.join(UI, name));
+    if (name === 'embedded.html' && defaults) {
+      const attr = defaults.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+      body = Buffer.from(body.toString().replace('<html lang="en">', `<html lang="en" data-defaults="${attr}">`));
+    }
     res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, 'Cache-Control': 'no-cache' });
     res.end(body);
   }
@@ -100,7 +106,10 @@ export async function startAssistantServer(opts) {
       if (!isSameOrigin(req)) { sendJSON(res, 403, { ok: false }); return; }
       let body;
       try { body = JSON.parse((await readBody(req)).toString() || '{}'); } catch { body = {}; }
-      if (body.kind === 'unload') {
+      if (body.kind === 'refresh') {
+        // the page refreshed by itself (selfRefresh=1): its outcome at the provider
+        reports.push({ kind: 'refresh', at: typeof body.at === 'number' ? body.at : Date.now(), page: String(body.page || ''), ok: body.ok === true, rotated: body.rotated === true, error: body.error ?? null, status: Number(body.status) || 0 });
+      } else if (body.kind === 'unload') {
         // the stand-in's document went away (see embedded.js): no accessToken, so auth filters skip it
         reports.push({ kind: 'unload', at: typeof body.at === 'number' ? body.at : Date.now(), page: String(body.page || ''), event: String(body.event || ''), received: body.received });
       } else {
@@ -130,6 +139,9 @@ export async function startAssistantServer(opts) {
     clearLog() { reports.length = 0; },
     /** Sets the hook for the next plain /embedded (null clears it); returns whether the previous one is unused. */
     nextEmbedded(query) { const pending = nextEmbedded !== null; nextEmbedded = query ?? null; return pending; },
+    /** Sets the defaults of every later /embedded load (a query string: "selfRefresh=1&readyDelayMs=1500"; "" none). */
+    setDefaults(query) { defaults = String(query || ''); },
+    defaults() { return defaults; },
     close() { return http.close(); },
   };
 }

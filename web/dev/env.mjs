@@ -24,6 +24,8 @@ export const DEFAULT_USER = Object.freeze({
  *   CORTI_DEV_TOKEN_TTL (300 s)     CORTI_DEV_REFRESH_TTL (1800 s)    CORTI_DEV_ROTATE=1 (rotate refresh tokens)
  *   CORTI_DEV_TENANT (base)         CORTI_DEV_LOG=1 (request log)
  *   CORTI_DEV_IDLE (0: off)         CORTI_DEV_IDLE_WARNING (0: the module's default) — the demo's idle sign-out
+ *   CORTI_DEV_ASSISTANT (a query string of stand-in Assistant modes for every load, e.g.
+ *     "readyDelayMs=1500&selfRefresh=1"; see web/dev/assistant/embedded.js)
  * Throws an Error naming the variable when a number is not a non-negative integer.
  */
 export function devOptionsFromEnv(environ = process.env) {
@@ -46,6 +48,7 @@ export function devOptionsFromEnv(environ = process.env) {
     idleTimeoutSeconds: num('CORTI_DEV_IDLE', 0),
     idleWarningSeconds: num('CORTI_DEV_IDLE_WARNING', 0),
     log: flag('CORTI_DEV_LOG'),
+    ...(environ.CORTI_DEV_ASSISTANT ? { assistantDefaults: environ.CORTI_DEV_ASSISTANT } : {}),
   };
 }
 
@@ -64,6 +67,7 @@ export function devOptionsFromEnv(environ = process.env) {
  * @param {number} [opts.idleTimeoutSeconds] @param {number} [opts.idleWarningSeconds]  published in /config.json
  *   when > 0 (the demo page's idle sign-out); setIdle() changes them
  * @param {boolean} [opts.log=false]
+ * @param {string} [opts.assistantDefaults]  stand-in Assistant modes for every /embedded load (query string)
  */
 export async function startEnv(opts = {}) {
   const tenant = opts.tenant || 'base';
@@ -124,9 +128,11 @@ export async function startEnv(opts = {}) {
 
     provider = await startProviderServer({
       tenant, port: opts.providerPort || 0, hostOrigin: () => hostURL, settings, user, clients, log: !!opts.log,
+      // the stand-in Assistant refreshes by itself from its own origin (selfRefresh=1), as the real one may
+      assistantOrigin: () => assistant?.baseURL,
     });
     started.push(provider);
-    assistant = await startAssistantServer({ port: opts.assistantPort || 0, authBaseURL: () => provider.authBaseURL, log: !!opts.log });
+    assistant = await startAssistantServer({ port: opts.assistantPort || 0, authBaseURL: () => provider.authBaseURL, log: !!opts.log, defaults: opts.assistantDefaults });
     started.push(assistant);
   } catch (err) {
     await Promise.allSettled(started.map((s) => s.close()));
@@ -177,6 +183,8 @@ export async function startEnv(opts = {}) {
     // The next plain GET <assistant>/embedded goes on to /embedded?<query> (assistant.mjs); null clears it.
     // Returns whether the previous hook was still unused.
     assistantNextEmbedded(query) { return assistant.nextEmbedded(query); },
+    // Modes of every later /embedded load, as a query string ("selfRefresh=1&readyDelayMs=1500"; "" for none).
+    setAssistantDefaults(query) { assistant.setDefaults(query); },
   };
 
   return {

@@ -132,9 +132,11 @@ export async function startProviderServer(opts) {
   const issuer = `${authBaseURL}${prefix}`;
 
   const hostOrigin = () => opts.hostOrigin();
+  // The stand-in Assistant's origin may call the token endpoint too (its own refresh, selfRefresh=1).
+  const assistantOrigin = () => (opts.assistantOrigin ? opts.assistantOrigin() : undefined);
   const corsHeaders = (req, extra = {}) => {
     const origin = req.headers.origin;
-    if (origin && origin === hostOrigin()) {
+    if (origin && (origin === hostOrigin() || origin === assistantOrigin())) {
       return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', ...extra };
     }
     return {};
@@ -225,6 +227,7 @@ export async function startProviderServer(opts) {
       pkce: { required: () => true },
       allowOmittingSingleRegisteredRedirectUri: false,
       clientBasedCORS(ctx, origin, client) {
+        if (origin === assistantOrigin()) return client.clientId === clients.public; // the Assistant refreshing the host's tokens
         return origin === hostOrigin() && (client.clientId === clients.public || client.clientId === clients.ropc);
       },
       findAccount(ctx, sub) {

@@ -48,11 +48,11 @@ async function warnings(page) {
 }
 
 /** Mounts an Assistant for window.t[which] in #pane-a; resolves with the auth payloads the stand-in received. */
-async function mountAndRead(page, which) {
-  const m = await page.evaluate((which) => window.t.try(async () => {
-    window.t.A = await window.t[which].mountAssistant("#pane-a");
+async function mountAndRead(page, which, opts) {
+  const m = await page.evaluate(([which, opts]) => window.t.try(async () => {
+    window.t.A = await window.t[which].mountAssistant("#pane-a", opts);
     return window.t.A.user;
-  }), which);
+  }), [which, opts || null]);
   assert.ok(m.ok, JSON.stringify(m.error));
   const frame = await frameOf(page, "#pane-a iframe");
   return frame.evaluate(() => window.__assistant.received.filter((r) => r.data && r.data.action === "auth").map((r) => r.data.payload));
@@ -65,7 +65,9 @@ test("signed in: the component's members only, with token_type, expires_at and a
     const [p, ...more] = await mountAndRead(page, "session");
     assert.equal(more.length, 0, "one auth");
     for (const k of Object.keys(p)) assert.ok(COMPONENT.includes(k), `${k} is not one of the component's members`);
-    for (const k of ["access_token", "token_type", "expires_at", "expires_in", "refresh_token", "id_token", "scope"]) assert.ok(k in p, `${k} sent`);
+    for (const k of ["access_token", "token_type", "expires_at", "expires_in", "id_token", "scope"]) assert.ok(k in p, `${k} sent`);
+    // the host is the only refresher by default (issue 15 §3): no refresh token, no warning about it
+    assert.ok(!("refresh_token" in p) && !("refresh_expires_in" in p), "no refresh token by default");
     assert.equal(p.token_type.toLowerCase(), "bearer");
     if ("profile" in p) assert.deepEqual(Object.keys(p.profile).sort(), ["email", "name", "sub"]);
     for (const v of Object.values(p.profile || {})) assert.equal(typeof v, "string");
@@ -73,7 +75,7 @@ test("signed in: the component's members only, with token_type, expires_at and a
   });
 });
 
-test("fromTokens without token_type, refresh_token, id_token, with an unknown member: accepted as Bearer, the unknown member not sent, one warning", { timeout: 40000 }, async () => {
+test("fromTokens without token_type, refresh_token, id_token, with an unknown member, mounted with assistantRefreshes: accepted as Bearer, the unknown member not sent, one warning naming both", { timeout: 40000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const page = await signedInPage(ctx, h.env);
     const warned = await warnings(page);
@@ -83,7 +85,7 @@ test("fromTokens without token_type, refresh_token, id_token, with an unknown me
       return true;
     }));
     assert.ok(made.ok, JSON.stringify(made.error));
-    const [p] = await mountAndRead(page, "bare");
+    const [p] = await mountAndRead(page, "bare", { assistantRefreshes: true });
     assert.equal(p.token_type, "Bearer", "token_type filled in");
     assert.ok(!("x_vendor" in p), "no unknown member");
     assert.ok(!("refresh_token" in p) && !("id_token" in p));

@@ -272,10 +272,12 @@ describe("mounted assistant", { concurrency: 4 }, () => {
       assert.ok(req.data.requestId.length > 0);
       const p = req.data.payload;
       const tokens = m.value.tokens;
-      for (const k of ["access_token", "token_type", "expires_in", "refresh_expires_in", "refresh_token", "id_token", "scope", "session_state", "not-before-policy"]) {
+      for (const k of ["access_token", "token_type", "expires_in", "id_token", "scope", "session_state", "not-before-policy"]) {
         assert.ok(k in p, `auth payload has ${k}: ${Object.keys(p).join(",")}`);
         assert.deepEqual(p[k], tokens[k], `${k} is the raw token response value`);
       }
+      // The host is the only refresher by default (issue 15 §3, assistant-refresh.test.mjs): no refresh token.
+      for (const k of ["refresh_token", "refresh_expires_in"]) assert.ok(!(k in p), `auth payload has no ${k} by default`);
       assert.equal(p.token_type, "Bearer");
       assert.equal(typeof p.expires_at, "number");
       assert.ok(Math.abs(p.expires_at - tokens.expires_at) <= 1, "expires_at as session.tokens.expires_at");

@@ -23,6 +23,7 @@ export type CortiAuthErrorCode =
   | "session_ended"
   | "assistant_timeout"
   | "assistant_error"
+  | "assistant_refresh_conflict"
   | "password_grant_disabled"
   | "browser_error"
   | "internal";
@@ -273,6 +274,12 @@ export interface Client {
   fromTokens(tokens: TokenResponse, options?: FromTokensOptions): Session;
   /** Only with allowPasswordGrant: true (else "password_grant_disabled"). */
   loginWithPassword(username: string, password: string): Promise<Session>;
+  /**
+   * Synchronous: the Assistant's iframe is created and starts loading at once, before any session exists, so its
+   * load overlaps with the sign-in; `assistant.authenticate(session)` signs it in once there is a session. Throws
+   * (invalid_config) for a target that is not an element or a selector matching one, or bad options.
+   */
+  mountAssistant(target: Element | string, options?: MountOptions): Assistant;
 }
 
 /**
@@ -298,7 +305,11 @@ export interface SessionEvents {
   expiring: { expiresAt: number; error: string };
   /** Once; the session is over (getAccessToken rejects with session_ended). */
   ended: { reason: EndedReason };
-  /** One failed refresh attempt (retried with backoff), or a failed revocation at logout or idle sign-out. */
+  /**
+   * One failed refresh attempt (retried with backoff), or a failed revocation at logout or idle sign-out; code
+   * "assistant_refresh_conflict" when a refused refresh token was also held by an Assistant mounted with
+   * assistantRefreshes (before "ended").
+   */
   error: CortiAuthError;
   /** With idleTimeoutSeconds: no activity, the session ends (reason "idle") in secondsLeft unless there is some. */
   idle: { secondsLeft: number };
@@ -324,6 +335,14 @@ export interface MountOptions {
   requestTimeoutMs?: number;
   /** The iframe's title attribute. */
   title?: string;
+  /**
+   * Hand the Assistant the refresh token (and refresh_expires_in) with auth, so that it may refresh by itself.
+   * Default false: the host is the only refresher and sends auth again after each refresh, which loses no session
+   * whether the provider rotates refresh tokens or not. With true and a provider that rotates refresh tokens, the
+   * first refresh by either side revokes the other's: the session ends (invalid_grant), and the session and the
+   * assistant get an "error" with code "assistant_refresh_conflict" first.
+   */
+  assistantRefreshes?: boolean;
 }
 
 export interface Session {
@@ -345,6 +364,7 @@ export interface Session {
   on(name: "*", listener: (detail: SessionEvents[SessionEventName], name: SessionEventName) => void): () => void;
   /** Activity the page's listeners cannot see (a dictation device, a backend event): resets the idle timeout. */
   touch(): void;
+  /** client.mountAssistant and assistant.authenticate(this) in one: resolves once the Assistant is signed in. */
   mountAssistant(target: Element | string, options?: MountOptions): Promise<Assistant>;
   logout(options?: LogoutOptions): Promise<void>;
   close(): void;
@@ -489,9 +509,20 @@ export type AssistantEventName =
 export interface Assistant {
   readonly iframe: HTMLIFrameElement;
   readonly origin: string;
+  /** The user of the last auth; null before the first (client.mountAssistant until authenticate resolved). */
   readonly user: AssistantUser | null;
   /** Any action but auth (the session sends it), _init, configure and configureSession (invalid_config). */
   request<K extends keyof AssistantActions>(action: K, payload?: AssistantActions[K]["payload"]): Promise<AssistantActions[K]["response"]>;
+  /**
+   * Signs the Assistant in with session: waits for the frame's embedded.ready (readyTimeoutMs), sends auth, resolves
+   * with the user. From then on the session's refreshes re-authenticate it and its end unloads the frame. One
+   * session for the frame's whole life: calling it again with that session waits for the same auth; another live
+   * session is refused (invalid_config) — the first clinician stays until that session ends (the frame is then
+   * removed; mount a new Assistant) or destroy(). Rejects with session_ended for an ended session (or once the
+   * frame was unloaded), not_user_token for a client-credentials token (nothing is posted); a failed auth
+   * (assistant_error, assistant_timeout) leaves the frame unsigned, to try again.
+   */
+  authenticate(session: Session): Promise<AssistantUser>;
   request<T = unknown>(action: string, payload?: unknown): Promise<T>;
   /** The Assistant (re-)authenticated the user after a refresh. */
   on(event: "auth", listener: (user: AssistantUser, name: "auth") => void): () => void;
@@ -506,6 +537,8 @@ export interface Assistant {
    * (error.triggered: assistantCode is its code, description its message), announced another protocol version than
    * v1 (assistantCode "VERSION_MISMATCH"), or announced embedded.ready after it was authenticated more than 3 times
    * within a minute (assistantCode "RELOAD_LIMIT": further readies in that minute are not answered with auth).
+   * With code "assistant_refresh_conflict" (assistantRefreshes): the provider refused the refresh token this
+   * Assistant held too, just before the session ends.
    */
   on(event: "error", listener: (error: CortiAuthError, name: "error") => void): () => void;
   /**

@@ -7,15 +7,25 @@
 // (error.triggered, say) from the frame itself; window.__assistant.qrStatus is showDeviceLinkQR's answer;
 // window.__assistant.override[action] = {success, error, ...} answers that action with exactly these members
 // (plus type and requestId; action and version too unless legacy), to send shapes the handlers never would.
+// readyDelayMs=<ms> waits that long before the first embedded.ready (a large application loading);
+// selfRefresh=1 refreshes by itself with the refresh token auth gave it, at the provider's token endpoint (the
+// token's issuer, client_id its azp), when 40 % of the access token's life is over (selfRefreshAt=<fraction> sets
+// another point) — as Corti's older API reference says the real one does. The server may set defaults for every
+// load (<html data-defaults="…">, assistant.mjs); the query wins.
 (function () {
   'use strict';
-  var params = new URLSearchParams(location.search);
+  var params = new URLSearchParams(document.documentElement.getAttribute('data-defaults') || '');
+  new URLSearchParams(location.search).forEach(function (v, k) { params.set(k, v); });
   var flag = function (n) { return params.has(n) && params.get(n) !== '0' && params.get(n) !== 'false'; };
   var noReady = flag('noReady');
   var silent = flag('silent');
   var legacy = flag('legacy');
   var repeatReady = flag('repeatReady');
   var readyVersion = params.get('readyVersion') || 'v1';
+  var selfRefresh = flag('selfRefresh');
+  var num = function (n, d) { var v = Number(params.get(n)); return params.has(n) && isFinite(v) && v >= 0 ? v : d; };
+  var readyDelayMs = num('readyDelayMs', 0);
+  var selfRefreshAt = Math.min(num('selfRefreshAt', 0.4), 0.95);
 
   var parentOrigin = null;
   try { if (document.referrer) parentOrigin = new URL(document.referrer).origin; } catch (e) { /* ignore */ }
@@ -42,8 +52,11 @@
     tokens: [],
     events: [],
     readyPosts: 0,
+    readyAt: null,
+    refreshes: [],
     parentOrigin: parentOrigin,
-    mode: { noReady: noReady, silent: silent, legacy: legacy, repeatReady: repeatReady, readyVersion: readyVersion },
+    mode: { noReady: noReady, silent: silent, legacy: legacy, repeatReady: repeatReady, readyVersion: readyVersion,
+      selfRefresh: selfRefresh, readyDelayMs: readyDelayMs },
     credentials: 0,
     qr: [],
     qrStatus: 'dismissed',
@@ -54,7 +67,8 @@
 
   var $ = function (id) { return document.getElementById(id); };
   $('mode').textContent = [noReady && 'noReady', silent && 'silent', legacy && 'legacy', repeatReady && 'repeatReady',
-    readyVersion !== 'v1' && 'readyVersion=' + readyVersion].filter(Boolean).join(' ')
+    readyVersion !== 'v1' && 'readyVersion=' + readyVersion, selfRefresh && 'selfRefresh',
+    readyDelayMs && 'ready after ' + readyDelayMs + ' ms'].filter(Boolean).join(' ')
     + (parentOrigin ? ' · parent ' + parentOrigin : ' · parent origin unknown');
 
   function setStatus(text, s) { $('status').textContent = text; $('status').setAttribute('data-state', s); }
@@ -87,13 +101,67 @@
   function announce() {
     if (!parentOrigin || window.parent === window) return;
     A.readyPosts += 1;
+    if (A.readyAt === null) A.readyAt = Date.now();
     window.parent.postMessage(legacy ? { type: 'CORTI_EMBEDDED_EVENT', event: 'embedded.ready', payload: { version: readyVersion } }
       : { type: 'CORTI_EMBEDDED_EVENT', version: 'v1', event: 'embedded.ready', confidential: false, payload: { version: readyVersion } }, parentOrigin);
   }
-  if (!noReady) {
+  function startAnnouncing() {
+    if (answered) return;
     announce();
     readyTimer = setInterval(announce, 25);
     $('last-event').textContent = 'embedded.ready';
+  }
+  var answered = false;
+  if (!noReady) {
+    if (readyDelayMs > 0) setTimeout(startAnnouncing, readyDelayMs);
+    else startAnnouncing();
+  }
+
+  // Self-refresh (selfRefresh=1): with the refresh token of the last auth, at the provider's real token
+  // endpoint. Each attempt is recorded (A.refreshes) and reported to the server (kind "refresh").
+  var refreshTimer = null;
+  function planRefresh() {
+    if (refreshTimer !== null) { clearTimeout(refreshTimer); refreshTimer = null; }
+    if (!selfRefresh || !state.refreshToken || !state.exp || !state.iat) return;
+    // from now (the token's receipt), not from its iat in whole seconds: a refreshed token is never due at once
+    refreshTimer = setTimeout(selfRefreshNow, Math.max(100, (state.exp - state.iat) * selfRefreshAt * 1000));
+  }
+  async function selfRefreshNow() {
+    refreshTimer = null;
+    var sent = state.refreshToken;
+    var rec = { at: Date.now(), ok: false, rotated: false, error: null, status: 0 };
+    try {
+      var resp = await fetch(state.issuer + '/protocol/openid-connect/token', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: sent, client_id: state.clientId }),
+      });
+      rec.status = resp.status;
+      var body = await resp.json();
+      if (!resp.ok) { rec.error = body.error || 'HTTP ' + resp.status; }
+      else {
+        rec.ok = true;
+        rec.rotated = typeof body.refresh_token === 'string' && body.refresh_token !== sent;
+        if (state.refreshToken === sent) { // no auth from the host meanwhile
+          var c = claimsOf(body.access_token);
+          state.accessToken = body.access_token;
+          state.exp = c.exp; state.iat = c.iat;
+          if (typeof body.refresh_token === 'string' && body.refresh_token) state.refreshToken = body.refresh_token;
+          tick();
+        }
+      }
+    } catch (e) { rec.error = 'network: ' + (e && e.message); }
+    A.refreshes.push(rec);
+    report({ kind: 'refresh', at: rec.at, page: pageId, ok: rec.ok, rotated: rec.rotated, error: rec.error, status: rec.status });
+    if (rec.ok) planRefresh();
+    else setStatus('own refresh refused: ' + rec.error, 'error');
+  }
+  function claimsOf(jwt) {
+    var b = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(decodeURIComponent(escape(atob(b + '==='.slice((b.length + 3) % 4)))));
+  }
+  function report(body) {
+    fetch('/report', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).catch(function () {});
   }
 
   // The document going away (the host navigated the frame to about:blank, or removed it) is reported to this
@@ -164,6 +232,12 @@
       var c = r.claims;
       state.user = { id: c.sub, email: c.email, name: c.name };
       state.exp = c.exp;
+      state.iat = c.iat;
+      state.issuer = c.iss;
+      state.clientId = c.azp;
+      state.accessToken = p.access_token;
+      state.refreshToken = typeof p.refresh_token === 'string' && p.refresh_token ? p.refresh_token : null;
+      planRefresh();
       A.authCount += 1;
       var now = Date.now();
       A.tokens.push({ accessToken: p.access_token, at: now, exp: c.exp, sub: c.sub, kid: r.kid, keys: Object.keys(p).sort(), tokenType: p.token_type, profile: p.profile });
@@ -265,6 +339,7 @@
     var d = ev.data;
     if (!isObj(d) || d.type !== 'CORTI_EMBEDDED' || d.version !== 'v1' || typeof d.action !== 'string' || !d.action) return;
     if (ev.source !== window.parent) return;
+    answered = true;
     if (readyTimer !== null && !repeatReady) { clearInterval(readyTimer); readyTimer = null; }
     state.replyOrigin = ev.origin;
     if (silent) return;

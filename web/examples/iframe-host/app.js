@@ -1,4 +1,6 @@
-// Host page with the Corti Assistant in a side panel: sign in, then session.mountAssistant().
+// Host page with the Corti Assistant in a side panel: on the callback page the Assistant is mounted at once
+// (client.mountAssistant, synchronous), so that it loads while the code is exchanged, then signed in with
+// assistant.authenticate(session).
 import { load } from "/dist/corti-auth.js";
 
 const $ = (id) => document.getElementById(id);
@@ -36,7 +38,16 @@ async function main() {
     return;
   }
   status("signing-in", "Signing in…");
-  const session = await client.handleCallback();
+  // The Assistant starts loading now, in the (still hidden) side panel; the code exchange overlaps with its load.
+  const assistant = client.mountAssistant("#assistant", { title: "Corti Assistant" });
+  window.exampleAssistant = assistant;
+  let session;
+  try {
+    session = await client.handleCallback();
+  } catch (e) {
+    assistant.destroy();
+    throw e;
+  }
   window.exampleSession = session;
   status("signed-in", `Signed in as ${session.claims.name || session.claims.preferredUsername}`);
 
@@ -48,9 +59,8 @@ async function main() {
     $("toggle").textContent = hide ? "Show Assistant" : "Hide Assistant";
   });
   try {
-    const assistant = await session.mountAssistant("#assistant", { title: "Corti Assistant" });
-    window.exampleAssistant = assistant;
-    $("assistant-status").textContent = `Assistant signed in as ${assistant.user ? assistant.user.email : "?"}`;
+    const user = await assistant.authenticate(session);
+    $("assistant-status").textContent = `Assistant signed in as ${user.email}`;
     assistant.on("auth", (u) => { $("assistant-status").textContent = `Assistant signed in as ${u.email}`; });
     session.on("ended", () => { assistant.destroy(); $("side-panel").hidden = true; status("signed-out", "Signed out"); });
   } catch (e) {

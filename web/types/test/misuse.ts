@@ -32,6 +32,9 @@ export async function misuse(secretFromSomewhere: string, maybeSession: ReturnTy
   s.tokens.accessToken; // misuse: the token response is snake_case
   await s.mountAssistant(42); // misuse: an element or a selector
   await s.mountAssistant("#a", { readyTimeout: 5 }); // misuse: readyTimeoutMs
+  client.mountAssistant("#a").then(() => {}); // misuse: client.mountAssistant is synchronous
+  await client.mountAssistant("#a").authenticate(); // misuse: authenticate takes the session
+  s.mountAssistant("#a", { assistantRefreshes: "yes" }); // misuse: assistantRefreshes is a boolean
   const a = await s.mountAssistant("#a");
   await a.navigate({ to: "/session/1" }); // misuse: navigate takes a path or {path}
   await a.setCredentials({ pass: "x" }); // misuse: setCredentials takes {password}

@@ -133,6 +133,10 @@ async function main(): Promise<void> {
   assistant.on("auth", (u) => console.log("re-authenticated", u.email));
   assistant.on("ended", ({ reason }) => console.log("assistant saw the end:", reason));
   assistant.on("error", (e) => console.warn(e.code));
+  const early: Assistant = client.mountAssistant("#assistant-early", { assistantRefreshes: false }); // synchronous
+  const earlyUser: AssistantUser = await early.authenticate(session);
+  console.log(earlyUser.id, (await assistant.authenticate(session)).email);
+  early.on("error", (e) => e.code === "assistant_refresh_conflict" && console.warn(e.message));
   const off = assistant.on("embedded.navigated", (payload, name) => console.log(name, payload));
   assistant.on("*", (payload, name) => console.log(name, typeof payload));
   off();
