@@ -4,8 +4,6 @@ package bridge
 
 import (
 	"fmt"
-	"os"
-	"runtime"
 
 	"github.com/corti-auth/corti-auth/auth"
 	"github.com/corti-auth/corti-auth/storage"
@@ -18,8 +16,8 @@ import (
 func Namespace(version string) safejs.Value {
 	keys := token.NewKeySets(Fetcher{}.GetFunc())
 	o := newObject()
-	if os.Getenv("CORTI_AUTH_BENCH") == "1" {
-		o = o.set("__runtimeStats", SyncFunc(runtimeStats))
+	if benchHooks != nil {
+		o = benchHooks(o)
 	}
 	return o.
 		set("version", version).
@@ -56,20 +54,9 @@ func Namespace(version string) safejs.Value {
 		})).v
 }
 
-// runtimeStats is the benchmark's view of the Go runtime (web/bench/bench.mjs, goal 7): the live heap after a
-// collection and the goroutine count. It is on the namespace only when the program's environment has
-// CORTI_AUTH_BENCH=1, which the loader never sets: users do not see it.
-func runtimeStats([]safejs.Value) (any, error) {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return map[string]any{
-		"heapAlloc":   float64(m.HeapAlloc),
-		"heapObjects": float64(m.HeapObjects),
-		"heapSys":     float64(m.HeapSys),
-		"goroutines":  runtime.NumGoroutine(),
-	}, nil
-}
+// benchHooks is set only in a build with the corti_bench tag (benchhooks.go): the benchmark's view of the Go
+// runtime. The shipped binary has none.
+var benchHooks func(object) object
 
 func refuseFunctions(o safejs.Value) error {
 	keys, err := rt.object.Call("keys", o)
