@@ -14,6 +14,15 @@
 //                    tokens in hand; a fresh context per repetition
 //   refresh          one refresh_token grant on that signed-in page (after one untimed refresh); then the median of
 //                    BENCH_STEADY (10) more in a row, and of as many sent with a bare fetch (no library: the floor)
+//   popup            corti-auth's loginWithPopup(): click → form in the popup → tokens in the opener (where it exists)
+//   restore          after that login, a reload: navigation → session from restore()'s silent step / keycloak-js's
+//                    check-sso with a silent-check page (pages/silent-check-sso.html)
+//   floor            web/bench/floor built in this run, its cold start interleaved with the three libraries'
+//   heap             Go heap and goroutines over BENCH_HEAP_REFRESHES (1000) refreshes and BENCH_HEAP_MOUNTS (200)
+//                    Assistant mount/destroy cycles, from a -tags corti_bench build of the same code
+//   early            goal 5's rows from web/bench/early-mount.mjs, where that file exists
+// The report opens with the goal table of issue 17: every goal's row(s), ratio against its same-run reference,
+// target, and pass / FAIL / "not measured: why".
 //
 // Environment: BENCH_REPS (5), BENCH_CALLS (100), BENCH_OUT (bench-results.md), BENCH_GO (a file with the
 // `go test -bench` output to append; the Makefile writes one), BENCH_TRACE=0 to skip the start-up trace,
@@ -40,7 +49,7 @@ const TIMEOUT = 60000;
 // BENCH_JS_FLAGS: V8 flags for Chromium (diagnostics only, e.g. --no-wasm-lazy-compilation); the report names them.
 // BENCH_DIST (dist/): the folder whose corti-auth.wasm and corti-auth.js are measured and served (wasm_exec.js too).
 const DIST = process.env.BENCH_DIST ? resolve(process.env.BENCH_DIST) : join(root, "dist");
-// BENCH_ONLY=cold,warm,authorize,login,trace runs a subset (development only; the report then has gaps).
+// BENCH_ONLY=cold,warm,authorize,login,restore,popup,heap,early,trace runs a subset (development only; the report then has gaps).
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
 const want = (phase) => !ONLY || ONLY.has(phase);
 // Goal 7's cycle counts (the smoke test makes them small).
@@ -303,7 +312,8 @@ async function traceStartup(browser, env, warmCtx) {
       byName.set(k, v);
     }
     const top = [...byName.values()].sort((a, b) => b.total - a.total).slice(0, 16);
-    const wasmCache = [...byName.values()].filter((v) => /Deserializ|CodeCache|Serializ/i.test(v.name));
+    // V8.DeserializeContext is the start-up snapshot, in every load: not a wasm code-cache hit.
+  const wasmCache = [...byName.values()].filter((v) => /Deserializ|CodeCache|Serializ/i.test(v.name) && v.name !== "V8.DeserializeContext");
     const pick = (n) => (metrics.find((m) => m.name === n) || {}).value;
     return {
       ready: r.ready,
@@ -353,13 +363,13 @@ function goalRows({ S, size, diag, extra, traces }) {
   const cold = med("ready-cold", "corti");
   const rep = diag["ready-warm"], cd = diag["ready-cold"];
   const inst = (arr) => stats(arr.map((x) => x.instantiate)).median;
-  const warmTrace = traces.find((t) => /warm/.test(t.label) && !t.error);
+  const warmTrace = traces.find((t) => /repeat/.test(t.label) && !t.error);
   const cache = warmTrace ? (warmTrace.wasmCache.length ? `code-cache trace events on the traced repeat visit: ${warmTrace.wasmCache.map((v) => `${v.name} ×${v.count}`).join(", ")}` : "no code-cache trace event on the traced repeat visit") : "no traced repeat visit in this run";
   timeRow(2, "navigation → ready, repeat visit (same profile, immutable)", med("ready-warm", "corti"), cold, "cold", 0.5, "≤ 0.50× cold",
-    rep.length ? `wasm from the HTTP cache on ${rep.filter((x) => x.wasmCached).length}/${rep.length} repeat visits; instantiateStreaming ${fmtMs(inst(rep))} on a repeat visit against ${fmtMs(inst(cd))} cold (compiled code from V8's wasm code cache shows as the drop); ${cache}` : undefined);
+    rep.length ? `wasm from the HTTP cache on ${rep.filter((x) => x.wasmCached).length}/${rep.length} repeat visits; instantiateStreaming ${fmtMs(inst(rep))} on a repeat visit against ${fmtMs(inst(cd))} cold (a hit in V8's wasm code cache would show as a drop); ${cache}` : undefined);
   const nc = diag["ready-warm-nocache"];
   if (nc.length) rows.push({ goal: 2, row: "reload under the dev server's no-cache + validators", measured: fmtMs(med("ready-warm-nocache", "corti")), against: `${fmtMs(cold)} (cold)`, ratio: ratio(med("ready-warm-nocache", "corti"), cold),
-    target: "wasm revalidated, not downloaded", result: verdict(nc.every((x) => x.wasmTransfer < 4096)), note: `wasm transfer per reload: median ${fmtBytes(stats(nc.map((x) => x.wasmTransfer)).median)} (a 304's headers)` });
+    target: "wasm revalidated, not downloaded", result: verdict(nc.every((x) => x.wasmTransfer < 4096)), note: `the wasm's transferSize per reload (resource timing): median ${fmtBytes(stats(nc.map((x) => x.wasmTransfer)).median)}, against ${fmtBytes(size.rows[0].corti.raw)} for a download` });
   // 3. popup
   if (extra.popupMissing) rows.push({ goal: 3, row: "popup sign-in, click → tokens", measured: "–", result: `not measured: ${extra.popupMissing}` });
   else {
@@ -590,7 +600,7 @@ async function main() {
     if (process.env.BENCH_TRACE !== "0" && want("trace")) {
       log("start-up traces");
       env.setHostHeaders(cacheable);
-      for (const [label, ctx] of [["cold (fresh context)", null], ["warm (the profile, max-age)", persistent]]) {
+      for (const [label, ctx] of [["cold (fresh context)", null], ["repeat visit (the profile, immutable)", persistent]]) {
         const t = await traceStartup(browser, env, ctx).catch((e) => ({ error: String(e.message || e) }));
         traces.push({ label, ...t });
       }
@@ -684,7 +694,7 @@ async function main() {
   out.push("");
   out.push("| run | ready | module script starts | wasm fetch (resource timing) | instantiateStreaming (fetch + compile + instantiate) | compile after download | Go start-up → namespace ready | instantiateStreaming used | wasm from cache |");
   out.push("|---|---:|---:|---:|---:|---:|---:|---|---|");
-  for (const [name, fig] of [["cold", "ready-cold"], ["warm, profile, max-age", "ready-warm"], ["warm, incognito, max-age", "ready-warm-incognito"], ["warm, profile, no-cache", "ready-warm-nocache"], ["next page, same tab", "ready-warm-tab"]]) {
+  for (const [name, fig] of [["cold", "ready-cold"], ["repeat visit, profile, immutable", "ready-warm"], ["warm, incognito, immutable", "ready-warm-incognito"], ["warm, profile, no-cache + validators", "ready-warm-nocache"], ["next page, same tab", "ready-warm-tab"]]) {
     const arr = diag[fig];
     if (!arr.length) continue;
     out.push(`| ${name} | ${fmtMs(S[fig].corti.median)} | ${fmtMs(bd(arr, "moduleStart").median)} | ${fmtMs(bd(arr, "wasmFetch").median)} | ${fmtMs(bd(arr, "instantiate").median)} | ` +
