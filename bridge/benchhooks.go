@@ -2,25 +2,19 @@
 
 package bridge
 
-import (
-	"runtime"
+import "runtime"
 
-	"github.com/hack-pad/safejs"
-)
-
-// In a build with -tags corti_bench (web/bench/bench.mjs builds one for goal 7, never shipped), the namespace has
-// __runtimeStats(): the Go heap's live bytes and objects after a collection, and the goroutine count.
+// In a build with -tags corti_bench (web/bench/bench.mjs builds one for its heap goal; never shipped), the namespace
+// has __runtimeStats(): the Go heap's live bytes and objects after a collection, and the goroutine count.
 func init() {
-	benchHooks = func(o object) object {
-		return o.set("__runtimeStats", SyncFunc(func([]safejs.Value) (any, error) {
-			runtime.GC()
-			var m runtime.MemStats
-			runtime.ReadMemStats(&m)
-			return map[string]any{
-				"heapAlloc":   float64(m.HeapAlloc),
-				"heapObjects": float64(m.HeapObjects),
-				"goroutines":  runtime.NumGoroutine(),
-			}, nil
-		}))
+	benchStats = func() map[string]any {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return map[string]any{
+			"heapAlloc":   float64(m.HeapAlloc),
+			"heapObjects": float64(m.HeapObjects),
+			"goroutines":  runtime.NumGoroutine(),
+		}
 	}
 }

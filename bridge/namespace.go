@@ -16,8 +16,8 @@ import (
 func Namespace(version string) safejs.Value {
 	keys := token.NewKeySets(Fetcher{}.GetFunc())
 	o := newObject()
-	if benchHooks != nil {
-		o = benchHooks(o)
+	if benchStats != nil {
+		o = o.set("__runtimeStats", SyncFunc(func([]safejs.Value) (any, error) { return benchStats(), nil }))
 	}
 	return o.
 		set("version", version).
@@ -54,9 +54,9 @@ func Namespace(version string) safejs.Value {
 		})).v
 }
 
-// benchHooks is set only in a build with the corti_bench tag (benchhooks.go): the benchmark's view of the Go
-// runtime. The shipped binary has none.
-var benchHooks func(object) object
+// benchStats is set only in a build with the corti_bench tag (benchhooks.go): the benchmark's view of the Go
+// runtime, as the namespace's __runtimeStats(). The shipped binary has none.
+var benchStats func() map[string]any
 
 func refuseFunctions(o safejs.Value) error {
 	keys, err := rt.object.Call("keys", o)
