@@ -80,13 +80,14 @@ test: vet test-native test-wasm test-e2e
 screenshots: build node_modules/.package-lock.json
 	CORTI_UPDATE_SCREENSHOTS=1 node --test web/e2e/demo.test.mjs
 
+# Sizes of the shipped wasm, and where its bytes go by Go package (a build with the name section, same flags less -s).
 size: dist/corti-auth.wasm
 	node web/bench/size.mjs dist/corti-auth.wasm
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -o $(TMPDIR)/corti-auth.names.wasm . && node web/bench/wasmsize.mjs $(TMPDIR)/corti-auth.names.wasm
 
 bench: build node_modules/.package-lock.json
 	set -o pipefail; $(GO) test -run='^$$' -bench=. -benchmem ./pkce ./token ./session ./assistant | tee $(TMPDIR)/corti-auth-go-bench.txt
 	BENCH_GO=$(TMPDIR)/corti-auth-go-bench.txt node web/bench/bench.mjs
-	BENCH_OUT=bench-results.md node web/bench/floor.mjs
 
 fuzz:
 	@for t in "pkce FuzzParseCallback" "pkce FuzzParseTokenResponse" "token FuzzDecodeUnverified" "token FuzzVerifyIDToken" "token FuzzParseIssuer" "assistant FuzzParseMessage" "auth FuzzBearerAnswer" "session FuzzDecodeTabMessage"; do \

@@ -15,7 +15,11 @@ import (
 // decodeToken, createClient.
 func Namespace(version string) safejs.Value {
 	keys := token.NewKeySets(Fetcher{}.GetFunc())
-	return newObject().
+	o := newObject()
+	if benchStats != nil {
+		o = o.set("__runtimeStats", SyncFunc(func([]safejs.Value) (any, error) { return benchStats(), nil }))
+	}
+	return o.
 		set("version", version).
 		set("decodeToken", SyncFunc(func(args []safejs.Value) (any, error) {
 			raw, ok := argString(args, 0, "")
@@ -49,6 +53,10 @@ func Namespace(version string) safejs.Value {
 			return newClient(cfg, keys).object(), nil
 		})).v
 }
+
+// benchStats is set only in a build with the corti_bench tag (benchhooks.go): the benchmark's view of the Go
+// runtime, as the namespace's __runtimeStats(). The shipped binary has none.
+var benchStats func() map[string]any
 
 func refuseFunctions(o safejs.Value) error {
 	keys, err := rt.object.Call("keys", o)

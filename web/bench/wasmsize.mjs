@@ -2,9 +2,13 @@
 // custom section (`go tool nm` does not read wasm). Needs a wasm built without -s -w, e.g.
 //   GOOS=js GOARCH=wasm go build -trimpath -o /tmp/corti-auth.names.wasm . && node web/bench/wasmsize.mjs /tmp/corti-auth.names.wasm
 // Prints the biggest packages (code bytes, raw; data segments listed apart) and the biggest functions.
+// With two files, the second's bytes over the first's, by package: e.g. the floor (web/bench/floor) against the module:
+//   GOOS=js GOARCH=wasm go build -trimpath -o /tmp/floor.names.wasm ./web/bench/floor
+//   node web/bench/wasmsize.mjs /tmp/floor.names.wasm /tmp/corti-auth.names.wasm
 import { readFileSync } from "node:fs";
 
-const buf = readFileSync(process.argv[2] || "/tmp/corti-auth.names.wasm");
+function parse(file) {
+const buf = readFileSync(file);
 let p = 8;
 const u32 = () => { let r = 0, s = 0, b; do { b = buf[p++]; r |= (b & 0x7f) << s; s += 7; } while (b & 0x80); return r >>> 0; };
 let imports = 0, bodies = [], names = new Map(), dataBytes = 0;
@@ -35,7 +39,9 @@ while (p < buf.length) {
   }
   p = end;
 }
-if (!names.size) { console.error("no name section: build without -ldflags=-s"); process.exit(1); }
+if (!names.size) { console.error(`${file}: no name section: build without -ldflags=-s`); process.exit(1); }
+return { buf, imports, bodies, names, dataBytes };
+}
 // Go's wasm names mangle "/" to "_" in import paths (github.com_corti_auth_corti_auth_pkce.URL); the
 // package is what comes before the first "." after the host name.
 const pkgOf = (n) => {
@@ -45,6 +51,7 @@ const pkgOf = (n) => {
   const dot = n.indexOf(".", from);
   return dot < 0 ? n : n.slice(0, dot);
 };
+function byPackage({ bodies, names, imports }) {
 const byPkg = new Map(); const fns = [];
 bodies.forEach((len, i) => {
   const n = names.get(i + imports) || `func[${i}]`;
@@ -52,6 +59,19 @@ bodies.forEach((len, i) => {
   const k = pkgOf(n);
   byPkg.set(k, (byPkg.get(k) || 0) + len);
 });
+return { byPkg, fns };
+}
+if (process.argv[3]) {
+  const a = parse(process.argv[2]), b = parse(process.argv[3]);
+  const pa = byPackage(a).byPkg, pb = byPackage(b).byPkg;
+  const rows = [...new Set([...pa.keys(), ...pb.keys()])].map((k) => [k, (pb.get(k) || 0) - (pa.get(k) || 0), pb.get(k) || 0]).filter((r) => r[1]);
+  console.log(`${process.argv[3]} over ${process.argv[2]}: file ${b.buf.length - a.buf.length} B, code ${rows.reduce((x, r) => x + r[1], 0)} B, data section ${b.dataBytes - a.dataBytes} B`);
+  console.log("   over B   total B  package");
+  for (const [k, d, t] of rows.sort((x, y) => y[1] - x[1]).slice(0, Number(process.env.WASMSIZE_TOP || 30))) console.log(String(d).padStart(9), String(t).padStart(9), k);
+  process.exit(0);
+}
+const { buf, bodies, dataBytes } = parse(process.argv[2] || "/tmp/corti-auth.names.wasm");
+const { byPkg, fns } = byPackage(parse(process.argv[2] || "/tmp/corti-auth.names.wasm"));
 const code = bodies.reduce((a, b) => a + b, 0);
 console.log(`file ${buf.length} B; code ${code} B in ${bodies.length} functions; data section ${dataBytes} B`);
 console.log("-- packages by code bytes");

@@ -570,6 +570,17 @@ export async function startProviderServer(opts) {
       await loginActions(req, res, decodeURIComponent(sub.slice('/login-actions/'.length)));
       return;
     }
+    if (sub === `${OIDC}/3p-cookies/step1.html`) {
+      // keycloak-js's third-party-cookie check (check-sso with a silent-check page loads it in a hidden iframe):
+      // Keycloak's two steps in one page, which sets a cookie in its frame and tells the embedding page whether it stuck.
+      const body = '<!doctype html><meta charset="utf-8"><title>3p-cookies</title><script>' +
+        'document.cookie = "KEYCLOAK_3P_COOKIE=supported; path=/; SameSite=Lax";' +
+        'const ok = document.cookie.includes("KEYCLOAK_3P_COOKIE=supported");' +
+        'parent.postMessage(ok ? "supported" : "unsupported", new URL(document.referrer).origin);</script>';
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+      res.end(body);
+      return;
+    }
     if (sub === `${OIDC}/userinfo`) {
       await userinfo(req, res);
       return;

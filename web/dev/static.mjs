@@ -1,5 +1,7 @@
 // Static file serving for the host server: longest-prefix roots, MIME types, no listings,
-// index.html for directories, traversal refused, Cache-Control: no-cache.
+// index.html for directories, traversal refused, Cache-Control: no-cache with validators (ETag and Last-Modified;
+// 304 to a matching If-None-Match or a not-older If-Modified-Since), so a reload revalidates the wasm instead of
+// downloading it again.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -71,8 +73,17 @@ export function staticHandler(roots, headers = () => ({})) {
       send(res, 404, 'not found', headers());
       return true;
     }
+    const etag = etagOf(st);
+    const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000).toUTCString();
+    const validators = { ETag: etag, 'Last-Modified': lastModified };
+    if (notModified(req, etag, st.mtimeMs)) {
+      res.writeHead(304, { 'Cache-Control': 'no-cache', ...validators, ...headers() });
+      res.end();
+      return true;
+    }
     const body = await fs.readFile(file);
     res.writeHead(200, {
+      ...validators,
       'Content-Type': mimeFor(file),
       'Content-Length': body.length,
       'Cache-Control': 'no-cache',
@@ -82,6 +93,24 @@ export function staticHandler(roots, headers = () => ({})) {
     res.end(req.method === 'HEAD' ? undefined : body);
     return true;
   };
+}
+
+// A weak validator from size and modification time: it changes whenever make build rewrites a file.
+function etagOf(st) {
+  return `W/"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
+}
+
+// RFC 9110 §13.1: If-None-Match (weak comparison) decides when present; If-Modified-Since only without it.
+function notModified(req, etag, mtimeMs) {
+  const inm = req.headers['if-none-match'];
+  if (inm !== undefined) {
+    const opaque = (t) => t.trim().replace(/^W\//, '');
+    return inm.trim() === '*' || inm.split(',').some((t) => opaque(t) === opaque(etag));
+  }
+  const ims = req.headers['if-modified-since'];
+  if (ims === undefined) return false;
+  const since = Date.parse(ims);
+  return Number.isFinite(since) && Math.floor(mtimeMs / 1000) * 1000 <= since;
 }
 
 function send(res, status, text, headers = {}) {
