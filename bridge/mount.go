@@ -143,6 +143,11 @@ func (m *mount) start(ctx context.Context, js *jsSession) (any, error) {
 	if ended, reason := js.s.Ended(); ended {
 		return nil, fmt.Errorf("%w: %s", assistant.ErrEnded, reason)
 	}
+	// A client-credentials token never reaches the Assistant: with one, no
+	// frame is even made (authenticate refuses it too, for an early mount).
+	if assistant.IsServiceAccount(js.s.Current().Response.AccessToken) {
+		return nil, assistant.ErrNotUserToken
+	}
 	if err := m.create(); err != nil {
 		return nil, err
 	}
