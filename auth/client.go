@@ -86,6 +86,9 @@ type AuthorizeOptions struct {
 	// restore's silent step set it to popupRedirectUri / silentRedirectUri);
 	// not a JS option.
 	RedirectURI string `json:"-"`
+	// Handoff marks the pending login as handed back to this tab by its
+	// callback page (loginWithPopup); not a JS option.
+	Handoff bool `json:"-"`
 }
 
 // Authorization is a started login: the authorize URL and the state its
@@ -147,6 +150,7 @@ func (c *Client) Authorize(o AuthorizeOptions) (Authorization, error) {
 		State: state, Verifier: verifier, Nonce: nonce,
 		RedirectURI: redirect, ClientID: c.cfg.ClientID, Issuer: c.cfg.Issuer(),
 		CreatedAt: c.now(), MaxAge: o.MaxAge, ACRValues: string(o.ACRValues),
+		Handoff: o.Handoff,
 	})
 	if err != nil {
 		return Authorization{}, err
