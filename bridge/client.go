@@ -36,6 +36,7 @@ func (cl *client) object() safejs.Value {
 		set("isCallback", syncMethod("isCallback", cl.isCallback)).
 		set("handleCallback", asyncMethod("handleCallback", cl.handleCallback)).
 		set("restore", asyncMethod("restore", cl.restore)).
+		set("loginWithPopup", asyncMethod("loginWithPopup options", cl.loginWithPopup)).
 		set("fromTokens", syncMethod("fromTokens", cl.fromTokens)).
 		set("loginWithPassword", asyncMethod("loginWithPassword", cl.loginWithPassword)).v
 }
@@ -76,6 +77,9 @@ func (cl *client) isCallback(a *argReader) (any, error) {
 func (cl *client) handleCallback(a *argReader) func(context.Context) (any, error) {
 	here := locationHref()
 	u := a.str(0, here, "takes a URL string")
+	if a.err == nil && cl.handOver(u) { // in loginWithPopup's popup: the opener exchanges the code
+		return func(context.Context) (any, error) { return safejs.Null(), nil }
+	}
 	return func(ctx context.Context) (any, error) {
 		// The address bar loses code and state before the exchange starts.
 		res, err := cl.c.HandleCallbackAt(ctx, u, here, replaceAddress)

@@ -1,6 +1,6 @@
 // The end-to-end tests' page: loads corti-auth and exposes it; the tests drive
 // it with page.evaluate. Configured from /config.json and the query string
-// (?buffer=seconds&share=1&storage=session&idle=seconds&idleWarn=seconds).
+// (?buffer=seconds&share=1&storage=session&idle=seconds&idleWarn=seconds&popup=path).
 import { load } from "/dist/corti-auth.js";
 
 const q = new URLSearchParams(location.search);
@@ -19,6 +19,7 @@ if (q.has("storage")) config.pendingLoginStorage = q.get("storage");
 if (q.has("ropc")) config.allowPasswordGrant = true;
 if (q.has("idle")) config.idleTimeoutSeconds = Number(q.get("idle"));
 if (q.has("idleWarn")) config.idleWarningSeconds = Number(q.get("idleWarn"));
+if (q.has("popup")) config.popupRedirectUri = new URL(q.get("popup"), location.href).href; // e.g. /dist/callback.html
 
 const events = [];
 const client = corti.createClient(config);
