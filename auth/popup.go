@@ -30,9 +30,16 @@ const DefaultPopupTimeout = 5 * time.Minute
 // how long it still waits for a callback in flight after seeing it closed (the
 // callback page posts its message, then closes itself): together they keep
 // popup_closed within a second of the close.
+//
+// PopupSettle is how long a popup must have been seen on the provider's pages
+// before a close counts as the user's: under COOP, Chromium shows the popup
+// cross-origin for a few milliseconds before its handle reads closed (measured:
+// 8 ms), Firefox and WebKit not at all; a person takes longer than this to
+// see the page and close it.
 const (
-	PopupPoll       = 200 * time.Millisecond
+	PopupPoll       = 100 * time.Millisecond
 	PopupCloseGrace = 500 * time.Millisecond
+	PopupSettle     = 400 * time.Millisecond
 )
 
 // PopupTimeout reads loginWithPopup's timeoutMs: nil is the default, else a
@@ -96,8 +103,8 @@ const (
 
 // PopupWatch decides, from what the opener sees of its popup over time, when a
 // popup login has failed. The distinction it makes: a popup seen on the
-// provider's pages (cross-origin, still open) and then closed was closed by the
-// user (popup_closed, after PopupCloseGrace); a popup that goes from readable
+// provider's pages (cross-origin, still open, for PopupSettle) and then closed
+// was closed by the user (popup_closed, after PopupCloseGrace); a popup that goes from readable
 // straight to closed was severed by COOP — its callback can still come over the
 // channel when ChannelReaches, else it can never reach this page (popup_closed
 // naming the cause). After Timeout: timeout.
@@ -108,9 +115,9 @@ type PopupWatch struct {
 	// popup's channel message does not reach it.
 	ChannelReaches bool
 
-	start, goneAt time.Time
-	seenAway      bool
-	severed       bool
+	start, goneAt, awaySince time.Time
+	seenAway                 bool
+	severed                  bool
 }
 
 // NewPopupWatch starts a watch at now.
@@ -127,11 +134,16 @@ func (w *PopupWatch) Observe(now time.Time, v PopupView) (PopupState, error) {
 	}
 	switch v {
 	case PopupAway:
-		w.seenAway = true
+		if w.awaySince.IsZero() {
+			w.awaySince = now
+		}
+		if now.Sub(w.awaySince) >= PopupSettle {
+			w.seenAway = true
+		}
 		w.goneAt = time.Time{}
 		return w.waiting(), nil
 	case PopupOurs:
-		w.goneAt = time.Time{}
+		w.goneAt, w.awaySince = time.Time{}, time.Time{}
 		return w.waiting(), nil
 	}
 	if w.goneAt.IsZero() {
@@ -211,5 +223,6 @@ func (c *Client) HandedOff(rawURL string) bool {
 func (c *Client) Abandon(state string) {
 	c.takeMu.Lock()
 	defer c.takeMu.Unlock()
+	_, _ = c.handoffs.Take(state)
 	_, _ = c.pending.Take(state)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/corti-auth/corti-auth/errcode"
+	"github.com/corti-auth/corti-auth/token"
 )
 
 var t0 = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
@@ -28,7 +29,7 @@ func step(w *PopupWatch, at time.Time, views ...PopupView) (time.Time, PopupStat
 
 func TestPopupWatchUserClosed(t *testing.T) {
 	w := NewPopupWatch(t0, time.Minute, true)
-	at, st, _ := step(w, t0, PopupOurs, PopupAway, PopupAway)
+	at, st, _ := step(w, t0, PopupOurs, PopupAway, PopupAway, PopupAway, PopupAway, PopupAway, PopupAway, PopupAway)
 	if st != PopupWaiting {
 		t.Fatalf("on the provider's page: %v", st)
 	}
@@ -70,6 +71,16 @@ func TestPopupWatchSeveredTopLevel(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "Cross-Origin-Opener-Policy") {
 		t.Errorf("message %q does not name the cause", err)
+	}
+}
+
+// Chromium under COOP: the popup reads cross-origin for a few milliseconds,
+// then closed — severed, not closed by the user.
+func TestPopupWatchSeveredAfterBriefAway(t *testing.T) {
+	w := NewPopupWatch(t0, time.Minute, true)
+	_, st, err := step(w, t0, PopupOurs, PopupOurs, PopupAway, PopupGone, PopupGone, PopupGone, PopupGone, PopupGone)
+	if st != PopupSevered || err != nil {
+		t.Fatalf("got %v %v, want severed", st, err)
 	}
 }
 
@@ -118,7 +129,7 @@ func TestPopupWatchTimeout(t *testing.T) {
 // A closed reading that comes back (a poll racing the close) does not fail.
 func TestPopupWatchGoneThenBack(t *testing.T) {
 	w := NewPopupWatch(t0, time.Minute, false)
-	_, st, _ := step(w, t0, PopupAway, PopupGone, PopupAway, PopupGone, PopupAway)
+	_, st, _ := step(w, t0, PopupAway, PopupAway, PopupAway, PopupAway, PopupAway, PopupAway, PopupGone, PopupAway, PopupGone, PopupAway)
 	if st != PopupWaiting {
 		t.Fatalf("got %v", st)
 	}
@@ -195,5 +206,41 @@ func TestPopupHandoffAndAbandon(t *testing.T) {
 	}
 	if _, err := h.client.HandleCallback(context.Background(), own); err != nil {
 		t.Errorf("the other login still completes: %v", err)
+	}
+}
+
+// deniedStore is the storage of a frame whose browser denies it (a third-party
+// frame in Chromium): every call fails.
+type deniedStore struct{}
+
+func (deniedStore) Get(string) (string, bool, error) { return "", false, errors.New("SecurityError") }
+func (deniedStore) Set(string, string) error         { return errors.New("SecurityError") }
+func (deniedStore) Remove(string) error              { return errors.New("SecurityError") }
+func (deniedStore) Keys() ([]string, error)          { return nil, errors.New("SecurityError") }
+
+// A popup login needs no storage: its pending login lives in the opener's
+// memory (the EHR frame whose storage the browser denies), a redirect login
+// still reports storage_unavailable, and the popup's callback is exchanged once.
+func TestPopupLoginWithoutStorage(t *testing.T) {
+	h := newHarness(t, "")
+	c := NewClient(h.client.cfg, h.client.fetch, deniedStore{}, token.NewKeySets(httpFetcher{c: h.realm.srv.Client()}.Get), h.clock.Now)
+	if _, err := c.Authorize(AuthorizeOptions{}); Code(err) != "storage_unavailable" {
+		t.Fatalf("redirect login without storage: %v", err)
+	}
+	a, err := c.Authorize(AuthorizeOptions{Handoff: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := h.realm.authorize(a.URL)
+	if _, err := c.HandleCallback(context.Background(), cb); err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	if _, err := c.HandleCallback(context.Background(), cb); err == nil {
+		t.Fatal("the callback completed twice")
+	}
+	b, _ := c.Authorize(AuthorizeOptions{Handoff: true})
+	c.Abandon(b.State)
+	if _, err := c.HandleCallback(context.Background(), h.realm.authorize(b.URL)); err == nil {
+		t.Fatal("an abandoned popup login completed")
 	}
 }

@@ -42,8 +42,10 @@ func (cl *client) loginWithPopup(a *argReader) func(context.Context) (any, error
 	}
 	popup, err := openPopup(az.URL)
 	if err != nil {
-		cl.c.Abandon(az.State)
-		return fail(err)
+		return func(context.Context) (any, error) {
+			cl.c.Abandon(az.State) // in the goroutine: taking a pending login waits for a Web Lock
+			return nil, err
+		}
 	}
 	h := listenHandoff(origin, az.State, func() safejs.Value { return popup })
 	watch := auth.NewPopupWatch(time.Now(), timeout, channelReaches())
