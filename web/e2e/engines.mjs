@@ -171,8 +171,12 @@ class FirefoxPage extends FirefoxFrame {
     const el = await this.p.waitForSelector(sel);
     return new FirefoxFrame(await el.contentFrame());
   }
-  waitForPopup({ timeout = 15000 } = {}) {
-    return withLimit(new Promise((resolve) => this.p.once("popup", (p) => resolve(new FirefoxPage(p)))), timeout, "waitForPopup");
+  // puppeteer's "popup" event misses a window opened by an iframe: the context's next new page target instead.
+  async waitForPopup({ timeout = 15000 } = {}) {
+    const c = this.p.browserContext();
+    const known = new Set(c.targets());
+    const t = await c.waitForTarget((t) => t.type() === "page" && !known.has(t), { timeout });
+    return new FirefoxPage(await t.page());
   }
   async close() { await this.p.close(); }
 }
