@@ -260,4 +260,19 @@ test("popupRedirectUri on another origin: invalid_config naming it, no popup, no
     assert.deepEqual(await pendingKeys(page), []);
   });
 });
+test("the iframe-host example inside another site's frame: Sign in with a popup, the Assistant signed in", { skip: framedSkip }, async () => {
+  await withContext(h.browser, async (ctx) => {
+    const page = await ctx.newPage();
+    await page.goto(`${h.env.hostURL.replace("127.0.0.1", "localhost")}/e2e/framed.html?frame=/examples/iframe-host/`);
+    const app = await frameOf(page, "#app");
+    await app.waitForSelector("#sign-in-popup", { timeout: 30000 });
+    const before = exchanges();
+    const popped = waitForPopup(page);
+    await app.click("#sign-in-popup");
+    await fillLogin(await popped);
+    await app.waitForFunction(() => /Assistant signed in as/.test(document.getElementById("assistant-status")?.textContent || ""), undefined, { timeout: 30000 });
+    assert.match(await app.textContent("#status"), /Signed in as/);
+    assert.equal(exchanges(), before + 1);
+  });
+});
 });

@@ -13,6 +13,7 @@ function fail(e) {
   $("error").textContent = `${e && e.message} (${(e && e.code) || "internal"})`;
   $("error").hidden = false;
   $("sign-in").hidden = false;
+  $("sign-in-popup").hidden = false;
 }
 
 async function main() {
@@ -22,6 +23,8 @@ async function main() {
   const client = corti.createClient({
     clientId: cfg.clientId,
     redirectUri: location.origin + location.pathname,
+    // loginWithPopup's popup lands here: a page of this origin that hands the callback back (no wasm).
+    popupRedirectUri: location.origin + "/dist/callback.html",
     tenant: cfg.tenant,
     authBaseURL: cfg.authBaseURL,
     assistantBaseURL: cfg.assistantBaseURL, // the Assistant origin that frame-src must allow
@@ -30,13 +33,26 @@ async function main() {
     status("signing-in", "Signing in…");
     client.login({ prompt: "login" }).catch(fail);
   });
+  // Inside an EHR's frame the provider's login page cannot show (frame-ancestors): sign in with a popup. The call
+  // must run in the click's own turn, before any await, so the browser lets the popup open.
+  $("sign-in-popup").addEventListener("click", () => {
+    status("signing-in", "Signing in…");
+    client.loginWithPopup({ prompt: "login" }).then(signedIn, fail);
+  });
   if (!client.isCallback()) {
     status("signed-out", "Signed out");
     $("sign-in").hidden = false;
+    $("sign-in-popup").hidden = false;
     return;
   }
   status("signing-in", "Signing in…");
-  const session = await client.handleCallback();
+  await signedIn(await client.handleCallback());
+}
+
+async function signedIn(session) {
+  $("sign-in").hidden = true;
+  $("sign-in-popup").hidden = true;
+  $("error").hidden = true;
   window.exampleSession = session;
   status("signed-in", `Signed in as ${session.claims.name || session.claims.preferredUsername}`);
 
