@@ -275,4 +275,16 @@ test("the iframe-host example inside another site's frame: Sign in with a popup,
     assert.equal(exchanges(), before + 1);
   });
 });
+test("the demo page: Sign in with a popup, signed in without leaving the page", async () => {
+  await withContext(h.browser, async (ctx) => {
+    const page = await ctx.newPage();
+    await page.goto(`${h.env.hostURL}/`);
+    await page.waitForSelector("#sign-in-popup", { timeout: 30000 });
+    const popped = waitForPopup(page);
+    await page.click("#sign-in-popup");
+    await fillLogin(await popped);
+    await page.waitForFunction(() => /Signed in as/.test(document.getElementById("state")?.textContent || ""), undefined, { timeout: 30000 });
+    assert.equal(new URL(await page.url()).search, "", "no callback in this page's address: it never left");
+  });
+});
 });
