@@ -165,7 +165,9 @@ test("timeoutMs passes: timeout, the popup closed, no pending login left", async
     const r = await result(page, 10000);
     assert.equal(r.ok, false);
     assert.equal(r.error.code, "timeout", JSON.stringify(r.error));
-    assert.ok(r.at - r.started >= 2500 && r.at - r.started < 4000, `timeout after ${r.at - r.started} ms`);
+    // The upper bound has room for timer throttling: in Firefox the popup is a tab, so this one is in the
+    // background, and its timers are clamped (measured: 4412 ms once under load).
+    assert.ok(r.at - r.started >= 2500 && r.at - r.started < 6000, `timeout after ${r.at - r.started} ms`);
     assert.deepEqual(await pendingKeys(page), []);
     await waitFor(() => popup.evaluate(() => false).then(() => false, () => true), { timeout: 5000, what: "the popup closed" });
   });
