@@ -31,9 +31,15 @@ type Client struct {
 	cfg     Config
 	fetch   Fetcher
 	pending *storage.Pending
-	keys    *token.KeySet
-	now     func() time.Time
-	mono    func() time.Duration // the monotonic clock (session.Clock's Mono)
+	// handoffs holds the pending logins whose callback is handed back to this
+	// page (loginWithPopup): in memory, as this page lives until the code is
+	// exchanged, so they need no storage (a frame of another site may have
+	// none). pending gets a copy when it can, which tells the popup's page to
+	// hand the callback over (HandedOff).
+	handoffs *storage.Pending
+	keys     *token.KeySet
+	now      func() time.Time
+	mono     func() time.Duration // the monotonic clock (session.Clock's Mono)
 
 	// anchor is a wall reading known to agree with the provider's clock (taken
 	// when an ID token verified against it) and the monotonic reading of the
@@ -56,12 +62,13 @@ func NewClient(cfg Config, f Fetcher, store storage.Store, keys *token.KeySets, 
 		now = time.Now
 	}
 	c := &Client{
-		cfg:     cfg,
-		fetch:   f,
-		pending: &storage.Pending{Store: store, Now: now},
-		keys:    keys.For(cfg.Issuer()),
-		now:     now,
-		mono:    session.RealClock.Mono,
+		cfg:      cfg,
+		fetch:    f,
+		pending:  &storage.Pending{Store: store, Now: now},
+		handoffs: &storage.Pending{Store: storage.NewMemory(), Now: now},
+		keys:     keys.For(cfg.Issuer()),
+		now:      now,
+		mono:     session.RealClock.Mono,
 	}
 	c.anchorWall, c.anchorMono = now(), c.mono()
 	return c
@@ -86,6 +93,9 @@ type AuthorizeOptions struct {
 	// restore's silent step set it to popupRedirectUri / silentRedirectUri);
 	// not a JS option.
 	RedirectURI string `json:"-"`
+	// Handoff marks the pending login as handed back to this tab by its
+	// callback page (loginWithPopup); not a JS option.
+	Handoff bool `json:"-"`
 }
 
 // Authorization is a started login: the authorize URL and the state its
@@ -143,12 +153,18 @@ func (c *Client) Authorize(o AuthorizeOptions) (Authorization, error) {
 	if err != nil {
 		return Authorization{}, &ConfigError{Key: "authorizeURL options", Reason: strings.TrimPrefix(err.Error(), "pkce: ")}
 	}
-	err = c.pending.Save(storage.PendingLogin{
+	login := storage.PendingLogin{
 		State: state, Verifier: verifier, Nonce: nonce,
 		RedirectURI: redirect, ClientID: c.cfg.ClientID, Issuer: c.cfg.Issuer(),
 		CreatedAt: c.now(), MaxAge: o.MaxAge, ACRValues: string(o.ACRValues),
-	})
-	if err != nil {
+		Handoff: o.Handoff,
+	}
+	if o.Handoff {
+		if err := c.handoffs.Save(login); err != nil {
+			return Authorization{}, err
+		}
+		_ = c.pending.Save(login) // the popup page's sign to hand over; storage may be denied here
+	} else if err := c.pending.Save(login); err != nil {
 		return Authorization{}, err
 	}
 	return Authorization{URL: u, State: state}, nil
@@ -234,6 +250,13 @@ func (c *Client) HandleCallback(ctx context.Context, rawURL string) (*Result, er
 func (c *Client) takePending(state string) (storage.PendingLogin, error) {
 	c.takeMu.Lock()
 	defer c.takeMu.Unlock()
+	if l, err := c.handoffs.Take(state); err == nil || errors.Is(err, storage.ErrExpired) {
+		_, _ = c.pending.Take(state) // its copy
+		if err != nil {
+			return l, fmt.Errorf("%w: %v", ErrLoginExpired, err)
+		}
+		return l, nil
+	}
 	if l, ok, err := c.pending.Peek(state); err == nil && ok && (l.ClientID != c.cfg.ClientID || l.Issuer != c.cfg.Issuer()) {
 		return storage.PendingLogin{}, fmt.Errorf("%w: the pending login belongs to client %q of %s", ErrStateMismatch, l.ClientID, l.Issuer)
 	}

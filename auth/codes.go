@@ -38,6 +38,8 @@ var Codes = []string{
 	"assistant_error",
 	"assistant_refresh_conflict",
 	"password_grant_disabled",
+	"popup_blocked",
+	"popup_closed",
 	"browser_error",
 	"internal",
 }
@@ -111,6 +113,8 @@ var codes = []struct {
 	{storage.ErrNoPending, "no_pending_login"},
 	{storage.ErrExpired, "login_expired"},
 	{ErrPasswordGrantDisabled, "password_grant_disabled"},
+	{ErrPopupBlocked, "popup_blocked"},
+	{ErrPopupClosed, "popup_closed"},
 	{errcode.ErrNetwork, "network_error"},
 	{errcode.ErrTimeout, "timeout"},
 	{context.DeadlineExceeded, "timeout"},

@@ -118,6 +118,8 @@ var sentinels = map[string]error{
 	"auth.ErrIssMismatch":           ErrIssMismatch,
 	"auth.ErrPasswordGrantDisabled": ErrPasswordGrantDisabled,
 	"auth.ErrNotCallback":           ErrNotCallback,
+	"auth.ErrPopupBlocked":          ErrPopupBlocked,
+	"auth.ErrPopupClosed":           ErrPopupClosed,
 	"pkce.ErrBadResponse":           pkce.ErrBadResponse,
 	"pkce.ErrInvalidParam":          pkce.ErrInvalidParam,
 	"pkce.ErrInvalidCallback":       pkce.ErrInvalidCallback,

@@ -165,7 +165,10 @@ func SilentOrigin(silentRedirectURI, pageOrigin string) (string, error) {
 // silentRedirectUri. Delete the pending login with Abandon when the step ends
 // without a callback.
 func (c *Client) StartSilent() (Authorization, error) {
-	return c.Authorize(AuthorizeOptions{Prompt: "none", RedirectURI: c.cfg.SilentRedirectURI})
+	// Handoff: an app page at silentRedirectUri (its default is redirectUri)
+	// hands the callback to this tab from its handleCallback(), as the
+	// callback page does; and the pending login waits in memory.
+	return c.Authorize(AuthorizeOptions{Prompt: "none", RedirectURI: c.cfg.SilentRedirectURI, Handoff: true})
 }
 
 // StartRedirectRestore starts the redirect step's login: a prompt=none
@@ -173,15 +176,6 @@ func (c *Client) StartSilent() (Authorization, error) {
 // next page load's handleCallback (10 minutes, like any login).
 func (c *Client) StartRedirectRestore() (Authorization, error) {
 	return c.Authorize(AuthorizeOptions{Prompt: "none"})
-}
-
-// Abandon deletes the pending login of state, if it is still there (a step
-// that ended without its callback: a timeout, a CSP block). A callback of it
-// arriving later then finds nothing.
-func (c *Client) Abandon(state string) {
-	c.takeMu.Lock()
-	defer c.takeMu.Unlock()
-	_, _ = c.pending.Take(state)
 }
 
 // CSP directives under which a browser reports a blocked iframe: frame-src,

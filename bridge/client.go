@@ -36,6 +36,7 @@ func (cl *client) object() safejs.Value {
 		set("isCallback", syncMethod("isCallback", cl.isCallback)).
 		set("handleCallback", asyncMethod("handleCallback", cl.handleCallback)).
 		set("restore", asyncMethod("restore", cl.restore)).
+		set("loginWithPopup", asyncMethod("loginWithPopup options", cl.loginWithPopup)).
 		set("fromTokens", syncMethod("fromTokens", cl.fromTokens)).
 		set("loginWithPassword", asyncMethod("loginWithPassword", cl.loginWithPassword)).
 		set("mountAssistant", syncMethod("mountAssistant", cl.mountAssistant)).v
@@ -77,6 +78,9 @@ func (cl *client) isCallback(a *argReader) (any, error) {
 func (cl *client) handleCallback(a *argReader) func(context.Context) (any, error) {
 	here := locationHref()
 	u := a.str(0, here, "takes a URL string")
+	if a.err == nil && cl.handOver(u) { // in loginWithPopup's popup: the opener exchanges the code
+		return func(context.Context) (any, error) { return safejs.Null(), nil }
+	}
 	return func(ctx context.Context) (any, error) {
 		// The address bar loses code and state before the exchange starts.
 		res, err := cl.c.HandleCallbackAt(ctx, u, here, replaceAddress)

@@ -182,12 +182,3 @@ func listenCSP(doc safejs.Value, frameURL, callbackOrigin string) *cspWatch {
 }
 
 func (w *cspWatch) close() { w.once.Do(w.stop) }
-
-// locationOrigin is location.origin ("" without one).
-func locationOrigin() string {
-	loc, err := safejs.Global().Get("location")
-	if err != nil || loc.IsUndefined() {
-		return ""
-	}
-	return str(loc, "origin")
-}

@@ -25,6 +25,10 @@ type PendingLogin struct {
 	// (before they existed) read as nil and "": nothing to check.
 	MaxAge    *int64
 	ACRValues string
+	// Handoff marks a login whose callback page hands the callback back to the
+	// tab that started it (loginWithPopup): a page that gets such a callback
+	// hands it over instead of exchanging the code itself.
+	Handoff bool
 }
 
 // PendingPrefix starts the key of every pending login; the state follows it.
@@ -66,6 +70,7 @@ type pendingEntry struct {
 	CreatedAt   int64  `json:"created_at"` // unix milliseconds
 	MaxAge      *int64 `json:"max_age,omitempty"`
 	ACRValues   string `json:"acr_values,omitempty"`
+	Handoff     bool   `json:"handoff,omitempty"`
 }
 
 func (p *Pending) now() time.Time {
@@ -104,7 +109,7 @@ func (p *Pending) Save(l PendingLogin) error {
 	b, err := json.Marshal(pendingEntry{
 		State: l.State, Verifier: l.Verifier, Nonce: l.Nonce, RedirectURI: l.RedirectURI,
 		ClientID: l.ClientID, Issuer: l.Issuer, CreatedAt: l.CreatedAt.UnixMilli(),
-		MaxAge: l.MaxAge, ACRValues: l.ACRValues,
+		MaxAge: l.MaxAge, ACRValues: l.ACRValues, Handoff: l.Handoff,
 	})
 	if err != nil {
 		return fmt.Errorf("storage: encode pending login: %w", err)
@@ -275,6 +280,6 @@ func decodePending(raw, state string) (PendingLogin, error) {
 	return PendingLogin{
 		State: e.State, Verifier: e.Verifier, Nonce: e.Nonce, RedirectURI: e.RedirectURI,
 		ClientID: e.ClientID, Issuer: e.Issuer, CreatedAt: time.UnixMilli(e.CreatedAt),
-		MaxAge: e.MaxAge, ACRValues: e.ACRValues,
+		MaxAge: e.MaxAge, ACRValues: e.ACRValues, Handoff: e.Handoff,
 	}, nil
 }

@@ -29,6 +29,8 @@ const plain = {
   not_user_token: "The Corti Assistant needs a user's sign-in, not a service account.",
   storage_unavailable: "Browser storage is unavailable (private mode or a sandboxed frame?).",
   browser_error: "The browser refused an operation this page needed.",
+  popup_blocked: "The browser blocked the sign-in window. Allow popups for this page and try again.",
+  popup_closed: "The sign-in window was closed before the sign-in finished.",
 };
 
 function showError(err) {
@@ -122,6 +124,7 @@ async function main() {
   const config = {
     clientId: cfg.clientId,
     redirectUri: `${location.origin}/`,
+    popupRedirectUri: `${location.origin}/dist/callback.html`, // "Sign in with a popup" lands here
     tenant: cfg.tenant,
     authBaseURL: cfg.authBaseURL,
     assistantBaseURL: cfg.assistantBaseURL,
@@ -135,6 +138,10 @@ async function main() {
   $("sign-in").addEventListener("click", () => {
     setState("signing-in", "Signing in…");
     client.login({ prompt: "login" }).catch((e) => { setState("error", "Sign-in failed"); showError(e); });
+  });
+  $("sign-in-popup").addEventListener("click", () => { // the call opens the popup at once, in the click's turn
+    setState("signing-in", "Signing in in the popup…");
+    client.loginWithPopup({ prompt: "login" }).then(signedIn, (e) => { setState("error", "Sign-in failed"); show("signed-out", true); showError(e); });
   });
   $("refresh").addEventListener("click", () => session && session.refresh().catch(showError));
   $("sign-out").addEventListener("click", () => session && session.logout({ redirectUri: `${location.origin}/` }).catch(showError));

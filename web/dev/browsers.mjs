@@ -26,12 +26,12 @@ export function launchChromium(opts = {}) {
 }
 
 /** Debian's Firefox ESR through puppeteer-core over WebDriver BiDi (puppeteer starts firefox-esr itself). */
-export async function launchFirefox() {
+export async function launchFirefox({ prefs = {} } = {}) {
   const { default: puppeteer } = await import("puppeteer-core");
   return puppeteer.launch({
     browser: "firefox", executablePath: paths.firefox, protocol: "webDriverBiDi", headless: true,
-    // A pop-up opened by a page is a new tab; no first-run pages, no telemetry.
-    extraPrefsFirefox: { "browser.shell.checkDefaultBrowser": false, "datareporting.policy.dataSubmissionEnabled": false },
+    // A pop-up opened by a page is a new tab; no first-run pages, no telemetry. prefs: more (or other) preferences.
+    extraPrefsFirefox: { "browser.shell.checkDefaultBrowser": false, "datareporting.policy.dataSubmissionEnabled": false, ...prefs },
   });
 }
 

@@ -66,6 +66,8 @@ export function devOptionsFromEnv(environ = process.env) {
  * @param {string} [opts.bffURL]  optional, published in /config.json
  * @param {number} [opts.idleTimeoutSeconds] @param {number} [opts.idleWarningSeconds]  published in /config.json
  *   when > 0 (the demo page's idle sign-out); setIdle() changes them
+ * @param {string} [opts.providerCOOP]  a Cross-Origin-Opener-Policy (e.g. "same-origin") on every provider response, as
+ *                                      some providers send on their login pages (control.setProviderCOOP switches it)
  * @param {boolean} [opts.log=false]
  * @param {string} [opts.assistantDefaults]  stand-in Assistant modes for every /embedded load (query string)
  */
@@ -76,6 +78,7 @@ export async function startEnv(opts = {}) {
     accessTokenTTL: positive(opts.accessTokenTTL, 300),
     refreshTokenTTL: positive(opts.refreshTokenTTL, 1800),
     rotate: !!opts.rotateRefreshTokens,
+    coop: opts.providerCOOP || null,
   };
   let hostHeaders = { ...(opts.hostHeaders || {}) };
   const clients = {
@@ -146,6 +149,8 @@ export async function startEnv(opts = {}) {
     setAccessTokenTTL(s) { settings.accessTokenTTL = positive(s, settings.accessTokenTTL); },
     setRefreshTokenTTL(s) { settings.refreshTokenTTL = positive(s, settings.refreshTokenTTL); },
     setRotation(on) { settings.rotate = !!on; },
+    // The provider's Cross-Origin-Opener-Policy header ("same-origin", …), or none (null).
+    setProviderCOOP(policy) { settings.coop = policy || null; },
     settings() { return { ...settings }; },
     failTokenEndpoint(status = 503, ms = 1000) { provider.failTokenEndpoint(status, ms); },
     stats() { const s = provider.stats(); return s; },

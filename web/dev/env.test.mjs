@@ -366,3 +366,16 @@ test("devOptionsFromEnv: the CORTI_DEV_* settings of make demo and the BFF examp
     assert.throws(() => devOptionsFromEnv({ CORTI_DEV_PROVIDER_PORT: bad }), /CORTI_DEV_PROVIDER_PORT must be a non-negative integer/);
   }
 });
+
+test("setProviderCOOP: the provider's responses carry Cross-Origin-Opener-Policy only while it is set", async () => {
+  const authURL = `${env.issuer}/.well-known/openid-configuration`;
+  assert.equal((await fetch(authURL)).headers.get('cross-origin-opener-policy'), null);
+  env.control.setProviderCOOP('same-origin');
+  try {
+    assert.equal((await fetch(authURL)).headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.equal((await fetch(`${env.issuer}${OIDC}/auth?client_id=corti-demo`, { redirect: 'manual' })).headers.get('cross-origin-opener-policy'), 'same-origin');
+  } finally {
+    env.control.setProviderCOOP(null);
+  }
+  assert.equal((await fetch(authURL)).headers.get('cross-origin-opener-policy'), null);
+});

@@ -98,7 +98,8 @@ function simplePage(title, message) {
 
 /**
  * Starts the provider server.
- * opts: { tenant, port, hostOrigin: () => origin string, settings: {accessTokenTTL, refreshTokenTTL, rotate}, user, secondUser, clients, log }
+ * opts: { tenant, port, hostOrigin: () => origin string, settings: {accessTokenTTL, refreshTokenTTL, rotate, coop}, user, secondUser, clients, log }
+ * settings.coop, when set, is sent as Cross-Origin-Opener-Policy on every response (popup sign-in's tests).
  * Two users can sign in: opts.user (with its sub) and opts.secondUser (default SECOND_USER, a fresh sub); the
  * returned object's secondUser tells its sub.
  */
@@ -536,6 +537,7 @@ export async function startProviderServer(opts) {
     const url = new URL(req.url, authBaseURL);
     const path = url.pathname;
     log(req.method, req.url);
+    if (settings.coop) res.setHeader('Cross-Origin-Opener-Policy', settings.coop); // startEnv's providerCOOP
     if (path === '/' || path === '') {
       sendText(res, 200, `corti-auth dev provider. Issuer: ${issuer}\n`);
       return;

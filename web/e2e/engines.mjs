@@ -13,6 +13,8 @@
 //   page.textContent(sel)  page.getAttribute(sel, name)  page.isVisible(sel)
 //   page.screenshot({path})                  the viewport as PNG; shoot(page, path, sel) (harness.mjs) for an element
 //   page.on("pageerror" | "console", fn)     where .can.events (console types as Playwright's: "warning", …)
+//   waitForPopup(page, {timeout}) (here)    the next window page opens (window.open): a page of the same interface;
+//                                            start it before the click that opens it. close() is a user's close.
 //   frameOf(page, sel) (harness.mjs)         the document of the iframe sel: evaluate, url, waitForSelector, textContent;
 //                                            click in Chromium and Firefox (WebKitWebDriver's clicks do not reach an iframe)
 //
@@ -35,16 +37,30 @@ export const CAN = {
   webkit: { events: false, initScript: false, route: false, binding: false, cdp: false },
 };
 
-export async function launch(engine) {
+/**
+ * Launches engine. {popupBlocker: true} keeps the browser's popup blocker on, which Playwright (Chromium) and
+ * puppeteer (Firefox) turn off by default; WebKitWebDriver leaves it on anyway.
+ */
+export async function launch(engine, { popupBlocker = false } = {}) {
   if (engine === "chromium") {
-    const b = await launchChromium();
+    const b = await launchChromium(popupBlocker ? { ignoreDefaultArgs: ["--disable-popup-blocking"] } : {});
     b.name = "chromium";
     b.can = CAN.chromium;
     return b;
   }
-  if (engine === "firefox") return new FirefoxBrowser(await launchFirefox());
+  if (engine === "firefox") return new FirefoxBrowser(await launchFirefox(popupBlocker ? { prefs: { "dom.disable_open_during_load": true } } : {}));
   if (engine === "webkit") return new WebKitBrowser();
   throw new Error(`unknown engine ${engine}`);
+}
+
+/**
+ * Resolves to the next window that page opens (window.open), as a page of this interface: Playwright's "popup"
+ * event, puppeteer's "popup" event (WebDriver BiDi), a new WebDriver window handle in WebKit. Call it before the
+ * action that opens the window.
+ */
+export function waitForPopup(page, { timeout = 15000 } = {}) {
+  if (typeof page.waitForPopup === "function") return page.waitForPopup({ timeout });
+  return page.waitForEvent("popup", { timeout }); // Playwright
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -154,6 +170,13 @@ class FirefoxPage extends FirefoxFrame {
   async contentFrame(sel) {
     const el = await this.p.waitForSelector(sel);
     return new FirefoxFrame(await el.contentFrame());
+  }
+  // puppeteer's "popup" event misses a window opened by an iframe: the context's next new page target instead.
+  async waitForPopup({ timeout = 15000 } = {}) {
+    const c = this.p.browserContext();
+    const known = new Set(c.targets());
+    const t = await c.waitForTarget((t) => t.type() === "page" && !known.has(t), { timeout });
+    return new FirefoxPage(await t.page());
   }
   async close() { await this.p.close(); }
 }
@@ -286,6 +309,14 @@ class WebKitPage extends WebKitFrame {
     writeFileSync(path, Buffer.from(png, "base64"));
   }
   on() { throw new Error("webkit driver: no page events (WebDriver classic); check browser.can.events"); }
+  async waitForPopup({ timeout = 15000 } = {}) {
+    const known = new Set(await this.ctx.run(this.handle, null, (d) => d.getAllWindowHandles()));
+    const handle = await poll(async () => {
+      const all = await this.ctx.run(this.handle, null, (d) => d.getAllWindowHandles());
+      return all.find((h) => !known.has(h));
+    }, { timeout, interval: 100, what: "a new window" });
+    return new WebKitPage(this.ctx, handle);
+  }
   async contentFrame(sel) {
     await this.waitForSelector(sel, { state: "attached" });
     return new WebKitFrame(this.ctx, this.handle, sel);

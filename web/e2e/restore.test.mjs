@@ -81,6 +81,20 @@ test("reload → the session again from the hidden iframe: no login form, exactl
   });
 });
 
+test("silentRedirectUri left at its default (the app page itself): the framed app page's handleCallback hands the callback over → session", async () => {
+  await withContext(h.browser, async (ctx) => {
+    const { page, sub } = await signedIn(ctx, h.env);
+    h.env.control.resetStats();
+    await reload(page, h.env, "?silentApp=1");
+    const r = await restore(page, { timeoutMs: 60000 });
+    assert.ok(r.ok, JSON.stringify(r.error));
+    assert.deepEqual(r.value, { sub, token: true }, "the same user, with a token");
+    assert.equal(h.env.control.stats().token.authorization_code, 1, "exactly one code exchange (in this tab, not in the iframe)");
+    assert.equal(r.iframes, 0, "the silent iframe is removed");
+    assert.deepEqual(r.stored, [], "no pending login in storage");
+  });
+});
+
 test("the provider's session ended → restore() resolves null at its answer (login_required), nothing left in storage", async () => {
   await withContext(h.browser, async (ctx) => {
     const { page } = await signedIn(ctx, h.env);

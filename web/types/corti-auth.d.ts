@@ -25,6 +25,8 @@ export type CortiAuthErrorCode =
   | "assistant_error"
   | "assistant_refresh_conflict"
   | "password_grant_disabled"
+  | "popup_blocked"
+  | "popup_closed"
   | "browser_error"
   | "internal";
 
@@ -130,6 +132,11 @@ export interface DecodedToken {
 export interface ClientConfig {
   clientId: string;
   redirectUri: string;
+  /**
+   * Where loginWithPopup's popup lands (registered for the client, like redirectUri): a page of this page's own
+   * origin that hands the callback back — dist/callback.html, or a page that calls handleCallback(). Default redirectUri.
+   */
+  popupRedirectUri?: string;
   /** Default "eu": https://auth.<env>.corti.app and https://assistant.<env>.corti.app. */
   environment?: string;
   /** Keycloak realm; default "base". */
@@ -168,6 +175,8 @@ export interface ClientConfig {
 export interface ResolvedClientConfig {
   readonly clientId: string;
   readonly redirectUri: string;
+  /** redirectUri unless set. */
+  readonly popupRedirectUri: string;
   readonly environment: string;
   readonly tenant: string;
   /** https://auth.<environment>.corti.app unless replaced. */
@@ -200,6 +209,11 @@ export interface AuthorizeOptions {
   maxAge?: number;
   /** acr_values, in order of preference; the callback requires the ID token's acr to be one of them (check "acr"). */
   acrValues?: string | string[];
+}
+
+export interface PopupLoginOptions extends AuthorizeOptions {
+  /** How long the popup may take, in milliseconds (default 300000); then the login rejects "timeout". */
+  timeoutMs?: number;
 }
 
 /**
@@ -259,7 +273,20 @@ export interface Client {
   authorizeURL(options?: AuthorizeOptions): Promise<string>;
   login(options?: AuthorizeOptions): Promise<void>;
   isCallback(url?: string): boolean;
-  handleCallback(url?: string): Promise<Session>;
+  /**
+   * The callback of a redirect login: its session. In loginWithPopup's popup (the callback of a popup login) it hands
+   * the callback to the page that opened the popup, which exchanges the code, closes the popup and resolves null.
+   */
+  handleCallback(url?: string): Promise<Session | null>;
+  /**
+   * Signs in in a popup on the provider and resolves with the session here, without leaving the page. Call it in the
+   * handler of the user's click, before any await: it opens the popup at once. The popup lands on popupRedirectUri,
+   * which must be on this page's origin (else "invalid_config"). Rejects "popup_blocked" (the browser refused the
+   * popup), "popup_closed" (closed before the sign-in finished, or — framed by another site while the provider sends
+   * Cross-Origin-Opener-Policy — cut off from this page), "timeout" (after timeoutMs; also how a closed popup ends
+   * when the provider sends Cross-Origin-Opener-Policy), or as handleCallback does.
+   */
+  loginWithPopup(options?: PopupLoginOptions): Promise<Session>;
   /**
    * A session after a reload, without the user and without a token at rest: 1) with shareAcrossTabs, a sibling
    * tab's; 2) unless silent is false, a prompt=none sign-in in a hidden iframe landing on silentRedirectUri; 3) with

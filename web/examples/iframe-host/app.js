@@ -15,6 +15,7 @@ function fail(e) {
   $("error").textContent = `${e && e.message} (${(e && e.code) || "internal"})`;
   $("error").hidden = false;
   $("sign-in").hidden = false;
+  $("sign-in-popup").hidden = false;
 }
 
 async function main() {
@@ -24,6 +25,8 @@ async function main() {
   const client = corti.createClient({
     clientId: cfg.clientId,
     redirectUri: location.origin + location.pathname,
+    // loginWithPopup's popup lands here: a page of this origin that hands the callback back (no wasm).
+    popupRedirectUri: location.origin + "/dist/callback.html",
     tenant: cfg.tenant,
     authBaseURL: cfg.authBaseURL,
     assistantBaseURL: cfg.assistantBaseURL, // the Assistant origin that frame-src must allow
@@ -32,9 +35,16 @@ async function main() {
     status("signing-in", "Signing in…");
     client.login({ prompt: "login" }).catch(fail);
   });
+  // Inside an EHR's frame the provider's login page cannot show (frame-ancestors): sign in with a popup. The call
+  // must run in the click's own turn, before any await, so the browser lets the popup open.
+  $("sign-in-popup").addEventListener("click", () => {
+    status("signing-in", "Signing in…");
+    client.loginWithPopup({ prompt: "login" }).then((session) => signedIn(client, session), fail);
+  });
   if (!client.isCallback()) {
     status("signed-out", "Signed out");
     $("sign-in").hidden = false;
+    $("sign-in-popup").hidden = false;
     return;
   }
   status("signing-in", "Signing in…");
@@ -48,6 +58,17 @@ async function main() {
     assistant.destroy();
     throw e;
   }
+  if (!session) return; // this page loaded in a popup: the callback went to the page that opened it
+  await signedIn(client, session, assistant);
+}
+
+async function signedIn(client, session, assistant = null) {
+  $("sign-in").hidden = true;
+  $("sign-in-popup").hidden = true;
+  $("error").hidden = true;
+  // After a popup sign-in the Assistant is mounted now (after a redirect it has been loading since the callback).
+  assistant = assistant || client.mountAssistant("#assistant", { title: "Corti Assistant" });
+  window.exampleAssistant = assistant;
   window.exampleSession = session;
   status("signed-in", `Signed in as ${session.claims.name || session.claims.preferredUsername}`);
 

@@ -23,7 +23,7 @@ export async function misuse(secretFromSomewhere: string, maybeSession: ReturnTy
   await client.authorizeURL({ extraParams: { max_age: 0 } }); // misuse: extra params are strings
   await client.authorizeURL({ maxAge: "0" }); // misuse: maxAge is a number of seconds
   corti.createClient({ ...base, idleTimeoutSeconds: "900" }); // misuse: idleTimeoutSeconds is a number
-  const s = await client.handleCallback(); 
+  const s = (await client.handleCallback())!; // (null only in a popup)
   s.on("refresh", () => {}); // misuse: the event is "refreshed"
   s.on("ended", (d) => d.code); // misuse: ended's detail is {reason}
   s.on("error", (e) => e.reason); // misuse: error's detail is a CortiAuthError
@@ -64,4 +64,5 @@ export async function misuse(secretFromSomewhere: string, maybeSession: ReturnTy
     e.code; // misuse: e is unknown until narrowed
   }
   new CortiAuthError("x", { code: "nope" }); // misuse: no such code
+  await client.loginWithPopup({ timeoutMs: "300000" }); // misuse: timeoutMs is a number
 }

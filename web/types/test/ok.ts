@@ -94,6 +94,14 @@ async function main(): Promise<void> {
   const idleCfg = corti.createClient({ clientId: "c", redirectUri: "https://app.example/", idleTimeoutSeconds: 900, idleWarningSeconds: 60 });
   const idleSecs: number | null = idleCfg.config.idleTimeoutSeconds;
   console.log(idleSecs);
+  // Popup sign-in from a click (inside an EHR's frame too), and a step-up in a popup.
+  const popupClient = corti.createClient({ clientId: "c", redirectUri: "https://app.example/", popupRedirectUri: "https://app.example/callback.html" });
+  const popupTarget: string = popupClient.config.popupRedirectUri;
+  document.querySelector<HTMLButtonElement>("#popup")!.onclick = () => {
+    popupClient.loginWithPopup({ prompt: "login", maxAge: 0, timeoutMs: 120000 }).then(
+      (s: Session) => console.log(popupTarget, s.claims.authTime),
+      (e: unknown) => { if (e instanceof CortiAuthError && (e.code === "popup_blocked" || e.code === "popup_closed")) console.log(e.code); });
+  };
 
   const tokens: SessionTokens = session.tokens;
   const expiresAt: number = tokens.expires_at;
