@@ -54,9 +54,9 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test("the tarball holds dist/ (wasm, wasm_exec.js, both loaders, types), the README and package.json — nothing else", () => {
+test("the tarball holds dist/ (wasm, wasm_exec.js, both loaders, types, the callback page), the README and package.json — nothing else", () => {
   const files = packed.files.map((f) => f.path).sort();
-  assert.deepEqual(files, ["README.md", "dist/corti-auth.d.ts", "dist/corti-auth.global.js", "dist/corti-auth.js",
+  assert.deepEqual(files, ["README.md", "dist/callback.html", "dist/callback.js", "dist/corti-auth.d.ts", "dist/corti-auth.global.js", "dist/corti-auth.js",
     "dist/corti-auth.wasm", "dist/wasm_exec.js", "package.json"]);
   const pkg = JSON.parse(readFileSync(join(project, "node_modules", "corti-auth", "package.json"), "utf8"));
   assert.equal(pkg.name, "corti-auth");
