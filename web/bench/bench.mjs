@@ -435,8 +435,8 @@ async function main() {
   }
   const started = new Date();
   const load0 = loadavg();
-  const tmp = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "corti-bench-"));
-  process.env.TMPDIR = tmp; // Chromium leaves profile folders behind
+  const tmp = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "cb-"));
+  process.env.TMPDIR = tmp; // Chromium leaves profile folders behind (a short name: its singleton socket path must stay under 108 bytes)
   log(`reps ${REPS}, ${CALLS} calls per authorize batch; load average ${load0.map((x) => x.toFixed(2)).join(" ")} on ${cpus().length} cores`);
 
   const size = await measureSizes();

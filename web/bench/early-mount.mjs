@@ -109,7 +109,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] || "").href) {
   const { chromiumArgs } = await import("../dev/browsers.mjs");
   const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
   const reps = Math.max(1, Number(process.env.BENCH_REPS || 10) | 0);
-  const tmp = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "corti-bench-early-"));
+  const tmp = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "cbe-"));
   process.env.TMPDIR = tmp;
   const env = await startEnv({ staticRoots: { "/bench/": join(root, "web", "bench", "pages"), "/dist/": join(root, "dist") } });
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: chromiumArgs });

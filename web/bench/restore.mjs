@@ -16,7 +16,7 @@ import { stats } from "./stats.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const REPS = Math.max(1, Number(process.env.BENCH_REPS || 20) | 0);
-const tmp = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "corti-bench-"));
+const tmp = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "cbr-"));
 process.env.TMPDIR = tmp;
 const env = await startEnv({ staticRoots: { "/bench/": join(root, "web", "bench", "pages"), "/dist/": join(root, "dist") } });
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: chromiumArgs });

@@ -40,7 +40,7 @@ const GOALS = {
 };
 
 test("make bench: bench.mjs reports every goal row with a verdict, every figure for all three libraries, and the bare-fetch floor", { timeout: 600_000 }, async () => {
-  const dir = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "corti-bench-test-"));
+  const dir = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "cbt-"));
   try {
     const out = join(dir, "bench.md");
     await run(process.execPath, [join(root, "web/bench/bench.mjs")], {
