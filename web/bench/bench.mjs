@@ -384,12 +384,19 @@ function goalRows({ S, size, diag, extra, traces }) {
   else timeRow(4, "resume after reload, navigation → session", med("restore", "corti"), med("restore", "keycloak"), "keycloak-js check-sso, silent-check page", 1.0, "≤ 1.00× keycloak-js");
   // 5. early mount
   const early = extra.early.length ? extra.early : [{ goal: 5, row: "Assistant authenticated after navigation (early mount)", missing: "phase not run" }];
-  for (const r of early) {
+  // Rows without a goal of their own (mount after the session, frame ready, session ready) are the context of the
+  // first judged row: its note.
+  const context = early.filter((r) => !r.missing && typeof r.pass !== "boolean");
+  const ctxNote = context.map((r) => `${r.row}: ${typeof r.measured === "number" ? fmtMs(r.measured) : r.measured}`).join("; ");
+  let noted = false;
+  for (const r of early.filter((r) => r.missing || typeof r.pass === "boolean")) {
     if (r.missing) { rows.push({ goal: 5, row: r.row, measured: "–", result: `not measured: ${r.missing}` }); continue; }
     const m = typeof r.measured === "number" ? fmtMs(r.measured) : String(r.measured ?? "–");
     const a = typeof r.against === "number" ? fmtMs(r.against) : r.against;
-    rows.push({ goal: 5, row: r.row, measured: m, against: a, ratio: r.ratio ?? (typeof r.measured === "number" && typeof r.against === "number" ? ratio(r.measured, r.against) : undefined),
-      target: r.target, result: typeof r.pass === "boolean" ? verdict(r.pass) : r.result || "not judged", note: r.note });
+    rows.push({ goal: 5, row: r.row, measured: m, against: a,
+      ratio: typeof r.ratio === "number" ? ratio(r.ratio, 1) : r.ratio ?? (typeof r.measured === "number" && typeof r.against === "number" ? ratio(r.measured, r.against) : undefined),
+      target: r.target, result: verdict(r.pass), note: [r.note, !noted && ctxNote].filter(Boolean).join("; ") || undefined });
+    noted = true;
   }
   // 6. refresh
   const steady = med("refresh-steady", "corti"), bare = med("refresh-bare", "corti");
