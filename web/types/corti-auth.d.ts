@@ -274,8 +274,9 @@ export interface Client {
   login(options?: AuthorizeOptions): Promise<void>;
   isCallback(url?: string): boolean;
   /**
-   * The callback of a redirect login: its session. In loginWithPopup's popup (the callback of a popup login) it hands
-   * the callback to the page that opened the popup, which exchanges the code, closes the popup and resolves null.
+   * The callback of a redirect login: its session. In loginWithPopup's popup or restore()'s hidden iframe (the
+   * callback of such a login) it hands the callback to the page that opened it, which exchanges the code, and
+   * resolves null (a popup then closes).
    */
   handleCallback(url?: string): Promise<Session | null>;
   /**
