@@ -121,18 +121,39 @@ class FirefoxBrowser {
     this.can = CAN.firefox;
   }
   async version() { return this.b.version(); }
-  async newContext({ viewport } = {}) { return new FirefoxContext(await this.b.createBrowserContext(), viewport); }
+  async newContext({ viewport } = {}) { return new FirefoxContext(this, await this.serial(() => this.b.createBrowserContext()), viewport); }
   async close() { await this.b.close(); }
+  // Firefox ESR answered browsingContext.create with "no such frame: DiscardedBrowsingContextError" for every tab that
+  // three concurrent tests opened at once in new user contexts (a fresh-clone CI run; the next test's tab, a moment
+  // later, was fine). Tabs and user contexts are therefore made one at a time, and a create that meets a discarded
+  // context is tried again, a bounded number of times, with the error reported on stderr.
+  serial(fn) {
+    const run = (this.queue || Promise.resolve()).then(fn, fn);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+  async newTab(create) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.serial(create);
+      } catch (e) {
+        const msg = String(e && e.message);
+        if (attempt >= 4 || !/DiscardedBrowsingContext|no such frame/.test(msg)) throw e;
+        process.stderr.write(`firefox driver: browsingContext.create failed (${msg.split("\n")[0]}); attempt ${attempt + 1}\n`);
+        await new Promise((r) => setTimeout(r, 250 * attempt)); // back-off between driver retries, not a wait for the product
+      }
+    }
+  }
 }
 
 class FirefoxContext {
-  constructor(c, viewport) { this.c = c; this.viewport = viewport; this.inits = []; this.pages = []; }
+  constructor(browser, c, viewport) { this.browser = browser; this.c = c; this.viewport = viewport; this.inits = []; this.pages = []; }
   async addInitScript(fn) {
     this.inits.push(fn);
     for (const p of this.pages) await p.p.evaluateOnNewDocument(fn);
   }
   async newPage() {
-    const p = await this.c.newPage();
+    const p = await this.browser.newTab(() => this.c.newPage());
     if (this.viewport) await p.setViewport(this.viewport);
     for (const fn of this.inits) await p.evaluateOnNewDocument(fn);
     const page = new FirefoxPage(p);
