@@ -67,20 +67,22 @@ type Message struct {
 
 // envelope is the wire form of every message; members are decoded one by one
 // so that a member of an unexpected type does not lose the others.
+// envelope holds the members ParseMessage reads, by their exact names.
 type envelope struct {
-	Type         json.RawMessage `json:"type"`
-	Version      json.RawMessage `json:"version"`
-	Action       json.RawMessage `json:"action"`
-	RequestID    json.RawMessage `json:"requestId"`
-	Success      json.RawMessage `json:"success"`
-	Payload      json.RawMessage `json:"payload"`
-	Data         json.RawMessage `json:"data"`
-	Error        json.RawMessage `json:"error"`
-	ErrorCode    json.RawMessage `json:"errorCode"`
-	ErrorDetails json.RawMessage `json:"errorDetails"`
-	Event        json.RawMessage `json:"event"`
-	Confidential json.RawMessage `json:"confidential"`
-	Deprecated   json.RawMessage `json:"deprecated"`
+	Type, Version, Action, RequestID, Success, Payload, Data        json.RawMessage
+	Error, ErrorCode, ErrorDetails, Event, Confidential, Deprecated json.RawMessage
+}
+
+// members decodes a JSON object into its members by exact name, the last of two
+// equal names winning, as JSON.parse reads it. encoding/json's struct decoding
+// matches names case-insensitively, which would let {"TYPE": …} stand for the
+// "type" the page's JavaScript looks at.
+func members(data []byte) (map[string]json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // ParseMessage decodes an incoming message (the JSON text of event.data). It
@@ -106,9 +108,15 @@ func ParseMessage(data []byte) (Message, error) {
 	if len(data) == 0 || data[0] != '{' {
 		return Message{}, fmt.Errorf("%w: not a JSON object", ErrUnknownMessage)
 	}
-	var e envelope
-	if err := json.Unmarshal(data, &e); err != nil {
+	o, err := members(data)
+	if err != nil {
 		return Message{}, fmt.Errorf("%w: %v", ErrUnknownMessage, err)
+	}
+	e := envelope{
+		Type: o["type"], Version: o["version"], Action: o["action"], RequestID: o["requestId"],
+		Success: o["success"], Payload: o["payload"], Data: o["data"], Error: o["error"],
+		ErrorCode: o["errorCode"], ErrorDetails: o["errorDetails"], Event: o["event"],
+		Confidential: o["confidential"], Deprecated: o["deprecated"],
 	}
 	typ, _ := str(e.Type)
 	m := Message{}
@@ -166,15 +174,10 @@ func parseError(e envelope) (msg, code string, details json.RawMessage) {
 	if s, ok := str(e.Error); ok {
 		msg = s
 	} else if len(e.Error) > 0 && e.Error[0] == '{' {
-		var o struct {
-			Message json.RawMessage `json:"message"`
-			Code    json.RawMessage `json:"code"`
-			Details json.RawMessage `json:"details"`
-		}
-		if json.Unmarshal(e.Error, &o) == nil {
-			msg, _ = str(o.Message)
-			code = scalar(o.Code)
-			details = nonNull(o.Details)
+		if o, err := members(e.Error); err == nil {
+			msg, _ = str(o["message"])
+			code = scalar(o["code"])
+			details = nonNull(o["details"])
 		}
 	}
 	if c := scalar(e.ErrorCode); c != "" {

@@ -163,6 +163,37 @@ func TestParseMessageUnknown(t *testing.T) {
 	}
 }
 
+// Member names are matched exactly, as the page's JavaScript reads them (data.type,
+// never data.TYPE), and of two members with one name the last wins, as JSON.parse
+// has it. encoding/json's case-insensitive matching took {"tYpe": …} for a response
+// (found by FuzzParseMessage, kept in testdata/fuzz).
+func TestParseMessageMemberNamesAreExact(t *testing.T) {
+	for _, in := range []string{
+		`{"tYpe":"CORTI_EMBEDDED_RESPONSE","requestId":"0"}`,
+		`{"TYPE":"CORTI_EMBEDDED_EVENT","event":"embedded.ready"}`,
+		`{"type":"x","Type":"CORTI_EMBEDDED_EVENT","event":"embedded.ready"}`,
+		`{"type":"CORTI_EMBEDDED_EVENT","Event":"embedded.ready"}`,
+		`{"type":"CORTI_EMBEDDED_RESPONSE","requestID":"r","success":true}`,
+		`{"type":"CORTI_EMBEDDED","Action":"auth","requestId":"r"}`,
+	} {
+		if m, err := ParseMessage([]byte(in)); !errors.Is(err, ErrUnknownMessage) {
+			t.Errorf("ParseMessage(%s) = %+v, %v; want ErrUnknownMessage", in, m, err)
+		}
+	}
+	m, err := ParseMessage([]byte(`{"type":"CORTI_EMBEDDED_RESPONSE","requestId":"r","Success":true,"success":false,"Error":"x","Payload":{"a":1}}`))
+	if err != nil || m.Success || m.HasError || m.Payload != nil {
+		t.Errorf("differently cased members were read: %+v, %v", m, err)
+	}
+	m, err = ParseMessage([]byte(`{"type":"CORTI_EMBEDDED_RESPONSE","requestId":"r","success":false,"error":{"Message":"no","message":"yes","CODE":1}}`))
+	if err != nil || m.ErrMessage != "yes" || m.ErrCode != "" {
+		t.Errorf("error object members: %+v, %v", m, err)
+	}
+	m, err = ParseMessage([]byte(`{"type":"CORTI_EMBEDDED_EVENT","event":"a","event":"b"}`))
+	if err != nil || m.Event != "b" {
+		t.Errorf("duplicate member: the last one wins, as in JSON.parse: %+v, %v", m, err)
+	}
+}
+
 func TestParseMessageTooLarge(t *testing.T) {
 	pad := strings.Repeat("x", MaxMessageSize)
 	in := `{"type":"CORTI_EMBEDDED_EVENT","event":"document.generated","payload":{"text":"` + pad + `"}}`
@@ -242,7 +273,8 @@ func FuzzParseMessage(f *testing.F) {
 				t.Fatalf("bad event: %+v", m)
 			}
 		case KindResponse:
-			if m.RequestID == "" || m.Action == "" || (m.Version != "" && m.Version != Version) {
+			// A response may omit its action (the docs' shape); it is matched by requestId.
+			if m.RequestID == "" || (m.Version != "" && m.Version != Version) {
 				t.Fatalf("bad response: %+v", m)
 			}
 		case KindRequest:
