@@ -45,7 +45,7 @@ func (cl *client) restore(a *argReader) func(context.Context) (any, error) {
 					return s.object(), nil
 				}
 			case auth.StepRedirect:
-				return cl.redirectRestore(plan.Timeout)
+				return cl.redirectRestore(ctx, plan.Timeout)
 			}
 		}
 		return safejs.Null(), nil
@@ -134,8 +134,9 @@ func (cl *client) silentRestore(ctx context.Context, limit time.Duration) (*jsSe
 // provider, back on redirectUri, where handleCallback() resolves the session
 // or rejects oauth_error login_required. The page is left; should the
 // navigation not happen (the page cancelled it), the promise resolves null
-// after limit.
-func (cl *client) redirectRestore(limit time.Duration) (any, error) {
+// after limit (or when ctx ends), leaving the pending login to its TTL in case
+// the navigation is only slow.
+func (cl *client) redirectRestore(ctx context.Context, limit time.Duration) (any, error) {
 	az, err := cl.c.StartRedirectRestore()
 	if err != nil {
 		return nil, err
@@ -144,7 +145,12 @@ func (cl *client) redirectRestore(limit time.Duration) (any, error) {
 		cl.c.Abandon(az.State)
 		return nil, err
 	}
-	time.Sleep(limit)
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 	return safejs.Null(), nil
 }
 
