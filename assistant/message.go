@@ -65,9 +65,9 @@ type Message struct {
 	Version      string          // the envelope's version; "" when absent
 }
 
-// envelope is the wire form of every message; members are decoded one by one
-// so that a member of an unexpected type does not lose the others.
-// envelope holds the members ParseMessage reads, by their exact names.
+// envelope holds the members ParseMessage reads, taken by their exact names
+// and decoded one by one, so that a member of an unexpected type does not lose
+// the others.
 type envelope struct {
 	Type, Version, Action, RequestID, Success, Payload, Data        json.RawMessage
 	Error, ErrorCode, ErrorDetails, Event, Confidential, Deprecated json.RawMessage
