@@ -1,5 +1,5 @@
 // Shared set-up of the bench's side scripts (profile.mjs, startup-profile.mjs, refresh-profile.mjs,
-// login-profile.mjs, inittrace.mjs, floor.mjs, ab.mjs): the local environment serving the bench pages and a dist
+// login-profile.mjs, popup-profile.mjs, inittrace.mjs, floor.mjs, ab.mjs): the local environment serving the bench pages and a dist
 // folder, Chromium, contexts carrying the bench pages' configuration, the corti page's sign-in up to the filled
 // form, interleaved cold loads of two dists, and walking a CPU profile.
 import { chromium } from "playwright-core";
@@ -17,8 +17,9 @@ export async function launch(dist = process.argv[2], extraRoots = {}) {
   return { env, browser, close: async () => { await browser.close(); await env.close(); } };
 }
 
-/** A fresh context whose pages get the bench configuration (window.BENCH); godebug is passed to the Go program. */
-export async function benchContext(browser, env, { godebug = "" } = {}) {
+/** A fresh context whose pages get the bench configuration (window.BENCH); godebug is passed to the Go program;
+ * callbackURL, where given, is the popup's and silent iframe's landing page of the corti bench page. */
+export async function benchContext(browser, env, { godebug = "", callbackURL = "" } = {}) {
   const ctx = await browser.newContext();
   await ctx.addInitScript((c) => {
     window.BENCH = c;
@@ -29,7 +30,7 @@ export async function benchContext(browser, env, { godebug = "" } = {}) {
       get() { return G; },
       set(v) { G = class extends v { constructor() { super(); this.env = { ...this.env, GODEBUG: c.godebug }; } }; },
     });
-  }, { authBaseURL: env.authBaseURL, issuer: env.issuer, realm: env.tenant, clientId: env.clients.public, tokenURL: `${env.issuer}/protocol/openid-connect/token`, godebug });
+  }, { authBaseURL: env.authBaseURL, issuer: env.issuer, realm: env.tenant, clientId: env.clients.public, tokenURL: `${env.issuer}/protocol/openid-connect/token`, godebug, callbackURL });
   return ctx;
 }
 

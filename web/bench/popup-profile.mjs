@@ -7,22 +7,16 @@
 //   to callback  submitted → the landing page's navigation start (the provider's POST and 302)
 //   landing      landing page's navigation start → tokens in the app (redirect: the wasm starts, then exchanges;
 //                popup: callback.html hands over, the opener exchanges)
-//   node web/bench/popup-profile.mjs          BENCH_REPS=20 node web/bench/popup-profile.mjs
-import { chromium } from "playwright-core";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
-import { tmpdir, loadavg } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startEnv } from "../dev/env.mjs";
-import { chromiumArgs } from "../dev/browsers.mjs";
+//   node web/bench/popup-profile.mjs [dist folder]          BENCH_REPS=20 node web/bench/popup-profile.mjs
+import { existsSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join, resolve } from "node:path";
+import { launch, benchContext, root } from "./diag.mjs";
 import { stats } from "./stats.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const REPS = Math.max(1, Number(process.env.BENCH_REPS || 10) | 0);
-const tmp = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "cbp-"));
-process.env.TMPDIR = tmp;
-const env = await startEnv({ staticRoots: { "/bench/": join(root, "web", "bench", "pages"), "/dist/": join(root, "dist") } });
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: chromiumArgs });
+const dist = process.argv[2] ? resolve(process.argv[2]) : join(root, "dist"); // the dist folder served as /dist/
+const { env, browser, close } = await launch(dist);
 
 // Marks: every page logs "mark <name> <epoch ms>" on the console; the context's console listener collects them.
 function marks() {
@@ -40,15 +34,13 @@ function marks() {
 
 const seq = [];
 async function journey(kind) {
-  const ctx = await browser.newContext();
+  const ctx = await benchContext(browser, env, {
+    callbackURL: existsSync(join(dist, "callback.html")) ? `${env.hostURL}/dist/callback.html` : "",
+  });
   const m = {};
   ctx.on("console", (msg) => {
     const [w, name, t] = msg.text().split(" ");
     if (w === "mark") (m[name] ||= []).push(Number(t));
-  });
-  await ctx.addInitScript((c) => { window.BENCH = c; }, {
-    authBaseURL: env.authBaseURL, realm: env.tenant, clientId: env.clients.public,
-    callbackURL: existsSync(join(root, "dist", "callback.html")) ? `${env.hostURL}/dist/callback.html` : "",
   });
   await ctx.addInitScript(marks);
   try {
@@ -101,7 +93,5 @@ try {
     }
   }
 } finally {
-  await browser.close().catch(() => {});
-  await env.close();
-  rmSync(tmp, { recursive: true, force: true });
+  await close();
 }
