@@ -8,7 +8,7 @@ WASM_EXEC_TEST := $(GOROOT)/lib/wasm/go_js_wasm_exec
 FUZZTIME ?= 30s
 export TMPDIR ?= /tmp
 
-.PHONY: all build demo test vet test-native test-wasm test-e2e screenshots size bench fuzz clean
+.PHONY: all build demo test vet test-native test-wasm test-e2e soak-e2e screenshots size bench fuzz clean
 all: build
 
 wasm_exec.js: $(GOROOT)/lib/wasm/wasm_exec.js
@@ -41,11 +41,20 @@ dist/callback.js: web/loader/callback.js
 	@mkdir -p dist
 	cp $< $@
 
+# The <corti-assistant> element (an ES module importing ./corti-auth.js beside it).
+dist/corti-assistant.js: web/loader/corti-assistant.js
+	@mkdir -p dist
+	cp $< $@
+
+dist/corti-assistant.d.ts: web/types/corti-assistant.d.ts
+	@mkdir -p dist
+	cp $< $@
+
 dist/corti-auth.d.ts: web/types/corti-auth.d.ts
 	@mkdir -p dist
 	cp $< $@
 
-build: dist/corti-auth.wasm dist/wasm_exec.js dist/corti-auth.js dist/corti-auth.global.js dist/corti-auth.d.ts dist/callback.html dist/callback.js
+build: dist/corti-auth.wasm dist/wasm_exec.js dist/corti-auth.js dist/corti-auth.global.js dist/corti-auth.d.ts dist/callback.html dist/callback.js dist/corti-assistant.js dist/corti-assistant.d.ts
 
 # npm ci from the committed lock (it lists every platform's optional packages).
 node_modules/.package-lock.json: package.json package-lock.json
@@ -55,9 +64,19 @@ node_modules/.package-lock.json: package.json package-lock.json
 demo: build node_modules/.package-lock.json
 	node web/dev/demo.mjs
 
-vet: wasm_exec.js
+# staticcheck at a pinned version, from the module proxy: not a dependency of the module (nothing in go.mod/go.sum).
+# It runs natively and for js/wasm (bridge/ and the browser half of storage/ only build there). `go run` would build
+# it for GOOS=js too, so it is installed once into TMPDIR for the host and run twice.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+STATICCHECK_BIN := $(TMPDIR)/corti-auth-tools/staticcheck-v0.8.2/staticcheck
+$(STATICCHECK_BIN):
+	GOOS= GOARCH= GOBIN=$(dir $@) $(GO) install $(STATICCHECK)
+
+vet: wasm_exec.js $(STATICCHECK_BIN)
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./...
+	$(STATICCHECK_BIN) ./...
+	GOOS=js GOARCH=wasm $(STATICCHECK_BIN) ./...
 
 test-native: wasm_exec.js
 	$(GO) test -race -count=1 ./...
@@ -66,15 +85,31 @@ test-native: wasm_exec.js
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC_TEST)" ./storage/ ./bridge/
 
-# The browser tests run in each engine of ENGINES, one engine after another inside each test file
-# (web/e2e/README.md); `make test-e2e ENGINES=chromium` for a quick run in one.
+# The browser tests: each file in each engine of ENGINES is a job (a node --test process with its own environment
+# and browser); E2E_JOBS of them run at once (web/e2e/run.mjs, web/e2e/README.md). `make test-e2e ENGINES=chromium`
+# for a quick run in one engine. A job exits when its last test is done, whatever a driver left open (a WebKit
+# command that never answers fails its test after commandLimit in web/e2e/engines.mjs instead of hanging the run).
 ENGINES ?= chromium firefox webkit
-# The runner exits when the last file is done, whatever a driver left open (a WebKit command that never answers
-# fails its test after commandLimit in web/e2e/engines.mjs instead of hanging the run).
+E2E_JOBS ?= 3
 test-e2e: build node_modules/.package-lock.json
-	ENGINES="$(ENGINES)" node --test --test-concurrency=1 --test-force-exit web/types/ web/dev/ web/e2e/
+	ENGINES="$(ENGINES)" E2E_JOBS=$(E2E_JOBS) node web/e2e/run.mjs
 
-test: vet test-native test-wasm test-e2e
+# Every e2e file SOAK_RUNS times in every engine, with SOAK_BURN CPU-burning processes beside the run: what a loaded
+# CI machine does to timing-sensitive tests, on purpose (not part of make test). Its table counts failures per job.
+SOAK_RUNS ?= 5
+SOAK_BURN ?= 2
+soak-e2e: build node_modules/.package-lock.json
+	ENGINES="$(ENGINES)" E2E_JOBS=$(E2E_JOBS) E2E_REPEAT=$(SOAK_RUNS) E2E_BURN=$(SOAK_BURN) node web/e2e/run.mjs $(SOAK_FILES)
+
+# The phases one after another, each timed; the times are printed at the end, also when a phase failed.
+TEST_PHASES := vet test-native test-wasm test-e2e
+test:
+	@set -e; times=$$(mktemp); trap 'echo "== phase times (make test)"; cat "$$times"; rm -f "$$times"' EXIT; \
+	for p in $(TEST_PHASES); do \
+		s=$$(date +%s); \
+		if ! $(MAKE) --no-print-directory $$p; then echo "$$p: FAILED after $$(( $$(date +%s) - s )) s" >> "$$times"; exit 1; fi; \
+		echo "$$p: $$(( $$(date +%s) - s )) s" >> "$$times"; \
+	done
 
 # Retakes docs/screenshots/demo-*.png (the demo test, writing into docs/).
 screenshots: build node_modules/.package-lock.json

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/corti-auth/corti-auth/auth"
+	"github.com/corti-auth/corti-auth/errcode"
 )
 
-// The JS error contract has one source, auth/codes.go; README's error table and
+// The JS error contract has one source, errcode/errcode.go; README's error table and
 // the TypeScript declarations are checked against it here, in both directions.
 
 const dtsPath = "web/types/corti-auth.d.ts"
@@ -181,9 +181,9 @@ func sameSet(t *testing.T, what, srcName string, src []string, goName string, go
 
 func TestErrorContractREADME(t *testing.T) {
 	codes, _ := readmeErrorTable(t)
-	sameSet(t, "error codes", "README.md's error table", codes, "auth.Codes", auth.Codes)
-	sameSet(t, "ID-token checks", "README.md's id_token_invalid row", readmeChecks(t), "auth.IDTokenChecks", auth.IDTokenChecks)
-	sameSet(t, "ended reasons", "README.md's `ended` reasons", readmeEndedReasons(t), "auth.EndedReasons", auth.EndedReasons)
+	sameSet(t, "error codes", "README.md's error table", codes, "errcode.Codes", errcode.Codes)
+	sameSet(t, "ID-token checks", "README.md's id_token_invalid row", readmeChecks(t), "errcode.IDTokenChecks", errcode.IDTokenChecks)
+	sameSet(t, "ended reasons", "README.md's `ended` reasons", readmeEndedReasons(t), "errcode.EndedReasons", errcode.EndedReasons)
 }
 
 func TestErrorContractTypes(t *testing.T) {
@@ -191,19 +191,19 @@ func TestErrorContractTypes(t *testing.T) {
 	if open {
 		t.Errorf("%s: CortiAuthErrorCode must be closed: the codes are the contract", dtsPath)
 	}
-	sameSet(t, "error codes", dtsPath+" CortiAuthErrorCode", codes, "auth.Codes", auth.Codes)
+	sameSet(t, "error codes", dtsPath+" CortiAuthErrorCode", codes, "errcode.Codes", errcode.Codes)
 	checks, open := dtsUnion(t, "IDTokenCheck")
 	if open {
 		t.Errorf("%s: IDTokenCheck must be closed", dtsPath)
 	}
-	sameSet(t, "ID-token checks", dtsPath+" IDTokenCheck", checks, "auth.IDTokenChecks", auth.IDTokenChecks)
+	sameSet(t, "ID-token checks", dtsPath+" IDTokenCheck", checks, "errcode.IDTokenChecks", errcode.IDTokenChecks)
 	reasons, open := dtsUnion(t, "EndedReason")
 	if !open {
 		// A final OAuth error other than invalid_grant ends a session with its
 		// own code as the reason.
 		t.Errorf("%s: EndedReason must stay open ((string & {})): a final OAuth error gives its own code", dtsPath)
 	}
-	sameSet(t, "ended reasons", dtsPath+" EndedReason", reasons, "auth.EndedReasons", auth.EndedReasons)
+	sameSet(t, "ended reasons", dtsPath+" EndedReason", reasons, "errcode.EndedReasons", errcode.EndedReasons)
 	// check is typed with the union wherever it appears.
 	src := readFile(t, dtsPath)
 	for _, m := range regexp.MustCompile(`check\??:\s*([^;]+);`).FindAllStringSubmatch(src, -1) {

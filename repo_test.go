@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/corti-auth/corti-auth/session"
 )
 
 // jsImports are the packages that reach JavaScript. (Spelled in two parts so
@@ -20,11 +22,18 @@ var jsImports = map[string]bool{"syscall" + "/js": true, safejsPath: true}
 
 const safejsPath = "github.com/hack-pad" + "/safejs"
 
-// TestJSFilesCarryBuildTags fails when a Go file that imports syscall/js or
-// safejs lacks the `//go:build js && wasm` line: without it `go test ./...`
-// stops working natively.
-func TestJSFilesCarryBuildTags(t *testing.T) {
-	checked := 0
+// goFile is a Go file of the repository, parsed for its imports.
+type goFile struct {
+	path      string // slash-separated, relative to the root
+	firstLine string
+	imports   []string
+}
+
+// goFiles parses every .go file of the repository (imports only, whatever its
+// build tags), skipping node_modules, dist and dot folders.
+func goFiles(t *testing.T) []goFile {
+	t.Helper()
+	var files []goFile
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -39,30 +48,86 @@ func TestJSFilesCarryBuildTags(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		usesJS := false
-		for _, imp := range f.Imports {
-			p, _ := strconv.Unquote(imp.Path.Value)
-			usesJS = usesJS || jsImports[p]
-		}
-		if !usesJS {
-			return nil
-		}
-		checked++
 		src, err := os.ReadFile(path)
 		if err != nil {
 			return err
 		}
 		first, _, _ := bytes.Cut(src, []byte("\n"))
-		if string(bytes.TrimSpace(first)) != "//go:build js && wasm" {
-			t.Errorf("%s imports syscall/js or safejs but its first line is %q, not //go:build js && wasm", path, first)
+		g := goFile{path: filepath.ToSlash(path), firstLine: string(bytes.TrimSpace(first))}
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			g.imports = append(g.imports, p)
 		}
+		files = append(files, g)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(files) < 50 {
+		t.Fatalf("found only %d Go files: the walk is broken", len(files))
+	}
+	return files
+}
+
+// importsJS reports the first of f's imports that reaches JavaScript ("" for none).
+func (f goFile) importsJS() string {
+	for _, p := range f.imports {
+		if jsImports[p] {
+			return p
+		}
+	}
+	return ""
+}
+
+const jsBuildTag = "//go:build js && wasm"
+
+// TestJSFilesCarryBuildTags fails when a Go file that imports syscall/js or
+// safejs lacks the `//go:build js && wasm` line: without it `go test ./...`
+// stops working natively.
+func TestJSFilesCarryBuildTags(t *testing.T) {
+	checked := 0
+	for _, f := range goFiles(t) {
+		if f.importsJS() == "" {
+			continue
+		}
+		checked++
+		if f.firstLine != jsBuildTag {
+			t.Errorf("%s imports syscall/js or safejs but its first line is %q, not %s", f.path, f.firstLine, jsBuildTag)
+		}
+	}
 	if checked == 0 {
 		t.Fatal("found no file that imports JS: the walk is broken")
+	}
+}
+
+// jsAllowed reports whether the file at path (slash-separated) may import
+// syscall/js or safejs: the adapters of bridge/, the helpers of internal/jsx/,
+// the browser half of storage/ (its js && wasm files), the wasm's entry point
+// main_wasm.go (it takes the loader's hooks object from the page and resolves it
+// with bridge's namespace), and web/bench/floor, the benchmark's minimal wasm
+// that start-up is measured against (a separate main, not part of the module's
+// API).
+func jsAllowed(f goFile) bool {
+	switch {
+	case strings.HasPrefix(f.path, "bridge/"), strings.HasPrefix(f.path, "internal/jsx/"):
+		return true
+	case strings.HasPrefix(f.path, "storage/") && !strings.Contains(strings.TrimPrefix(f.path, "storage/"), "/"):
+		return f.firstLine == jsBuildTag
+	case f.path == "main_wasm.go", strings.HasPrefix(f.path, "web/bench/floor/"):
+		return true
+	}
+	return false
+}
+
+// TestOnlyAdaptersImportJS (safejs's jsguard idea): no Go file outside the
+// adapters named by jsAllowed imports syscall/js or safejs, so every decision
+// stays in packages that test natively.
+func TestOnlyAdaptersImportJS(t *testing.T) {
+	for _, f := range goFiles(t) {
+		if p := f.importsJS(); p != "" && !jsAllowed(f) {
+			t.Errorf("%s imports %s: only bridge/, internal/jsx/ and storage/'s js && wasm files reach JavaScript (move the decision into a pure package behind a small interface)", f.path, p)
+		}
 	}
 }
 
@@ -124,9 +189,9 @@ func TestWasmDoesNotLinkNetHTTP(t *testing.T) {
 // Go, so it tests natively. None of these packages imports JS or net/http itself (under
 // GOOS=js the standard library's syscall does, so the closure cannot be
 // checked for syscall/js); and apart from auth, which reaches the browser half
-// of storage, none depends on safejs.
+// of storage (and errcode, which names auth's errors), none depends on safejs.
 func TestPurePackagesDoNotTouchJS(t *testing.T) {
-	for _, p := range []string{"./pkce", "./token", "./session", "./assistant", "./auth"} {
+	for _, p := range []string{"./pkce", "./token", "./session", "./assistant", "./hub", "./auth", "./errcode", "./internal/clock", "./internal/fault"} {
 		cmd := exec.Command("go", "list", "-f", "{{join .Imports \" \"}}", p)
 		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 		out, err := cmd.Output()
@@ -140,7 +205,7 @@ func TestPurePackagesDoNotTouchJS(t *testing.T) {
 				t.Errorf("%s imports %s", p, imp)
 			}
 		}
-		if p == "./auth" {
+		if p == "./auth" || p == "./errcode" {
 			continue
 		}
 		if deps := wasmDeps(t, p); deps[safejsPath] {
@@ -304,5 +369,53 @@ func TestRepositoryReferencesOnlyItself(t *testing.T) {
 	}
 	if docsRefs == 0 {
 		t.Fatal("found no reference to docs/: the patterns are broken")
+	}
+}
+
+// TestPackageLayers: the pure packages depend on each other only downwards.
+// The JS error table (errcode) sits above them all, so none of them imports
+// another just for an error code; the Clock the session and the Assistant share
+// is internal/clock, so the Assistant does not depend on the session; and the
+// leaves (internal/clock, internal/fault, pkce, token) depend on no other
+// package of the module.
+func TestPackageLayers(t *testing.T) {
+	const mod = "github.com/corti-auth/corti-auth/"
+	forbidden := map[string][]string{
+		"./auth":           {"assistant", "errcode", "bridge"},
+		"./assistant":      {"session", "auth", "errcode", "storage", "bridge"},
+		"./session":        {"assistant", "auth", "errcode", "storage", "bridge"},
+		"./hub":            {"auth", "errcode", "storage", "bridge"},
+		"./storage":        {"auth", "session", "assistant", "errcode", "bridge"},
+		"./pkce":           {"internal/clock", "internal/fault", "token", "session", "assistant", "auth", "errcode", "storage"},
+		"./token":          {"internal/clock", "internal/fault", "pkce", "session", "assistant", "auth", "errcode", "storage"},
+		"./internal/clock": {"internal/fault", "pkce", "token", "session", "assistant", "auth", "errcode", "storage"},
+		"./internal/fault": {"internal/clock", "pkce", "token", "session", "assistant", "auth", "errcode", "storage"},
+		"./internal/jsx":   {"internal/clock", "internal/fault", "internal/body", "pkce", "token", "session", "assistant", "auth", "errcode", "storage", "bridge"},
+		"./internal/body":  {"internal/clock", "internal/fault", "token", "session", "assistant", "auth", "errcode", "storage", "bridge"},
+	}
+	for p, bad := range forbidden {
+		deps := wasmDeps(t, p)
+		for _, b := range bad {
+			if deps[mod+b] {
+				t.Errorf("%s depends on %s", p, b)
+			}
+		}
+	}
+}
+
+// TestDocsStateContractValues: the values the API documentation promises are
+// the ones the code uses (each defined once, in the pure package that uses it).
+func TestDocsStateContractValues(t *testing.T) {
+	for _, c := range []struct{ file, doc, what string }{
+		{"docs/api.md", "it waits " + strconv.FormatInt(session.SiblingWait.Milliseconds(), 10) + " ms for an answer", "restore()'s wait for a sibling tab (session.SiblingWait)"},
+		{"README.md", "| `refreshBufferSeconds` | `" + strconv.Itoa(int(session.DefaultBuffer.Seconds())) + "` |", "the refresh buffer's default (session.DefaultBuffer)"},
+	} {
+		b, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte(c.doc)) {
+			t.Errorf("%s does not say %q: %s", c.file, c.doc, c.what)
+		}
 	}
 }

@@ -104,19 +104,12 @@ func MissingForAuth(resp *pkce.TokenResponse) []string {
 // response. Members of unexpected types are left empty: the Assistant accepted
 // the tokens, which is what matters.
 func parseUser(payload json.RawMessage) User {
-	var p struct {
-		User json.RawMessage `json:"user"`
-	}
-	if json.Unmarshal(payload, &p) != nil || len(p.User) == 0 || p.User[0] != '{' {
+	raw := member(payload, "user")
+	u, err := members(raw)
+	if len(raw) == 0 || raw[0] != '{' || err != nil {
 		return User{}
 	}
-	var u struct {
-		ID    json.RawMessage `json:"id"`
-		Email json.RawMessage `json:"email"`
-		Name  json.RawMessage `json:"name"`
-	}
-	_ = json.Unmarshal(p.User, &u)
-	email, _ := str(u.Email)
-	name, _ := str(u.Name)
-	return User{ID: scalar(u.ID), Email: email, Name: name, Raw: p.User}
+	email, _ := str(u["email"])
+	name, _ := str(u["name"])
+	return User{ID: scalar(u["id"]), Email: email, Name: name, Raw: raw}
 }

@@ -1,22 +1,11 @@
 package assistant
 
-import (
-	"time"
+import "github.com/corti-auth/corti-auth/internal/clock"
 
-	"github.com/corti-auth/corti-auth/session"
-)
+// Clock is the time source of a Controller: the same interface as
+// session.Clock, from internal/clock (sessiontest.Clock is the fake of both).
+type Clock = clock.Clock
 
-// Clock is the time source of a Controller: session.Clock, one interface for
-// the session and the Assistant (sessiontest.Clock is the fake of both).
-type Clock = session.Clock
-
-// realClock is session.RealClock.
-type realClock struct{}
-
-func (realClock) Now() time.Time { return session.RealClock.Now() }
-
-func (realClock) Mono() time.Duration { return session.RealClock.Mono() }
-
-func (realClock) AfterFunc(d time.Duration, f func()) func() bool {
-	return session.RealClock.AfterFunc(d, f)
-}
+// realClock is the system clock, a Controller's Clock when its Options give
+// none.
+var realClock = clock.Real

@@ -44,6 +44,10 @@ type Options struct {
 	// queued messages). It is called from Receive, or from Deliver's one drain
 	// goroutine, and must not block.
 	OnEvent func(name string, confidential bool, payload json.RawMessage)
+	// OnActivity is called, after OnEvent, for each event that a clinician's
+	// own action inside the Assistant caused (see ClinicianEvent): activity
+	// for idle sign-out. It must not block.
+	OnActivity func(event string)
 	// OnAuth is called after each auth round trip: Start's, Reauth's and the
 	// one after a reload.
 	OnAuth func(User, error)
@@ -93,8 +97,14 @@ type Controller struct {
 	pending      map[string]*pending
 	user         User
 	hasUser      bool
-	warned       bool     // Warn was called
-	sentRefresh  []string // the last refresh tokens sent with auth (ShareRefreshToken), newest last
+	warned       bool          // Warn was called
+	sentRefresh  []string      // the last refresh tokens sent with auth (ShareRefreshToken), newest last
+	requestAt    time.Duration // Clock.Mono when a request was last posted or ended (answered, timed out, abandoned)
+	requested    bool          // requestAt is set
+	// authed is the access token the frame last accepted; "" once another
+	// auth is posted, and when the frame reloaded (it lost its session). A
+	// re-auth with this very token posts nothing (authenticate.go).
+	authed string
 
 	in inbox // Deliver's FIFO
 }
@@ -122,7 +132,7 @@ func NewController(o Options) (*Controller, error) {
 		return nil, fmt.Errorf("%w: no Tokens", ErrInvalidOptions)
 	}
 	if o.Clock == nil {
-		o.Clock = realClock{}
+		o.Clock = realClock
 	}
 	if o.ReadyTimeout <= 0 {
 		o.ReadyTimeout = DefaultReadyTimeout

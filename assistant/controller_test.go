@@ -739,3 +739,78 @@ func TestCustomNewIDCollision(t *testing.T) {
 		}
 	})
 }
+
+// A re-auth whose fresh token is the one the frame already accepted posts
+// nothing (issue 21): Start's Fresh may itself refresh a token that is within
+// the buffer, and that refresh's Reauth, queued behind Start's auth, then gets
+// the same token; under load a refresh can also land while another auth waits
+// for the slot. After a reload the frame holds nothing, so the same token is
+// sent again.
+func TestReauthSameTokenNotSentTwice(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		h.tokens.token = "at-same"
+		// Start's Fresh is held (as when it refreshes a token within the buffer); the refresh's Reauth comes
+		// meanwhile and queues behind Start's auth: it finds its work done.
+		h.tokens.gate = make(chan struct{})
+		started := make(chan error, 1)
+		go func() { _, err := h.c.Start(context.Background()); started <- err }()
+		synctest.Wait()
+		reauthed := make(chan error, 1)
+		go func() { reauthed <- h.c.Reauth(context.Background()) }()
+		synctest.Wait()
+		close(h.tokens.gate)
+		if err := <-started; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-reauthed; err != nil {
+			t.Fatal(err)
+		}
+		if n := h.f.count("auth"); n != 1 {
+			t.Fatalf("%d auths with one token, want 1", n)
+		}
+		if _, auths, _ := h.rec.snapshot(); len(auths) != 1 {
+			t.Errorf("OnAuth called %d times, want 1 (nothing was sent the second time)", len(auths))
+		}
+		// An auth made after the last one ended posts, the same token too (the component's auth(tokens) again).
+		if err := h.c.Reauth(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if n := h.f.count("auth"); n != 2 {
+			t.Fatalf("%d auths, want 2: a re-auth nothing was in flight for posts", n)
+		}
+		// A refused auth leaves the frame without the token: it is sent again.
+		h.tokens.mu.Lock()
+		h.tokens.token = "expired"
+		h.tokens.mu.Unlock()
+		if err := h.c.Reauth(context.Background()); err == nil {
+			t.Fatal("an expired token was accepted")
+		}
+		if err := h.c.Reauth(context.Background()); err == nil {
+			t.Fatal("an expired token was accepted")
+		}
+		if n := h.f.count("auth"); n != 4 {
+			t.Fatalf("%d auths after two refused ones, want 4", n)
+		}
+		h.tokens.mu.Lock()
+		h.tokens.token = "at-same"
+		h.tokens.mu.Unlock()
+		if err := h.c.Reauth(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if n := h.f.count("auth"); n != 5 {
+			t.Fatalf("%d auths: the token the frame last accepted was at-same, but a refused one came since; want 5", n)
+		}
+		// A reloaded frame lost the token: the same one is sent again.
+		h.f.reload(3)
+		waitFor(t, "the auth after the reload", func() bool { return h.f.count("auth") == 6 })
+		synctest.Wait() // that auth answered: the re-auth below comes after it, not queued behind it
+		if err := h.c.Reauth(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		elapse(100 * time.Millisecond)
+		if n := h.f.count("auth"); n != 7 {
+			t.Fatalf("%d auths after the reload and a later re-auth, want 7", n)
+		}
+	})
+}

@@ -210,9 +210,13 @@ type fakeTokens struct {
 	token string
 	body  string // the token response, when set (else a full Keycloak one around the access token)
 	err   error
+	gate  chan struct{} // when set, Fresh waits for it to close (set before the controller runs)
 }
 
 func (s *fakeTokens) Fresh(context.Context) (*pkce.TokenResponse, time.Time, Profile, error) {
+	if s.gate != nil {
+		<-s.gate
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {

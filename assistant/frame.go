@@ -14,6 +14,12 @@ const (
 	Sandbox = "allow-forms allow-modals allow-scripts allow-same-origin"
 	// Title is the iframe's accessible title.
 	Title = "Corti Assistant"
+	// ReferrerPolicy is the iframe's referrerpolicy: the Assistant's first
+	// request carries this page's origin, never its address — an Assistant
+	// mounted before handleCallback() would otherwise receive the
+	// authorization code and state in its Referer under a page-wide unsafe-url
+	// policy (issue 22 §4). Not the component's: set by this module.
+	ReferrerPolicy = "origin"
 )
 
 // Frame holds the attributes of the Assistant iframe. Origin is the Assistant
@@ -25,6 +31,8 @@ type Frame struct {
 	Sandbox string
 	Allow   string // permissions granted to Origin only, as the component grants them
 	Title   string
+	// ReferrerPolicy is the iframe's referrerpolicy attribute.
+	ReferrerPolicy string
 }
 
 // DefaultBaseURL returns the Assistant base URL of a Corti environment
@@ -95,6 +103,7 @@ func NewFrame(baseURL string) (Frame, error) {
 		Sandbox: Sandbox,
 		Allow: "microphone " + origin + "; camera " + origin + "; device-capture " + origin +
 			"; display-capture " + origin + "; clipboard-write " + origin,
-		Title: Title,
+		Title:          Title,
+		ReferrerPolicy: ReferrerPolicy,
 	}, nil
 }

@@ -42,6 +42,11 @@ func TestNewFrame(t *testing.T) {
 		if f.Sandbox != "allow-forms allow-modals allow-scripts allow-same-origin" || f.Title != "Corti Assistant" {
 			t.Errorf("NewFrame(%q) sandbox %q title %q", tt.base, f.Sandbox, f.Title)
 		}
+		// Issue 22 §4: the Assistant learns this page's origin, never its address (an early mount loads before
+		// handleCallback() cleans the code and state out of it; a page-wide unsafe-url policy would send them).
+		if f.ReferrerPolicy != "origin" {
+			t.Errorf("NewFrame(%q).ReferrerPolicy = %q, want origin", tt.base, f.ReferrerPolicy)
+		}
 	}
 }
 

@@ -1,6 +1,11 @@
 package assistant
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+
+	"github.com/corti-auth/corti-auth/internal/fault"
+)
 
 // MaxQueuedBytes bounds the messages Deliver holds for Receive: a burst past
 // it (an iframe flooding the host faster than Go gets to run) is dropped, with
@@ -69,7 +74,24 @@ func (c *Controller) drain() {
 		in.q = in.q[1:]
 		in.bytes -= len(m.data)
 		in.mu.Unlock()
-		c.Receive(m.origin, m.data)
+		c.receiveSafe(m)
+	}
+}
+
+// receiveSafe is Receive for the drain goroutine: a panic (in OnEvent, say)
+// is recovered and handed to OnError as an error wrapping fault.ErrPanic
+// (code "internal"); the drain goes on with the next message.
+func (c *Controller) receiveSafe(m inMsg) {
+	defer c.recovered("receiving a message")
+	c.Receive(m.origin, m.data)
+}
+
+// recovered is deferred directly by the controller's goroutines: it recovers
+// a panic and reports it to OnError (a panicking OnError is dropped).
+func (c *Controller) recovered(what string) {
+	if r := recover(); r != nil {
+		defer func() { _ = recover() }()
+		c.reportError(fmt.Errorf("%w: assistant: %s: %v", fault.ErrPanic, what, r))
 	}
 }
 

@@ -85,6 +85,23 @@ func members(data []byte) (map[string]json.RawMessage, error) {
 	return m, nil
 }
 
+// member returns the member name of the JSON object v, read as members reads
+// it (exact name, the last duplicate winning); nil when v is not an object or
+// has no such member. The payloads' nested members (a ready's version, an
+// error's message and code, auth's user, a device link's status) are read
+// with it, as the page's JavaScript reads them.
+func member(v json.RawMessage, name string) json.RawMessage {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 || v[0] != '{' {
+		return nil
+	}
+	o, err := members(v)
+	if err != nil {
+		return nil
+	}
+	return o[name]
+}
+
 // ParseMessage decodes an incoming message (the JSON text of event.data). It
 // returns an error wrapping ErrUnknownMessage, which the caller ignores, when the
 // input exceeds MaxMessageSize, is not a JSON object, has no known type, is a

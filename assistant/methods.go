@@ -24,13 +24,10 @@ func NavigatePayload(arg json.RawMessage) (json.RawMessage, error) {
 		}
 		return json.Marshal(map[string]string{"path": s})
 	}
-	var p struct {
-		Path json.RawMessage `json:"path"`
-	}
-	if len(arg) == 0 || arg[0] != '{' || json.Unmarshal(arg, &p) != nil {
+	if len(arg) == 0 || arg[0] != '{' || !json.Valid(arg) {
 		return nil, fmt.Errorf("%w: navigate takes a path or {path}", ErrInvalidPayload)
 	}
-	if s, ok := str(p.Path); !ok || s == "" {
+	if s, ok := str(member(arg, "path")); !ok || s == "" {
 		return nil, fmt.Errorf("%w: navigate takes a path or {path}; path must be a non-empty string", ErrInvalidPayload)
 	}
 	return arg, nil
@@ -52,11 +49,8 @@ func FactsPayload(arg json.RawMessage) (json.RawMessage, error) {
 	if len(arg) > 0 && arg[0] == '[' {
 		return json.Marshal(map[string]json.RawMessage{"facts": arg})
 	}
-	var p struct {
-		Facts json.RawMessage `json:"facts"`
-	}
-	if len(arg) == 0 || arg[0] != '{' || json.Unmarshal(arg, &p) != nil ||
-		len(bytes.TrimSpace(p.Facts)) == 0 || bytes.TrimSpace(p.Facts)[0] != '[' {
+	facts := bytes.TrimSpace(member(arg, "facts"))
+	if len(facts) == 0 || facts[0] != '[' {
 		return nil, fmt.Errorf("%w: addFacts takes a list of facts or {facts: [...]}", ErrInvalidPayload)
 	}
 	return arg, nil
@@ -66,14 +60,11 @@ func FactsPayload(arg json.RawMessage) (json.RawMessage, error) {
 // non-empty string password (the component refuses an empty one before
 // posting). Anything else gives ErrInvalidPayload.
 func CredentialsPayload(arg json.RawMessage) (json.RawMessage, error) {
-	var p struct {
-		Password json.RawMessage `json:"password"`
-	}
 	arg = bytes.TrimSpace(arg)
-	if len(arg) == 0 || arg[0] != '{' || json.Unmarshal(arg, &p) != nil {
+	if len(arg) == 0 || arg[0] != '{' || !json.Valid(arg) {
 		return nil, fmt.Errorf("%w: setCredentials takes {password}", ErrInvalidPayload)
 	}
-	if s, ok := str(p.Password); !ok || s == "" {
+	if s, ok := str(member(arg, "password")); !ok || s == "" {
 		return nil, fmt.Errorf("%w: setCredentials takes {password}; the password is required", ErrInvalidPayload)
 	}
 	return arg, nil
@@ -93,16 +84,38 @@ func (c *Controller) SetCredentials(ctx context.Context, arg json.RawMessage) (j
 // (ShowDeviceLinkQRResponse in the component's responses.ts).
 var DeviceLinkStatuses = []string{"approved", "denied", "expired", "dismissed"}
 
+// DeviceLinkStatus reads a showDeviceLinkQR response's payload.status, and
+// reports whether it is one of DeviceLinkStatuses.
+func DeviceLinkStatus(payload json.RawMessage) (string, bool) {
+	s, _ := str(member(payload, "status"))
+	for _, ok := range DeviceLinkStatuses {
+		if s == ok {
+			return s, true
+		}
+	}
+	return "", false
+}
+
 // ShowDeviceLinkQR sends showDeviceLinkQR with the session's fresh tokens, as
 // auth sends them (AuthPayload: the component's members only), which must
 // include a refresh token (DeviceLinkTokenResponse requires one: else
 // ErrInvalidPayload, nothing posted); a service account's token is refused
-// with ErrNotUserToken. It returns the response payload, {status} with one of
-// DeviceLinkStatuses; a response without such a status is an *Error (code
-// INVALID_RESPONSE).
-func (c *Controller) ShowDeviceLinkQR(ctx context.Context) (json.RawMessage, error) {
+// with ErrNotUserToken. The refresh token goes to the Assistant only when it
+// was mounted with assistantRefreshes (ShareRefreshToken) or share is set (the
+// call's shareRefreshToken): else ErrInvalidOptions saying why, nothing
+// posted. A refresh token handed over is recorded as held by the Assistant
+// (SentRefreshTokens), so that RefreshConflict covers it. It returns the
+// response payload, {status} with one of DeviceLinkStatuses; a response
+// without such a status is an *Error (code INVALID_RESPONSE).
+func (c *Controller) ShowDeviceLinkQR(ctx context.Context, share bool) (json.RawMessage, error) {
 	if err := c.stopped(); err != nil {
 		return nil, err
+	}
+	if !share && !c.o.ShareRefreshToken {
+		return nil, fmt.Errorf("%w: showDeviceLinkQR hands the session's refresh token to the Assistant (a linked device "+
+			"keeps the clinician signed in with it), and this Assistant was mounted without assistantRefreshes: pass "+
+			"{ shareRefreshToken: true } to hand it over knowingly (the session then counts the Assistant as a second "+
+			"holder of its refresh token)", ErrInvalidOptions)
 	}
 	resp, expiresAt, profile, err := c.o.Tokens.Fresh(ctx)
 	if err != nil {
@@ -121,19 +134,13 @@ func (c *Controller) ShowDeviceLinkQR(ctx context.Context) (json.RawMessage, err
 	if err != nil {
 		return nil, err
 	}
+	c.noteSentRefresh(resp.RefreshToken)
 	out, err := c.roundTrip(ctx, "showDeviceLinkQR", payload)
 	if err != nil {
 		return nil, err
 	}
-	var r struct {
-		Status json.RawMessage `json:"status"`
-	}
-	_ = json.Unmarshal(out.Payload, &r)
-	s, _ := str(r.Status)
-	for _, ok := range DeviceLinkStatuses {
-		if s == ok {
-			return out.Payload, nil
-		}
+	if _, ok := DeviceLinkStatus(out.Payload); ok {
+		return out.Payload, nil
 	}
 	return nil, &Error{Action: "showDeviceLinkQR", Code: "INVALID_RESPONSE",
 		Message: fmt.Sprintf("the response has no status among %v", DeviceLinkStatuses), Details: out.Payload}

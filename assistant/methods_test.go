@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -81,7 +82,7 @@ func TestTypedMethodsPost(t *testing.T) {
 	if _, err := h.c.NavigateTo(ctx, json.RawMessage(`{"path":"/b"}`)); err != nil || string(last().Payload) != `{"path":"/b"}` {
 		t.Errorf("navigate({path}): %v, %s", err, last().Payload)
 	}
-	got, err := h.c.ShowDeviceLinkQR(ctx)
+	got, err := h.c.ShowDeviceLinkQR(ctx, true)
 	if err != nil || string(got) != qr {
 		t.Fatalf("showDeviceLinkQR = %s, %v", got, err)
 	}
@@ -92,19 +93,19 @@ func TestTypedMethodsPost(t *testing.T) {
 	for _, bad := range []string{`{"status":"maybe"}`, `{}`, `null`} {
 		qr = bad
 		var ae *Error
-		if _, err := h.c.ShowDeviceLinkQR(ctx); !errors.As(err, &ae) || ae.Code != "INVALID_RESPONSE" {
+		if _, err := h.c.ShowDeviceLinkQR(ctx, true); !errors.As(err, &ae) || ae.Code != "INVALID_RESPONSE" {
 			t.Errorf("showDeviceLinkQR answered %s: %v", bad, err)
 		}
 	}
 	// Without a refresh token (bearer tokens): refused, nothing posted.
 	h.tokens.body = `{"access_token":"at-x","token_type":"Bearer","expires_in":300}`
 	n = len(h.f.requests())
-	if _, err := h.c.ShowDeviceLinkQR(ctx); !errors.Is(err, ErrInvalidPayload) || len(h.f.requests()) != n {
+	if _, err := h.c.ShowDeviceLinkQR(ctx, true); !errors.Is(err, ErrInvalidPayload) || len(h.f.requests()) != n {
 		t.Errorf("showDeviceLinkQR without a refresh token: %v, posted %d", err, len(h.f.requests())-n)
 	}
 	// A service account's token is never posted.
 	h.c.o.IsServiceAccount = func(string) bool { return true }
-	if _, err := h.c.ShowDeviceLinkQR(ctx); !errors.Is(err, ErrNotUserToken) || len(h.f.requests()) != n {
+	if _, err := h.c.ShowDeviceLinkQR(ctx, true); !errors.Is(err, ErrNotUserToken) || len(h.f.requests()) != n {
 		t.Errorf("showDeviceLinkQR with a service account: %v", err)
 	}
 }
@@ -112,5 +113,46 @@ func TestTypedMethodsPost(t *testing.T) {
 func TestDisplay(t *testing.T) {
 	if Display(true) != "block" || Display(false) != "none" {
 		t.Error("Display")
+	}
+}
+
+// showDeviceLinkQR hands the Assistant the refresh token: without
+// assistantRefreshes only when the caller says so (shareRefreshToken), else
+// invalid_config naming why and nothing posted. A refresh token handed over is
+// recorded as a second holder (SentRefreshTokens), so that the refresh-conflict
+// detection covers it.
+func TestShowDeviceLinkQRSharesOnlyWhenAsked(t *testing.T) {
+	for _, share := range []bool{false, true} {
+		h := newHarness(t, func(o *Options, f *fakeIframe) {
+			o.ShareRefreshToken = share
+			f.answer = func(req Message) []string {
+				if req.Action == "showDeviceLinkQR" {
+					return []string{fmt.Sprintf(`{"type":"CORTI_EMBEDDED_RESPONSE","version":"v1","action":%q,"requestId":%q,"success":true,"payload":{"status":"approved"}}`, req.Action, req.RequestID)}
+				}
+				return defaultAnswer(req)
+			}
+		})
+		ctx := context.Background()
+		if _, err := h.c.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		n := len(h.f.requests())
+		_, err := h.c.ShowDeviceLinkQR(ctx, false)
+		if !share {
+			if !errors.Is(err, ErrInvalidOptions) || !strings.Contains(err.Error(), "shareRefreshToken") || len(h.f.requests()) != n {
+				t.Fatalf("without assistantRefreshes or shareRefreshToken: %v, posted %d", err, len(h.f.requests())-n)
+			}
+			if got := h.c.SentRefreshTokens(); len(got) != 0 {
+				t.Errorf("recorded %q although nothing was handed over", got)
+			}
+			_, err = h.c.ShowDeviceLinkQR(ctx, true)
+		}
+		if err != nil {
+			t.Fatalf("share %v: %v", share, err)
+		}
+		got := h.c.SentRefreshTokens()
+		if len(got) == 0 || got[len(got)-1] != "rt" {
+			t.Errorf("share %v: the device link's refresh token is not recorded as held by the Assistant: %q", share, got)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package assistant
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -56,6 +57,7 @@ func (c *Controller) resolve(m Message) {
 		return
 	}
 	delete(c.pending, m.RequestID)
+	c.noteRequestLocked()
 	if p.action == "auth" {
 		// Set here, in message order: a ready the iframe posted before it
 		// handled our auth arrives before this response.
@@ -81,6 +83,9 @@ func (c *Controller) event(m Message) {
 	if c.o.OnEvent != nil {
 		c.o.OnEvent(m.Event, m.Confidential, m.Payload)
 	}
+	if c.o.OnActivity != nil && c.clinicianEvent(m.Event) {
+		c.o.OnActivity(m.Event)
+	}
 }
 
 func (c *Controller) onReady(m Message) {
@@ -94,6 +99,7 @@ func (c *Controller) onReady(m Message) {
 	case c.authAnswered && !c.reloading && c.stopErr == nil:
 		if c.reloads.allow(c.o.Clock.Mono()) {
 			c.reloading, reload = true, true
+			c.authed = "" // the reloaded frame holds no token
 			c.reloadGen++
 			gen = c.reloadGen
 		} else {
@@ -161,11 +167,7 @@ func (b *reloadBudget) report() bool {
 }
 
 func readyVersion(payload json.RawMessage) string {
-	var p struct {
-		Version json.RawMessage `json:"version"`
-	}
-	_ = json.Unmarshal(payload, &p)
-	v, _ := str(p.Version)
+	v, _ := str(member(payload, "version"))
 	return v
 }
 
@@ -173,11 +175,7 @@ func readyVersion(payload json.RawMessage) string {
 // whose payload.version is a string other than v1 (Code CodeVersionMismatch);
 // nil when it is v1 or absent (the docs' ready carries none).
 func ReadyVersionError(payload json.RawMessage) *Error {
-	var p struct {
-		Version json.RawMessage `json:"version"`
-	}
-	_ = json.Unmarshal(payload, &p)
-	v, ok := str(p.Version)
+	v, ok := str(member(payload, "version"))
 	if !ok || v == Version {
 		return nil
 	}
@@ -195,15 +193,13 @@ func TriggeredError(payload json.RawMessage) *Error {
 		e.Message = s
 		return e
 	}
-	var p struct {
-		Message json.RawMessage `json:"message"`
-		Code    json.RawMessage `json:"code"`
-	}
-	if len(payload) > 0 && payload[0] == '{' && json.Unmarshal(payload, &p) == nil {
-		if s, ok := str(p.Message); ok && s != "" {
-			e.Message = s
+	if len(payload) > 0 && payload[0] == '{' {
+		if o, err := members(payload); err == nil {
+			if s, ok := str(o["message"]); ok && s != "" {
+				e.Message = s
+			}
+			e.Code, _ = str(o["code"])
 		}
-		e.Code, _ = str(p.Code)
 	}
 	return e
 }
@@ -216,12 +212,16 @@ func (c *Controller) reportError(err error) {
 }
 
 func (c *Controller) reloadAuth(gen int) {
+	defer c.recovered("authenticating after a reload")
 	u, err := c.authenticate(c.ctx)
 	c.mu.Lock()
 	if c.reloadGen == gen {
 		c.reloading = false
 	}
 	c.mu.Unlock()
+	if errors.Is(err, errHeld) { // an auth queued before this one already gave the new document the token
+		return
+	}
 	c.reportAuth(u, err)
 }
 

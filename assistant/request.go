@@ -51,6 +51,7 @@ func (c *Controller) roundTrip(ctx context.Context, action string, payload any) 
 		err = fmt.Errorf("assistant: requestId %q is already pending", id)
 	} else {
 		c.pending[id] = p
+		c.noteRequestLocked()
 	}
 	c.mu.Unlock()
 	if err == nil {
@@ -120,6 +121,9 @@ func (c *Controller) fail(id string, err error) {
 	c.mu.Lock()
 	p := c.pending[id]
 	delete(c.pending, id)
+	if p != nil {
+		c.noteRequestLocked()
+	}
 	c.mu.Unlock()
 	if p != nil {
 		p.ch <- result{err: err}
@@ -128,6 +132,9 @@ func (c *Controller) fail(id string, err error) {
 
 func (c *Controller) forget(id string) {
 	c.mu.Lock()
-	delete(c.pending, id)
+	if c.pending[id] != nil {
+		delete(c.pending, id)
+		c.noteRequestLocked()
+	}
 	c.mu.Unlock()
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/corti-auth/corti-auth/internal/fault"
 	"github.com/corti-auth/corti-auth/pkce"
 	"github.com/corti-auth/corti-auth/token"
 )
@@ -151,13 +152,13 @@ func CallbackError(err error) error {
 	var th *Thrown
 	if errors.As(err, &th) {
 		oauth := th.OAuthError
-		if oauth == "" && th.Code != "" && !KnownCode(th.Code) {
+		if oauth == "" && th.Code != "" && !fault.KnownCode(th.Code) {
 			oauth = th.Code
 		}
 		if IsOAuthCode(oauth) {
 			return &pkce.OAuthError{ErrorCode: oauth, Description: th.Message, Status: 400}
 		}
-		if ThrownCodeKept(th.Code) {
+		if fault.ThrownCodeKept(th.Code) {
 			return err
 		}
 	}

@@ -185,8 +185,9 @@ func deref(p *float64) any {
 	return *p
 }
 
-func TestCallbackTimeoutCode(t *testing.T) {
-	if got := Code(ErrCallbackTimeout); got != "timeout" {
-		t.Errorf("Code(ErrCallbackTimeout) = %q, want timeout", got)
+// ErrCallbackTimeout's JS code ("timeout") is checked in errcode's TestCode.
+func TestCallbackTimeoutIsDeadline(t *testing.T) {
+	if !errors.Is(ErrCallbackTimeout, context.DeadlineExceeded) {
+		t.Errorf("ErrCallbackTimeout = %v, want a context.DeadlineExceeded", ErrCallbackTimeout)
 	}
 }

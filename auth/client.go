@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -53,6 +55,9 @@ type Client struct {
 	// then removes, so two concurrent HandleCallback calls for one URL (React
 	// StrictMode runs effects twice) could otherwise both exchange the code.
 	takeMu sync.Mutex
+
+	// marks is the sign-out mark of this issuer and client (signout.go).
+	marks signOutMarks
 }
 
 // NewClient returns a client for cfg (as returned by ParseConfig). store holds
@@ -71,6 +76,7 @@ func NewClient(cfg Config, f Fetcher, store storage.Store, keys *token.KeySets, 
 		mono:     session.RealClock.Mono,
 	}
 	c.anchorWall, c.anchorMono = now(), c.mono()
+	c.marks = signOutMarks{key: SignOutKey(cfg.Issuer(), cfg.ClientID), store: store}
 	return c
 }
 
@@ -96,6 +102,24 @@ type AuthorizeOptions struct {
 	// Handoff marks the pending login as handed back to this tab by its
 	// callback page (loginWithPopup); not a JS option.
 	Handoff bool `json:"-"`
+}
+
+// ParseAuthorizeOptions reads the options object of authorizeURL, login and
+// loginWithPopup as JSON (b empty or "null": no options). A wrong shape is a
+// ConfigError naming the shape expected, or the option's own (acrValues).
+func ParseAuthorizeOptions(b []byte) (AuthorizeOptions, error) {
+	var o AuthorizeOptions
+	if len(bytes.TrimSpace(b)) == 0 || string(bytes.TrimSpace(b)) == "null" {
+		return o, nil
+	}
+	if err := json.Unmarshal(b, &o); err != nil {
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			return AuthorizeOptions{}, ce // an option's own reason (acrValues)
+		}
+		return AuthorizeOptions{}, &ConfigError{Key: "authorizeURL options", Reason: "expected {prompt?, loginHint?, uiLocales?, extraParams?: {string: string}, maxAge?: seconds, acrValues?: string | string[]}"}
+	}
+	return o, nil
 }
 
 // Authorization is a started login: the authorize URL and the state its
@@ -131,6 +155,9 @@ func (c *Client) Authorize(o AuthorizeOptions) (Authorization, error) {
 	if o, err = o.liftStepUp(); err != nil {
 		return Authorization{}, err
 	}
+	if _, marked := c.SignedOut(); marked {
+		o.Prompt = StickyPrompt(o.Prompt) // the sign-out sticks: the provider asks for the password
+	}
 	redirect := c.cfg.RedirectURI
 	if o.RedirectURI != "" {
 		redirect = o.RedirectURI
@@ -163,7 +190,9 @@ func (c *Client) Authorize(o AuthorizeOptions) (Authorization, error) {
 		if err := c.handoffs.Save(login); err != nil {
 			return Authorization{}, err
 		}
-		_ = c.pending.Save(login) // the popup page's sign to hand over; storage may be denied here
+		// The popup's (or hidden frame's) page's sign to hand over, without the
+		// verifier and nonce; storage may be denied here.
+		_ = c.pending.Save(storage.HandoffSign(login))
 	} else if err := c.pending.Save(login); err != nil {
 		return Authorization{}, err
 	}
@@ -239,6 +268,9 @@ func (c *Client) HandleCallback(ctx context.Context, rawURL string) (*Result, er
 	} else if strings.Contains(" "+c.cfg.Scope+" ", " openid ") {
 		return nil, fmt.Errorf("%w: the provider sent no id_token for scope openid", token.ErrIDTokenInvalid)
 	}
+	if err := c.checkSignIn(res.IDToken); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -264,6 +296,11 @@ func (c *Client) takePending(state string) (storage.PendingLogin, error) {
 	if err == nil && (login.ClientID != c.cfg.ClientID || login.Issuer != c.cfg.Issuer()) {
 		// Replaced between Peek and Take by another tab: still not ours.
 		return storage.PendingLogin{}, fmt.Errorf("%w: the pending login belongs to client %q of %s", ErrStateMismatch, login.ClientID, login.Issuer)
+	}
+	if err == nil && login.IsSign() {
+		// A popup's or restore()'s login: its verifier is in the memory of
+		// the tab that started it, which alone can complete it.
+		return storage.PendingLogin{}, fmt.Errorf("%w: the login was started by a popup or restore() in another window, which completes it itself", ErrNoPendingLogin)
 	}
 	switch {
 	case err == nil:
@@ -403,6 +440,7 @@ func (c *Client) PasswordLogin(ctx context.Context, username, password string) (
 			return nil, err
 		}
 	}
+	c.marks.clear() // the password was sent just now: a sign-out mark is answered
 	return res, nil
 }
 

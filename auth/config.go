@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/corti-auth/corti-auth/pkce"
+	"github.com/corti-auth/corti-auth/session"
 )
 
 // Config is the client configuration, as createClient takes it from JS.
@@ -35,17 +36,21 @@ type Config struct {
 	ShareAcrossTabs     bool     `json:"shareAcrossTabs"`
 	IdleTimeoutSec      *float64 `json:"idleTimeoutSeconds"` // see idle.go
 	IdleWarningSec      *float64 `json:"idleWarningSeconds"`
+	// IdleSignOut is what the idle end ends: "local" (the default) this
+	// module's session (the refresh token revoked), "provider" also the
+	// provider's session, as logout() does (see idle.go).
+	IdleSignOut string `json:"idleSignOut"`
 	// RequireIss (default true) refuses a callback without iss (RFC 9207 §2.4):
 	// Keycloak since 23 — Corti's realms — and the local provider always send
 	// it. false is the escape hatch for a provider that does not.
 	RequireIss *bool `json:"requireIss,omitempty"`
 }
 
-// Defaults of the configuration.
+// Defaults of the configuration. refreshBufferSeconds defaults to
+// session.DefaultBuffer.
 const (
-	DefaultEnvironment   = "eu"
-	DefaultTenant        = "base"
-	DefaultRefreshBuffer = 120 * time.Second
+	DefaultEnvironment = "eu"
+	DefaultTenant      = "base"
 )
 
 // validEnvironment matches ^[a-z0-9]+(-[a-z0-9]+)*$ ("eu", "us", "beta-eu").
@@ -134,7 +139,7 @@ func jsType(kind string) string {
 func knownKeys() []string {
 	return []string{"clientId", "redirectUri", "environment", "tenant", "authBaseURL", "assistantBaseURL", "scope",
 		"pendingLoginStorage", "refreshBufferSeconds", "allowPasswordGrant", "shareAcrossTabs", "requireIss",
-		"idleTimeoutSeconds", "idleWarningSeconds", "popupRedirectUri", "silentRedirectUri"}
+		"idleTimeoutSeconds", "idleWarningSeconds", "idleSignOut", "popupRedirectUri", "silentRedirectUri"}
 }
 
 func (c Config) normalize() (Config, error) {
@@ -188,6 +193,14 @@ func (c Config) normalize() (Config, error) {
 		c.AssistantBaseURL = "https://assistant." + c.Environment + ".corti.app"
 	}
 	c.Scope = pkce.NormalizeScope(c.Scope)
+	if slices.Contains(strings.Fields(c.Scope), "offline_access") {
+		// An offline token outlives every sign-out (logout, idle, the provider's
+		// session ending), and Keycloak 26.1+ drops the browser's SSO session
+		// when a sign-in asks for one.
+		return c, &ConfigError{Key: "scope", Reason: "offline_access is refused: an offline refresh token outlives " +
+			"every sign-out (logout, idle sign-out, the provider's session ending), and Keycloak 26.1+ drops the " +
+			"browser's SSO session when a sign-in asks for one; leave it out (the session's refresh token lives as long as the provider's session)"}
+	}
 	switch c.PendingLoginStorage {
 	case "":
 		c.PendingLoginStorage = "local"
@@ -199,10 +212,11 @@ func (c Config) normalize() (Config, error) {
 		// 0 would hand out tokens in their last instant (and the session reads
 		// a zero buffer as "the default"): refuse it rather than surprise.
 		if v := *c.RefreshBufferSec; !(v > 0 && v <= 86400) {
-			return c, &ConfigError{Key: "refreshBufferSeconds", Reason: "must be more than 0 and at most 86400 (seconds before expiry; default 120)"}
+			return c, &ConfigError{Key: "refreshBufferSeconds", Reason: fmt.Sprintf("must be more than 0 and at most 86400 (seconds before expiry; default %g)", session.DefaultBuffer.Seconds())}
 		}
 	}
-	return c, c.checkIdle()
+	err := c.checkIdle()
+	return c, err
 }
 
 // checkURL applies the module's one URL policy (pkce.ParseURL): a base URL
@@ -216,10 +230,11 @@ func checkURL(raw string, base bool) error {
 	return err
 }
 
-// RefreshBuffer is refreshBufferSeconds as a duration (default 120 s).
+// RefreshBuffer is refreshBufferSeconds as a duration (default
+// session.DefaultBuffer, 120 s).
 func (c Config) RefreshBuffer() time.Duration {
 	if c.RefreshBufferSec == nil {
-		return DefaultRefreshBuffer
+		return session.DefaultBuffer
 	}
 	return time.Duration(*c.RefreshBufferSec * float64(time.Second))
 }

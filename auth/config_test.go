@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corti-auth/corti-auth/session"
 	"github.com/corti-auth/corti-auth/storage"
 	"github.com/corti-auth/corti-auth/token"
 )
@@ -29,11 +30,12 @@ func TestParseConfigDefaults(t *testing.T) {
 		AssistantBaseURL:    "https://assistant.eu.corti.app",
 		Scope:               "openid profile",
 		PendingLoginStorage: "local",
+		IdleSignOut:         "local",
 	}
 	if c != want {
 		t.Errorf("ParseConfig defaults:\n got %+v\nwant %+v", c, want)
 	}
-	if got := c.RefreshBuffer(); got != 120*time.Second {
+	if got := c.RefreshBuffer(); got != 120*time.Second { // the documented default (session.DefaultBuffer)
 		t.Errorf("RefreshBuffer() = %v, want 120s", got)
 	}
 	if got, want := c.Issuer(), "https://auth.eu.corti.app/realms/base"; got != want {
@@ -83,7 +85,7 @@ func TestParseConfigKeys(t *testing.T) {
 		{"pendingLoginStorage session", `"pendingLoginStorage":"session"`, func(c Config) bool { return c.PendingLoginStorage == "session" }, ""},
 		{"pendingLoginStorage local", `"pendingLoginStorage":"local"`, func(c Config) bool { return c.PendingLoginStorage == "local" }, ""},
 		{"refreshBufferSeconds", `"refreshBufferSeconds":30.5`, func(c Config) bool { return c.RefreshBuffer() == 30500*time.Millisecond }, ""},
-		{"refreshBufferSeconds null is the default", `"refreshBufferSeconds":null`, func(c Config) bool { return c.RefreshBuffer() == 120*time.Second }, ""},
+		{"refreshBufferSeconds null is the default", `"refreshBufferSeconds":null`, func(c Config) bool { return c.RefreshBuffer() == session.DefaultBuffer }, ""},
 		{"allowPasswordGrant", `"allowPasswordGrant":true`, func(c Config) bool { return c.AllowPasswordGrant }, ""},
 		{"shareAcrossTabs", `"shareAcrossTabs":true`, func(c Config) bool { return c.ShareAcrossTabs }, ""},
 		{"clientId is trimmed", `"clientId":"  assistant-web "`, func(c Config) bool { return c.ClientID == "assistant-web" }, ""},
@@ -160,6 +162,8 @@ func TestParseConfigRefusals(t *testing.T) {
 		{"zero refreshBufferSeconds", `{` + base + `,"refreshBufferSeconds":0}`, "refreshBufferSeconds", "more than 0"},
 		{"huge refreshBufferSeconds", `{` + base + `,"refreshBufferSeconds":86401}`, "refreshBufferSeconds", "at most 86400"},
 		{"scope an array", `{` + base + `,"scope":["openid"]}`, "scope", "must be a string"},
+		{"scope with offline_access", `{` + base + `,"scope":"openid offline_access"}`, "scope", "offline_access"},
+		{"scope with offline_access among others", `{` + base + `,"scope":"profile  offline_access email"}`, "scope", "outlives"},
 		{"pendingLoginStorage cookie", `{` + base + `,"pendingLoginStorage":"cookie"}`, "pendingLoginStorage", `"local" or "session"`},
 		{"authBaseURL with a query", `{` + base + `,"authBaseURL":"https://auth.example.com/?realm=x"}`, "authBaseURL", "no query"},
 		{"authBaseURL with an empty query", `{` + base + `,"authBaseURL":"https://auth.example.com?"}`, "authBaseURL", "no query"},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/corti-auth/corti-auth/internal/fault"
 	"github.com/corti-auth/corti-auth/pkce"
 )
 
@@ -60,7 +61,7 @@ func FuzzBearerAnswer(f *testing.F) {
 		th := &Thrown{Code: o.Code, OAuthError: o.OAuthError, Message: o.Message, Err: errors.New("js: thrown")}
 		got := CallbackError(th)
 		oauth := o.OAuthError
-		if oauth == "" && o.Code != "" && !KnownCode(o.Code) {
+		if oauth == "" && o.Code != "" && !fault.KnownCode(o.Code) {
 			oauth = o.Code
 		}
 		isOAuth := errors.As(got, &oe)
@@ -69,7 +70,7 @@ func FuzzBearerAnswer(f *testing.F) {
 		}
 		switch {
 		case isOAuth:
-		case ThrownCodeKept(o.Code):
+		case fault.ThrownCodeKept(o.Code):
 			if got != error(th) {
 				t.Fatalf("thrown %+v → %v, want it passed on", o, got)
 			}

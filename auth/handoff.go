@@ -27,3 +27,29 @@ func HandoffURL(typ, rawURL, state string) (string, bool) {
 	}
 	return rawURL, true
 }
+
+// HandoffReplyType is the opener's answer to a popup's callback page, once it
+// has used the callback: {type: HandoffReplyType, state, endSession?: {action,
+// fields}}, posted to the popup (its own origin as the exact target) and on
+// HandoffChannel (a popup that a Cross-Origin-Opener-Policy severed). Without
+// endSession the page closes itself; with it, it first submits the
+// end-session form (a POST of fields to action: reauthenticate's other user,
+// whose provider session ends in that window), landing on a page that closes
+// itself. A callback page that hears nothing closes itself after a while.
+const HandoffReplyType = "corti-auth:callback-reply"
+
+// HandoffReply is the message of HandoffReplyType for the login of state,
+// with end (nil for none) to submit in the popup.
+func HandoffReply(state string, end *EndSessionRequest) map[string]any {
+	m := map[string]any{"type": HandoffReplyType, "state": state}
+	if end != nil && end.Post() {
+		fields := map[string]any{}
+		for k, vs := range end.Form {
+			if len(vs) > 0 {
+				fields[k] = vs[0]
+			}
+		}
+		m["endSession"] = map[string]any{"action": end.Action, "fields": fields}
+	}
+	return m
+}

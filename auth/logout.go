@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/url"
 	"time"
 
@@ -22,6 +24,36 @@ type LogoutOptions struct {
 	// RevokeFailed receives a failed revocation (reported, not a blocker); nil
 	// drops it.
 	RevokeFailed func(error)
+}
+
+// ParseLogoutOptions reads logout's {redirectUri?, navigate?} as JSON (b empty
+// or "null": none): redirectUri defaults to def (the configured redirectUri),
+// navigate to true. A redirectUri that is not a string, or a navigate that is
+// not a boolean (the string "false" would otherwise navigate), is a
+// ConfigError.
+func ParseLogoutOptions(b []byte, def string) (LogoutOptions, error) {
+	o := LogoutOptions{RedirectURI: def, Navigate: true}
+	if t := bytes.TrimSpace(b); len(t) == 0 || string(t) == "null" || t[0] != '{' {
+		return o, nil // not an object: no options, as before
+	}
+	var raw struct {
+		RedirectURI json.RawMessage `json:"redirectUri"`
+		Navigate    json.RawMessage `json:"navigate"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return LogoutOptions{}, &ConfigError{Key: "logout", Reason: "options must be {redirectUri?: string, navigate?: boolean}"}
+	}
+	if len(raw.RedirectURI) > 0 && string(raw.RedirectURI) != "null" {
+		if err := json.Unmarshal(raw.RedirectURI, &o.RedirectURI); err != nil {
+			return LogoutOptions{}, &ConfigError{Key: "logout", Reason: "redirectUri must be a string"}
+		}
+	}
+	if len(raw.Navigate) > 0 && string(raw.Navigate) != "null" {
+		if err := json.Unmarshal(raw.Navigate, &o.Navigate); err != nil {
+			return LogoutOptions{}, &ConfigError{Key: "logout", Reason: "navigate must be a boolean"}
+		}
+	}
+	return o, nil
 }
 
 // EndSessionRequest is where logout sends the browser: the realm's RP-Initiated
@@ -74,6 +106,7 @@ func (c *Client) Logout(ctx context.Context, s *session.Session, o LogoutOptions
 			cancel()
 		}
 	}
+	c.MarkSignedOut(c.now()) // before the end, so that nothing of this page restores it (signout.go)
 	s.End(session.ReasonLogout)
 	if !o.Navigate {
 		return nil, nil

@@ -6,14 +6,15 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/corti-auth/corti-auth/errcode"
+	"github.com/corti-auth/corti-auth/internal/fault"
 	"github.com/corti-auth/corti-auth/pkce"
 )
 
-// Popup sign-in (loginWithPopup): the decisions, on an injected clock. The
-// bridge opens the popup, polls what it can see of it (PopupView) and asks a
-// PopupWatch what that means; the callback itself arrives as a handoff
-// (auth.HandoffURL) and is exchanged like handleCallback's.
+// Popup sign-in (loginWithPopup, reauthenticate): the decisions, on an
+// injected clock. The flow (popupflow.go) opens the popup, polls what it can
+// see of it (PopupView) and asks a PopupWatch what that means; the callback
+// itself arrives as a handoff (auth.HandoffURL) and is exchanged like
+// handleCallback's. bridge/popup.go implements the flow's ports.
 
 var (
 	// ErrPopupBlocked reports a popup the browser refused to open
@@ -202,7 +203,7 @@ func (e *PopupTimeoutError) Error() string {
 	return s
 }
 
-func (e *PopupTimeoutError) Unwrap() error { return errcode.ErrTimeout }
+func (e *PopupTimeoutError) Unwrap() error { return fault.ErrTimeout }
 
 // HandedOff reports whether rawURL is the callback of a login of this client
 // whose callback page hands it back to the tab that started it (a popup login):

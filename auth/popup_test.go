@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/corti-auth/corti-auth/errcode"
+	"github.com/corti-auth/corti-auth/internal/fault"
+	"github.com/corti-auth/corti-auth/storage"
 	"github.com/corti-auth/corti-auth/token"
 )
 
@@ -39,8 +40,8 @@ func TestPopupWatchUserClosed(t *testing.T) {
 		st, err = w.Observe(at, PopupGone)
 		at = at.Add(PopupPoll)
 	}
-	if !errors.Is(err, ErrPopupClosed) || Code(err) != "popup_closed" {
-		t.Fatalf("got %v (%s), want popup_closed", err, Code(err))
+	if !errors.Is(err, ErrPopupClosed) {
+		t.Fatalf("got %v, want ErrPopupClosed (code popup_closed)", err)
 	}
 	// Within a second of the close, counting the poll that sees it.
 	if d := at.Sub(closedAt) + PopupPoll; d > time.Second {
@@ -66,7 +67,7 @@ func TestPopupWatchSeveredTopLevel(t *testing.T) {
 	}
 	st, err = w.Observe(t0.Add(time.Minute), PopupGone)
 	var te *PopupTimeoutError
-	if st != PopupFailed || Code(err) != "timeout" || !errors.As(err, &te) || !te.Severed {
+	if st != PopupFailed || !errors.Is(err, fault.ErrTimeout) || !errors.As(err, &te) || !te.Severed {
 		t.Fatalf("got %v %v, want a timeout naming COOP", st, err)
 	}
 	if !strings.Contains(err.Error(), "Cross-Origin-Opener-Policy") {
@@ -95,7 +96,7 @@ func TestPopupWatchSeveredFramed(t *testing.T) {
 		st, err = w.Observe(at, PopupGone)
 		at = at.Add(PopupPoll)
 	}
-	if Code(err) != "popup_closed" || !strings.Contains(err.Error(), "Cross-Origin-Opener-Policy") || !strings.Contains(err.Error(), "framed") {
+	if !errors.Is(err, ErrPopupClosed) || !strings.Contains(err.Error(), "Cross-Origin-Opener-Policy") || !strings.Contains(err.Error(), "framed") {
 		t.Fatalf("got %v, want popup_closed naming COOP and the frame, within 2 s", err)
 	}
 }
@@ -111,17 +112,17 @@ func TestPopupWatchTimeout(t *testing.T) {
 	}
 	st, err = w.Observe(t0.Add(3*time.Second), PopupAway)
 	var te *PopupTimeoutError
-	if st != PopupFailed || !errors.Is(err, errcode.ErrTimeout) || !errors.As(err, &te) || te.Severed {
+	if st != PopupFailed || !errors.Is(err, fault.ErrTimeout) || !errors.As(err, &te) || te.Severed {
 		t.Fatalf("got %v %v", st, err)
 	}
 	// A sleeping laptop: the first poll after waking is past the deadline.
 	w = NewPopupWatch(t0, time.Minute, true)
-	if st, err := w.Observe(t0.Add(time.Hour), PopupAway); st != PopupFailed || Code(err) != "timeout" {
+	if st, err := w.Observe(t0.Add(time.Hour), PopupAway); st != PopupFailed || !errors.Is(err, fault.ErrTimeout) {
 		t.Fatalf("after a sleep: %v %v", st, err)
 	}
 	// A clock set far back does not keep it waiting for ever.
 	w = NewPopupWatch(t0, time.Minute, true)
-	if st, err := w.Observe(t0.Add(-time.Hour), PopupAway); st != PopupFailed || Code(err) != "timeout" {
+	if st, err := w.Observe(t0.Add(-time.Hour), PopupAway); st != PopupFailed || !errors.Is(err, fault.ErrTimeout) {
 		t.Fatalf("clock set back: %v %v", st, err)
 	}
 }
@@ -145,7 +146,7 @@ func TestPopupTimeoutOption(t *testing.T) {
 	}
 	for _, bad := range []float64{0, -1, 1e12} {
 		b := bad
-		if _, err := PopupTimeout(&b); Code(err) != "invalid_config" || !strings.Contains(err.Error(), "timeoutMs") {
+		if _, err := PopupTimeout(&b); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "timeoutMs") {
 			t.Errorf("%v: %v", bad, err)
 		}
 	}
@@ -166,7 +167,7 @@ func TestCheckPopupRedirect(t *testing.T) {
 	} {
 		err := CheckPopupRedirect(c[0], c[1])
 		var ce *ConfigError
-		if !errors.As(err, &ce) || ce.Key != "popupRedirectUri" || Code(err) != "invalid_config" {
+		if !errors.As(err, &ce) || ce.Key != "popupRedirectUri" || !errors.Is(err, ErrInvalidConfig) {
 			t.Errorf("%s on %s: %v", c[0], c[1], err)
 		}
 	}
@@ -198,8 +199,8 @@ func TestPopupHandoffAndAbandon(t *testing.T) {
 		t.Error("still handed off after Abandon")
 	}
 	_, err = h.client.HandleCallback(context.Background(), cb)
-	if Code(err) != "no_pending_login" && Code(err) != "state_mismatch" {
-		t.Errorf("late callback: %v (%s), want it refused", err, Code(err))
+	if !errors.Is(err, storage.ErrNoPending) && !errors.Is(err, ErrStateMismatch) {
+		t.Errorf("late callback: %v, want it refused (storage.ErrNoPending or ErrStateMismatch: no_pending_login, state_mismatch)", err)
 	}
 	if n := h.realm.tokenRequests(); n != before {
 		t.Errorf("the late callback made %d token requests", n-before)
@@ -224,7 +225,7 @@ func (deniedStore) Keys() ([]string, error)          { return nil, errors.New("S
 func TestPopupLoginWithoutStorage(t *testing.T) {
 	h := newHarness(t, "")
 	c := NewClient(h.client.cfg, h.client.fetch, deniedStore{}, token.NewKeySets(httpFetcher{c: h.realm.srv.Client()}.Get), h.clock.Now)
-	if _, err := c.Authorize(AuthorizeOptions{}); Code(err) != "storage_unavailable" {
+	if _, err := c.Authorize(AuthorizeOptions{}); !errors.Is(err, storage.ErrUnavailable) {
 		t.Fatalf("redirect login without storage: %v", err)
 	}
 	a, err := c.Authorize(AuthorizeOptions{Handoff: true})

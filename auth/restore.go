@@ -16,7 +16,8 @@ import (
 // restore() finds a session after a reload without a token at rest: the
 // decisions are here (which steps, in which order, how long the silent step
 // waits, what a callback error means, whether a CSP violation is the silent
-// iframe's); bridge/restore.go is the glue (the channel, the iframe, the
+// iframe's), and so is the flow that runs them (restoreflow.go);
+// bridge/restore.go implements its ports (the channel, the iframe, the
 // navigation).
 
 // RestoreStep is one step of restore(), tried in order until one gives a
@@ -79,7 +80,10 @@ type RestorePlan struct {
 // PlanRestore orders the steps: the sibling tabs (only with shareAcrossTabs),
 // the hidden iframe (unless silent is false), the top-level navigation (only
 // with redirect). timeoutMs must be a number of milliseconds in 1–300000.
-func PlanRestore(o RestoreOptions, shareAcrossTabs bool) (RestorePlan, error) {
+// With signedOut (a sign-out mark stands, signout.go) there is no step:
+// restore() resolves null without asking anybody, until a sign-in with a
+// password.
+func PlanRestore(o RestoreOptions, shareAcrossTabs, signedOut bool) (RestorePlan, error) {
 	p := RestorePlan{Timeout: DefaultRestoreTimeout}
 	if o.TimeoutMs != nil {
 		ms := *o.TimeoutMs
@@ -87,6 +91,9 @@ func PlanRestore(o RestoreOptions, shareAcrossTabs bool) (RestorePlan, error) {
 			return p, &ConfigError{Key: "timeoutMs", Reason: fmt.Sprintf("must be a number of milliseconds from 1 to %d", maxRestoreTimeoutMs)}
 		}
 		p.Timeout = time.Duration(ms * float64(time.Millisecond))
+	}
+	if signedOut {
+		return p, nil
 	}
 	if shareAcrossTabs {
 		p.Steps = append(p.Steps, StepSibling)

@@ -34,7 +34,7 @@ func TestPlanRestore(t *testing.T) {
 		{"timeout", RestoreOptions{TimeoutMs: ms(1500)}, false, []RestoreStep{StepSilent}, 1500 * time.Millisecond},
 		{"timeout fraction", RestoreOptions{TimeoutMs: ms(1.5)}, false, []RestoreStep{StepSilent}, 1500 * time.Microsecond},
 	} {
-		p, err := PlanRestore(c.o, c.share)
+		p, err := PlanRestore(c.o, c.share, false)
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -44,7 +44,7 @@ func TestPlanRestore(t *testing.T) {
 		}
 	}
 	for _, v := range []float64{0, -1, 0.5, 300001, 1e300} {
-		_, err := PlanRestore(RestoreOptions{TimeoutMs: &v}, false)
+		_, err := PlanRestore(RestoreOptions{TimeoutMs: &v}, false, false)
 		var ce *ConfigError
 		if !errors.As(err, &ce) || ce.Key != "timeoutMs" || !errors.Is(err, ErrInvalidConfig) {
 			t.Errorf("timeoutMs %v: got %v, want invalid_config for timeoutMs", v, err)

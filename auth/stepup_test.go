@@ -84,7 +84,7 @@ func TestStepUp(t *testing.T) {
 				return
 			}
 			var ie *token.IDTokenError
-			if !errors.As(err, &ie) || ie.Check != tt.check || Code(err) != "id_token_invalid" {
+			if !errors.As(err, &ie) || ie.Check != tt.check || !errors.Is(err, token.ErrIDTokenInvalid) {
 				t.Fatalf("HandleCallback = %v, want id_token_invalid check %q", err, tt.check)
 			}
 			if n := h.pendingCount(t); n != 0 {
@@ -128,10 +128,10 @@ func TestAuthorizeOptionsStepUpJSON(t *testing.T) {
 	}
 	h := newHarness(t, "")
 	neg := int64(-5)
-	if _, err := h.client.AuthorizeURL(AuthorizeOptions{MaxAge: &neg}); Code(err) != "invalid_config" {
+	if _, err := h.client.AuthorizeURL(AuthorizeOptions{MaxAge: &neg}); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("maxAge -5: %v, want invalid_config", err)
 	}
-	if _, err := h.client.AuthorizeURL(AuthorizeOptions{ExtraParams: map[string]string{"max_age": "soon"}}); Code(err) != "invalid_config" {
+	if _, err := h.client.AuthorizeURL(AuthorizeOptions{ExtraParams: map[string]string{"max_age": "soon"}}); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("extraParams max_age soon: %v, want invalid_config", err)
 	}
 	if n := h.pendingCount(t); n != 0 {

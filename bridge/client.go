@@ -4,14 +4,13 @@ package bridge
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"syscall/js"
-	"time"
 
 	"github.com/corti-auth/corti-auth/auth"
+	"github.com/corti-auth/corti-auth/internal/jsx"
 	"github.com/corti-auth/corti-auth/pkce"
 	"github.com/corti-auth/corti-auth/storage"
 	"github.com/corti-auth/corti-auth/token"
@@ -25,7 +24,11 @@ type client struct {
 }
 
 func newClient(cfg auth.Config, keys *token.KeySets) *client {
-	return &client{cfg: cfg, c: auth.NewClient(cfg, Fetcher{}, lazyStore{kind: cfg.PendingLoginStorage}, keys, nil)}
+	c := auth.NewClient(cfg, Fetcher{}, lazyStore(cfg.PendingLoginStorage), keys, nil)
+	// The sign-out mark is for every tab of the origin, and outlives a reload:
+	// localStorage, whatever pendingLoginStorage says (auth/signout.go).
+	c.SetSignOutStore(lazyStore("local"))
+	return &client{cfg: cfg, c: c}
 }
 
 func (cl *client) object() safejs.Value {
@@ -81,6 +84,13 @@ func (cl *client) handleCallback(a *argReader) func(context.Context) (any, error
 	if a.err == nil && cl.handOver(u) { // in loginWithPopup's popup: the opener exchanges the code
 		return func(context.Context) (any, error) { return safejs.Null(), nil }
 	}
+	if a.err == nil && u == here {
+		// The address bar loses code and state in the caller's turn (an
+		// Assistant mounted early starts loading then: mount.go).
+		if clean := auth.CleanCallbackURL(u); clean != u {
+			replaceAddress(clean)
+		}
+	}
 	return func(ctx context.Context) (any, error) {
 		// The address bar loses code and state before the exchange starts.
 		res, err := cl.c.HandleCallbackAt(ctx, u, here, replaceAddress)
@@ -103,7 +113,7 @@ func (cl *client) fromTokens(a *argReader) (any, error) {
 	}
 	var bearer *auth.Bearer
 	if o, ok := a.object(1); ok {
-		r, err := storage.SafeGet(o, "refresh")
+		r, err := jsx.Get(o, "refresh")
 		if err != nil {
 			return nil, &auth.ConfigError{Key: "refresh", Reason: "reading it threw: " + FromJSError(jsErrorValue(err)).Error()}
 		}
@@ -151,18 +161,11 @@ func (cl *client) loginWithPassword(a *argReader) func(context.Context) (any, er
 }
 
 func authorizeOptions(v safejs.Value) (auth.AuthorizeOptions, error) {
-	var o auth.AuthorizeOptions
 	b, err := JSONOf(v)
 	if err != nil {
-		return o, &auth.ConfigError{Key: "authorizeURL options", Reason: err.Error()}
+		return auth.AuthorizeOptions{}, &auth.ConfigError{Key: "authorizeURL options", Reason: err.Error()}
 	}
-	if len(b) == 0 || string(b) == "null" {
-		return o, nil
-	}
-	if err := json.Unmarshal(b, &o); err != nil {
-		return o, &auth.ConfigError{Key: "authorizeURL options", Reason: "expected {prompt?, loginHint?, uiLocales?, extraParams?: {string: string}, maxAge?: seconds, acrValues?: string | string[]}"}
-	}
-	return o, nil
+	return auth.ParseAuthorizeOptions(b)
 }
 
 var passwordWarning sync.Once
@@ -202,6 +205,7 @@ func replaceAddress(u string) {
 	}
 	st, _ := h.Get("state")
 	_, _ = h.Call("replaceState", st, "", u)
+	addressCleaned() // an early-mounted Assistant waiting for it starts loading
 }
 
 func mustJS(v any) safejs.Value {
@@ -212,60 +216,15 @@ func mustJS(v any) safejs.Value {
 	return j
 }
 
-// lazyStore opens the browser storage at each use, so that storage that is
-// unavailable fails the call that needs it (storage_unavailable), not createClient.
-type lazyStore struct{ kind string }
-
-func (l lazyStore) open() (storage.Store, error) {
-	if l.kind == "session" {
-		return storage.Session()
+// lazyStore is storage.Lazy over the browser storage kind ("session" or
+// "local"), locked with Web Locks: storage that is unavailable fails the call
+// that needs it (storage_unavailable), not createClient.
+func lazyStore(kind string) storage.Lazy {
+	open := storage.Local
+	if kind == "session" {
+		open = storage.Session
 	}
-	return storage.Local()
-}
-
-func (l lazyStore) Get(k string) (string, bool, error) {
-	s, err := l.open()
-	if err != nil {
-		return "", false, err
-	}
-	return s.Get(k)
-}
-
-func (l lazyStore) Set(k, v string) error {
-	s, err := l.open()
-	if err != nil {
-		return err
-	}
-	return s.Set(k, v)
-}
-
-func (l lazyStore) Remove(k string) error {
-	s, err := l.open()
-	if err != nil {
-		return err
-	}
-	return s.Remove(k)
-}
-
-func (l lazyStore) Keys() ([]string, error) {
-	s, err := l.open()
-	if err != nil {
-		return nil, err
-	}
-	return s.Keys()
-}
-
-// pendingLockWait bounds the wait for another tab's hold on a pending login
-// (held for the few storage calls of a Take; longer means something is stuck,
-// and Take then goes on without the lock).
-const pendingLockWait = 3 * time.Second
-
-// Exclusive makes lazyStore a storage.Locker over Web Locks, so that two tabs
-// handling one callback cannot both take its pending login.
-func (l lazyStore) Exclusive(name string, fn func()) error {
-	ctx, cancel := context.WithTimeout(context.Background(), pendingLockWait)
-	defer cancel()
-	return webLock(ctx, name, func(context.Context) error { fn(); return nil })
+	return storage.Lazy{Open: func() (storage.Store, error) { return open() }, Lock: webLock}
 }
 
 // jsCallback is the bridge's half of a bearer-mode refresh callback: it calls

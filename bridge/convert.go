@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/corti-auth/corti-auth/storage"
+	"github.com/corti-auth/corti-auth/internal/jsx"
 	"github.com/hack-pad/safejs"
 )
 
@@ -59,14 +59,14 @@ func JSONOf(v safejs.Value) ([]byte, error) {
 }
 
 // str reads a property as a string, "" when absent, not a string, or when its
-// getter throws (storage.SafeString: a plain Get on a throwing getter would end
+// getter throws (jsx.String: a plain Get on a throwing getter would end
 // the Go program).
-func str(v safejs.Value, key string) string { return storage.SafeString(v, key) }
+func str(v safejs.Value, key string) string { return jsx.String(v, key) }
 
-// mustGet reads a property through storage.SafeGet, undefined when the read
+// mustGet reads a property through jsx.Get, undefined when the read
 // throws or v is not an object.
 func mustGet(v safejs.Value, key string) safejs.Value {
-	p, err := storage.SafeGet(v, key)
+	p, err := jsx.Get(v, key)
 	if err != nil {
 		return safejs.Undefined()
 	}
@@ -86,4 +86,15 @@ func jsString(v safejs.Value) string {
 	}
 	out, _ := s.String()
 	return out
+}
+
+// boolOf reads a property as a boolean: true only when it is the boolean true
+// (absent, another type, or a getter that throws give false).
+func boolOf(v safejs.Value, key string) bool {
+	p := mustGet(v, key)
+	if p.Type() != safejs.TypeBoolean {
+		return false
+	}
+	b, err := p.Bool()
+	return err == nil && b
 }

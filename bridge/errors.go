@@ -7,21 +7,18 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/corti-auth/corti-auth/assistant"
-	"github.com/corti-auth/corti-auth/auth"
 	"github.com/corti-auth/corti-auth/errcode"
-	"github.com/corti-auth/corti-auth/pkce"
-	"github.com/corti-auth/corti-auth/token"
+	"github.com/corti-auth/corti-auth/internal/fault"
 	"github.com/hack-pad/safejs"
 )
 
-// The pure sentinels the bridge raises (package errcode; their JS codes come
-// from auth.Code, like every other error's).
+// The pure sentinels the bridge raises (package internal/fault; their JS codes
+// come from errcode.Code, like every other error's).
 var (
-	ErrNetwork = errcode.ErrNetwork // fetch rejected or the body could not be read
-	ErrTimeout = errcode.ErrTimeout // fetch got no answer in time
-	ErrPanic   = errcode.ErrPanic   // a recovered Go panic: code "internal"
-	ErrBrowser = errcode.ErrBrowser // a DOM, location or postMessage call threw: code "browser_error"
+	ErrNetwork = fault.ErrNetwork // fetch rejected or the body could not be read
+	ErrTimeout = fault.ErrTimeout // fetch got no answer in time
+	ErrPanic   = fault.ErrPanic   // a recovered Go panic: code "internal"
+	ErrBrowser = fault.ErrBrowser // a DOM, location or postMessage call threw: code "browser_error"
 )
 
 // browserErr reports a failed browser call op (a safejs call's error, which
@@ -39,8 +36,8 @@ type JSError struct {
 	Value               safejs.Value
 }
 
-// ErrorCode is the code property of what was thrown (errcode.Coder): a
-// CortiAuthError rethrown by the page's code keeps its code (auth.Code).
+// ErrorCode is the code property of what was thrown (fault.Coder): a
+// CortiAuthError rethrown by the page's code keeps its code (errcode.Code).
 func (e *JSError) ErrorCode() string { return e.Code }
 
 func (e *JSError) Error() string {
@@ -72,40 +69,14 @@ func FromJSError(v safejs.Value) error {
 }
 
 // ErrorValue turns a Go error into a JS CortiAuthError — the one place where Go
-// errors cross into JS. It carries code, and where they apply oauthError,
-// description, status, assistantCode; a JS error thrown by user code is kept as
-// its cause.
+// errors cross into JS. Its properties are errcode.Props(err) (code, and where
+// they apply oauthError, description, errorUri, status, assistantCode, check); a
+// JS error thrown by user code is kept as its cause.
 func ErrorValue(err error) safejs.Value {
 	if err == nil {
 		return safejs.Undefined()
 	}
-	props := map[string]any{"code": auth.Code(err)}
-	var oe *pkce.OAuthError
-	if errors.As(err, &oe) {
-		props["oauthError"] = oe.ErrorCode
-		if oe.Description != "" {
-			props["description"] = oe.Description
-		}
-		if oe.URI != "" {
-			props["errorUri"] = oe.URI
-		}
-		if oe.Status != 0 {
-			props["status"] = oe.Status
-		}
-	}
-	var ae *assistant.Error
-	if errors.As(err, &ae) {
-		if ae.Code != "" { // an error.triggered without a code has none
-			props["assistantCode"] = ae.Code
-		}
-		if ae.Message != "" {
-			props["description"] = ae.Message
-		}
-	}
-	var ie *token.IDTokenError
-	if errors.As(err, &ie) {
-		props["check"] = ie.Check
-	}
+	props := errcode.Props(err)
 	var je *JSError
 	if errors.As(err, &je) && !je.Value.IsUndefined() {
 		props["cause"] = safejs.Unsafe(je.Value)

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/corti-auth/corti-auth/assistant"
-	"github.com/corti-auth/corti-auth/auth"
+	"github.com/corti-auth/corti-auth/errcode"
 	"github.com/hack-pad/safejs"
 )
 
@@ -36,7 +36,7 @@ func wantBrowserError(t *testing.T, err error, thrown string) {
 	if !errors.Is(err, ErrBrowser) {
 		t.Errorf("%v does not wrap ErrBrowser", err)
 	}
-	if c := auth.Code(err); c != "browser_error" {
+	if c := errcode.Code(err); c != "browser_error" {
 		t.Errorf("code %q, want browser_error", c)
 	}
 	v := ErrorValue(err)

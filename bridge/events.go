@@ -5,6 +5,7 @@ package bridge
 import (
 	"sync"
 
+	"github.com/corti-auth/corti-auth/internal/serial"
 	"github.com/hack-pad/safejs"
 )
 
@@ -12,15 +13,14 @@ import (
 // goroutine: whoever emits (a session holding its state, a message handler)
 // never calls JS and never waits for a listener.
 type emitter struct {
-	mu    sync.Mutex
-	next  int
-	subs  map[string]map[int]safejs.Value
-	queue []queued
-	wake  chan struct{}
+	mu   sync.Mutex
+	next int
+	subs map[string]map[int]safejs.Value
+	// q delivers the emitted events in order (stop drains it: what is queued
+	// is delivered, later emits are dropped).
+	q *serial.Queue[queued]
 	// remove is the Go function behind every unsubscribe closure.
 	remove safejs.Value
-	// stopping: deliver what is queued, then end the loop; later emits are dropped.
-	stopping bool
 }
 
 type queued struct {
@@ -29,8 +29,8 @@ type queued struct {
 }
 
 func newEmitter() *emitter {
-	e := &emitter{subs: map[string]map[int]safejs.Value{}, wake: make(chan struct{}, 1), remove: safejs.Undefined()}
-	go e.loop()
+	e := &emitter{subs: map[string]map[int]safejs.Value{}, remove: safejs.Undefined()}
+	e.q = serial.New(e.dispatch)
 	return e
 }
 
@@ -65,69 +65,58 @@ func (e *emitter) on(name string, fn safejs.Value) safejs.Value {
 }
 
 func (e *emitter) emit(name string, detail any) {
-	e.mu.Lock()
-	if e.stopping {
-		e.mu.Unlock()
-		return
-	}
-	e.queue = append(e.queue, queued{name, detail})
-	e.mu.Unlock()
-	select {
-	case e.wake <- struct{}{}:
-	default:
-	}
+	e.q.Push(queued{name, detail})
 }
 
-// stop lets the loop deliver what is already queued (an "ended" event, say)
+// stop lets the queue deliver what is already queued (an "ended" event, say)
 // and end; nothing emitted afterwards is delivered.
 func (e *emitter) stop() {
 	e.mu.Lock()
-	e.stopping = true
 	defer releaseFunc(e.remove) // unsubscribing from a stopped emitter does nothing
 	e.mu.Unlock()
-	select {
-	case e.wake <- struct{}{}:
-	default:
+	e.q.Drain()
+}
+
+// dispatch delivers one event to the listeners of its name and of "*", as
+// they are when its turn comes.
+func (e *emitter) dispatch(q queued) {
+	e.mu.Lock()
+	var fns []safejs.Value
+	for _, f := range e.subs[q.name] {
+		fns = append(fns, f)
+	}
+	for _, f := range e.subs["*"] {
+		fns = append(fns, f)
+	}
+	e.mu.Unlock()
+	if len(fns) > 0 {
+		e.deliver(q, fns)
 	}
 }
 
-func (e *emitter) loop() {
-	for range e.wake {
-		for {
-			e.mu.Lock()
-			if len(e.queue) == 0 {
-				done := e.stopping
-				e.mu.Unlock()
-				if done {
-					return
-				}
-				break
-			}
-			q := e.queue[0]
-			e.queue = e.queue[1:]
-			var fns []safejs.Value
-			for _, f := range e.subs[q.name] {
-				fns = append(fns, f)
-			}
-			for _, f := range e.subs["*"] {
-				fns = append(fns, f)
-			}
-			e.mu.Unlock()
-			if len(fns) == 0 {
-				continue
-			}
-			var detail safejs.Value
-			switch d := q.detail.(type) {
-			case error:
-				detail = ErrorValue(d)
-			default:
-				detail, _ = ToJS(d)
-			}
-			for _, f := range fns {
-				if _, err := f.Invoke(detail, q.name); err != nil {
-					console("error", "corti-auth: a "+q.name+" listener threw:", jsErrorValue(err))
-				}
-			}
+// deliver calls the listeners fns with q. A panic is recovered: it becomes an
+// "error" event (code internal) on this emitter, unless it happened while
+// delivering such an error (then a console line: no loop of errors), and the
+// queue goes on with the next event.
+func (e *emitter) deliver(q queued, fns []safejs.Value) {
+	defer recovered(func(err error) {
+		if d, ok := q.detail.(error); ok && isPanic(d) {
+			console("error", "corti-auth: internal error:", err.Error())
+			return
+		}
+		e.emit("error", err)
+	})
+	hook("events.loop")
+	var detail safejs.Value
+	switch d := q.detail.(type) {
+	case error:
+		detail = ErrorValue(d)
+	default:
+		detail, _ = ToJS(d)
+	}
+	for _, f := range fns {
+		if _, err := f.Invoke(detail, q.name); err != nil {
+			console("error", "corti-auth: a "+q.name+" listener threw:", jsErrorValue(err))
 		}
 	}
 }

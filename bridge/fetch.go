@@ -3,28 +3,22 @@
 package bridge
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/corti-auth/corti-auth/pkce"
+	"github.com/corti-auth/corti-auth/internal/body"
 	"github.com/hack-pad/safejs"
 )
 
 // DefaultFetchTimeout bounds one request when the context has no earlier deadline.
 const DefaultFetchTimeout = 15 * time.Second
 
-// maxBody bounds what a response may carry (token responses and JWKS are small).
-const maxBody = 1 << 20
-
-// ErrBodyTooLarge reports a response over maxBody (1 MiB). It wraps
+// ErrBodyTooLarge reports a response over body.Max (1 MiB). It wraps
 // pkce.ErrBadResponse, so it reaches JS with code "bad_response".
-var ErrBodyTooLarge = fmt.Errorf("%w: response body over 1 MiB", pkce.ErrBadResponse)
+var ErrBodyTooLarge = body.ErrTooLarge
 
 // Fetcher sends requests with the browser's fetch (never net/http, which would
 // add megabytes to the wasm). It implements auth.Fetcher and token.Fetcher.
@@ -78,13 +72,9 @@ func (f Fetcher) do(ctx context.Context, method, u, body string) (int, []byte, e
 		init["headers"] = map[string]any{"Content-Type": "application/x-www-form-urlencoded"}
 		init["body"] = body
 	}
-	var abort safejs.Value
-	if ac, err := g.Get("AbortController"); err == nil && ac.Type() == safejs.TypeFunction {
-		if abort, err = ac.New(); err == nil {
-			if sig, err := abort.Get("signal"); err == nil {
-				init["signal"] = sig
-			}
-		}
+	abort, signal := newAbort()
+	if !signal.IsUndefined() {
+		init["signal"] = signal
 	}
 	p, err := fetch.Invoke(u, init)
 	if err != nil {
@@ -111,22 +101,18 @@ func (f Fetcher) do(ctx context.Context, method, u, body string) (int, []byte, e
 	return status, b, nil
 }
 
-// readBody reads a fetch Response's body, at most maxBody bytes: a
+// readBody reads a fetch Response's body, at most body.Max bytes: a
 // Content-Length over the limit is refused before the body is read, and the
 // stream (response.body.getReader(), https://developer.mozilla.org/docs/Web/API/ReadableStreamDefaultReader)
 // is read chunk by chunk and cancelled as soon as it passes the limit, so
 // that neither JS nor Go ever holds more than the limit and one chunk. Errors:
 // one wrapping ErrBodyTooLarge, or the stream's own.
 func readBody(ctx context.Context, resp safejs.Value) ([]byte, error) {
-	var out []byte
+	var out body.Buffer
 	if cl, err := mustGet(resp, "headers").Call("get", "content-length"); err == nil && cl.Type() == safejs.TypeString {
 		s, _ := cl.String()
-		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-		if err == nil && n > maxBody {
-			return nil, fmt.Errorf("%w: Content-Length %d", ErrBodyTooLarge, n)
-		}
-		if err == nil && n > 0 {
-			out = make([]byte, 0, n) // a compressed body may still grow past it
+		if err := out.Expect(s); err != nil {
+			return nil, err
 		}
 	}
 	stream := mustGet(resp, "body")
@@ -154,24 +140,16 @@ func readBody(ctx context.Context, resp safejs.Value) ([]byte, error) {
 		if err != nil {
 			return nil, errors.New("reading the body: a chunk is not a Uint8Array")
 		}
-		if len(out)+n > maxBody {
+		dst, err := out.Next(n)
+		if err != nil {
 			_, _ = reader.Call("cancel")
-			return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, maxBody)
+			return nil, err
 		}
-		start := len(out)
-		if start+n > cap(out) {
-			// Double (append grows large slices by only 1.25×), never past the limit.
-			grown := make([]byte, start, min(max(2*cap(out), start+n, 16<<10), maxBody))
-			copy(grown, out)
-			out = grown
-		}
-		out = out[:start+n]
-		if _, err := safejs.CopyBytesToGo(out[start:], chunk); err != nil {
+		if _, err := safejs.CopyBytesToGo(dst, chunk); err != nil {
 			return nil, fmt.Errorf("reading the body: %w", err)
 		}
 	}
-	// response.text() dropped a UTF-8 byte order mark; so does this.
-	return bytes.TrimPrefix(out, []byte("\xef\xbb\xbf")), nil
+	return out.Bytes(), nil
 }
 
 func (f Fetcher) fail(ctx context.Context, abort safejs.Value, method, u string, err error) error {
@@ -193,4 +171,23 @@ func getInt(v safejs.Value, key string) (int, error) {
 		return 0, err
 	}
 	return p.Int()
+}
+
+// newAbort makes an AbortController and its signal; both undefined where the
+// browser has none (the request then runs to its end, and is only not waited
+// for).
+func newAbort() (ctrl, signal safejs.Value) {
+	ac, err := safejs.Global().Get("AbortController")
+	if err != nil || ac.Type() != safejs.TypeFunction {
+		return safejs.Undefined(), safejs.Undefined()
+	}
+	ctrl, err = ac.New()
+	if err != nil {
+		return safejs.Undefined(), safejs.Undefined()
+	}
+	signal, err = ctrl.Get("signal")
+	if err != nil {
+		return ctrl, safejs.Undefined()
+	}
+	return ctrl, signal
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/corti-auth/corti-auth/auth"
+	"github.com/corti-auth/corti-auth/errcode"
 	"github.com/corti-auth/corti-auth/pkce"
 	"github.com/hack-pad/safejs"
 )
@@ -19,7 +19,7 @@ import (
 // bigServer starts a Node HTTP server whose answers are larger than a
 // response may be. /stream/N sends N bytes in 64 KiB chunks without
 // Content-Length, honouring back-pressure; /length/N announces
-// Content-Length: N and streams the same way; /exact sends maxBody bytes.
+// Content-Length: N and streams the same way; /exact sends body.Max bytes.
 // GET /sent/<path> answers how many bytes the last request to <path> got
 // written before the client stopped reading (or all of them).
 func bigServer(t *testing.T) string {
@@ -105,7 +105,7 @@ func TestFetchBoundsTheBody(t *testing.T) {
 		runtime.ReadMemStats(&before)
 		status, body, err := f.Get(context.Background(), base+path)
 		runtime.ReadMemStats(&after)
-		if !errors.Is(err, ErrBodyTooLarge) || !errors.Is(err, pkce.ErrBadResponse) || auth.Code(err) != "bad_response" {
+		if !errors.Is(err, ErrBodyTooLarge) || !errors.Is(err, pkce.ErrBadResponse) || errcode.Code(err) != "bad_response" {
 			t.Errorf("%s: status %d, %d bytes, err %v; want ErrBodyTooLarge (bad_response)", path, status, len(body), err)
 		}
 		if body != nil {

@@ -42,47 +42,21 @@ func listenHandoff(origin, state string, source func() safejs.Value) *handoff {
 			h.once.Do(func() { c <- got })
 		}
 	}
-	g := safejs.Global()
-	if f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-		ev := arg(args, 0)
+	off, _ := on(safejs.Global(), "message", "handoff.message", reportInternal, nil, func(ev safejs.Value) {
 		if str(ev, "origin") != origin {
-			return nil
+			return
 		}
 		src := source()
 		if src.IsUndefined() || src.IsNull() || !mustGet(ev, "source").Equal(src) {
-			return nil
+			return
 		}
 		data := mustGet(ev, "data")
 		deliver(str(data, "type"), str(data, "url"))
-		return nil
-	}); err == nil {
-		if _, err := g.Call("addEventListener", "message", f.Value()); err == nil {
-			h.add(func() {
-				_, _ = g.Call("removeEventListener", "message", f.Value())
-				f.Release()
-			})
-		} else {
-			f.Release()
-		}
-	}
-	if bc, err := g.Get("BroadcastChannel"); err == nil && bc.Type() == safejs.TypeFunction {
-		if ch, err := bc.New(auth.HandoffChannel); err == nil {
-			if f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-				data := mustGet(arg(args, 0), "data")
-				deliver(str(data, "type"), str(data, "url"))
-				return nil
-			}); err == nil {
-				_ = ch.Set("onmessage", f.Value())
-				h.add(func() {
-					_ = ch.Set("onmessage", safejs.Null())
-					_, _ = ch.Call("close")
-					f.Release()
-				})
-			} else {
-				_, _ = ch.Call("close")
-			}
-		}
-	}
+	})
+	h.add(off)
+	h.add(onChannel(auth.HandoffChannel, "handoff.channel", reportInternal, func(data safejs.Value) {
+		deliver(str(data, "type"), str(data, "url"))
+	}))
 	return h
 }
 

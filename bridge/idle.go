@@ -4,9 +4,8 @@ package bridge
 
 import (
 	"context"
-	"sync"
 
-	"github.com/corti-auth/corti-auth/assistant"
+	"github.com/corti-auth/corti-auth/auth"
 	"github.com/corti-auth/corti-auth/session"
 	"github.com/hack-pad/safejs"
 )
@@ -21,14 +20,6 @@ import (
 // pointer, key, touch and wheel input), listened to passively in the capture
 // phase so that a page's stopPropagation cannot hide them.
 var idleInputs = []string{"pointerdown", "pointermove", "keydown", "touchstart", "wheel"}
-
-// idleWatches maps a *jsSession to its *session.Idle (bridge/session.go keeps
-// no field for it). A plain map: sync.Map would add its generic trie to the
-// wasm.
-var idleWatches = struct {
-	sync.Mutex
-	m map[*jsSession]*session.Idle
-}{m: map[*jsSession]*session.Idle{}}
 
 // startIdle starts idle sign-out for js when the config asks for it
 // (idleTimeoutSeconds > 0); the session's release stops it.
@@ -47,50 +38,65 @@ func (js *jsSession) startIdle() {
 		OnWarn:   func(left int) { js.ev.emit("idle", map[string]any{"secondsLeft": left}) },
 		OnActive: func() { js.ev.emit("active", map[string]any{}) },
 		OnError:  func(err error) { js.ev.emit("error", err) },
-		Tabs:     js.tab, // nil without shareAcrossTabs
+		// The sign-out sticks; with idleSignOut "provider" the page then
+		// goes to the provider's end-session endpoint (onEvent, after "ended").
+		OnExpire: func(held session.Tokens) {
+			req := js.cl.c.IdleEnd(held)
+			js.mu.Lock()
+			js.idleEnd = req
+			js.mu.Unlock()
+		},
+		Tabs: js.tab, // nil without shareAcrossTabs
 	})
-	idleWatches.Lock()
-	idleWatches.m[js] = idle
-	idleWatches.Unlock()
+	js.mu.Lock()
+	js.idle = idle
+	js.mu.Unlock()
 
 	g := safejs.Global()
 	for _, name := range idleInputs {
-		js.listen(g, name, func() { idle.Input() })
+		// Only the browser's own input is a person (session.Idle.PageInput):
+		// a script's dispatchEvent or element.click() is not activity.
+		js.listen(g, name, func(ev safejs.Value) { idle.PageInput(boolOf(ev, "isTrusted")) })
 	}
 	doc, _ := g.Get("document")
-	js.listen(doc, "visibilitychange", func() { idle.Visible(str(doc, "visibilityState") == "visible") })
-	for _, name := range []string{"focus", "pageshow", "online"} {
-		js.listen(g, name, idle.Wake)
+	js.listen(doc, "visibilitychange", func(safejs.Value) { idle.Visible(str(doc, "visibilityState") == "visible") })
+	for _, name := range wakeEvents {
+		js.listen(g, name, func(safejs.Value) { idle.Wake() })
 	}
-	js.mu.Lock()
-	js.releases = append(js.releases, func() {
+	js.keep(func() {
 		idle.Stop()
-		idleWatches.Lock()
-		delete(idleWatches.m, js)
-		idleWatches.Unlock()
+		js.mu.Lock()
+		js.idle = nil
+		js.mu.Unlock()
 	})
-	js.mu.Unlock()
 }
 
-// noteActivity is the hook for activity the page's listeners do not see: the
-// Assistant's events (recording, navigation, interactions) call it, as does
-// session.touch(). Without idle sign-out it does nothing.
+// endProviderSession sends the page to the provider's end-session endpoint
+// after an idle end with idleSignOut "provider", as logout() does (a form
+// POST with id_token_hint, landing on redirectUri). A failure is an "error"
+// event: the session has ended here all the same.
+func (js *jsSession) endProviderSession(req *auth.EndSessionRequest) {
+	_, err := protect(func() (any, error) {
+		if req.Post() {
+			return nil, submitForm(req.Action, req.Form)
+		}
+		return nil, navigate(req.URL)
+	})
+	if err != nil {
+		console("error", "corti-auth: idleSignOut \"provider\": the provider's end-session request failed: "+err.Error())
+	}
+}
+
+// noteActivity is the hook for activity the page's listeners do not see: a
+// mounted Assistant's events that a clinician caused (assistant.Options.
+// OnActivity, in mount.go) call it, as does session.touch(). Without idle
+// sign-out it does nothing.
 func (js *jsSession) noteActivity() {
-	idleWatches.Lock()
-	idle := idleWatches.m[js]
-	idleWatches.Unlock()
+	js.mu.Lock()
+	idle := js.idle
+	js.mu.Unlock()
 	if idle != nil {
 		idle.Activity()
-	}
-}
-
-// noteAssistantEvent is the hook for a mounted Assistant's events: those a
-// clinician's own action causes (assistant.IsActivity: navigation,
-// interactions, recording, documents) are activity. The mount's OnEvent
-// (mount.go) calls it with each event's name.
-func (js *jsSession) noteAssistantEvent(name string) {
-	if assistant.IsActivity(name) {
-		js.noteActivity()
 	}
 }
 
@@ -100,28 +106,9 @@ func (js *jsSession) touchJS([]safejs.Value) (any, error) {
 	return nil, nil
 }
 
-// listen adds a passive capture listener, removed at release.
-func (js *jsSession) listen(target safejs.Value, name string, fn func()) {
-	if target.IsUndefined() || target.IsNull() {
-		return
-	}
-	f, err := safejs.FuncOf(func(safejs.Value, []safejs.Value) any { fn(); return nil })
-	if err != nil {
-		return
-	}
-	opts, err := ToJS(map[string]any{"passive": true, "capture": true})
-	if err != nil {
-		f.Release()
-		return
-	}
-	if _, err := target.Call("addEventListener", name, f.Value(), opts); err != nil {
-		f.Release()
-		return
-	}
-	js.mu.Lock()
-	js.releases = append(js.releases, func() {
-		_, _ = target.Call("removeEventListener", name, f.Value(), opts)
-		f.Release()
-	})
-	js.mu.Unlock()
+// listen adds a passive capture listener, removed at release; fn gets the
+// event.
+func (js *jsSession) listen(target safejs.Value, name string, fn func(ev safejs.Value)) {
+	off, _ := on(target, name, "idle."+name, js.Report, map[string]any{"passive": true, "capture": true}, fn)
+	js.keep(off)
 }

@@ -103,12 +103,19 @@ func call(t *testing.T, obj safejs.Value, name string, args ...any) safejs.Value
 }
 
 // heap reports the live Go heap and the goroutine count once the garbage
-// collector and the JS event loop have had their turn.
-func heap() (uint64, int) {
+// collector and the JS event loop have had their turn: at least three turns,
+// and then more (up to 10 s) until at most want goroutines are left — ending
+// goroutines and JS callbacks run out at the pace of a loaded machine, so the
+// count is polled, not read after a fixed pause. want < 0: three turns only.
+func heap(want int) (uint64, int) {
 	var ms runtime.MemStats
-	for range 3 {
-		time.Sleep(20 * time.Millisecond) // let finished goroutines and JS callbacks run out
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; ; i++ {
+		time.Sleep(20 * time.Millisecond) // the JS event loop runs while this goroutine sleeps
 		runtime.GC()
+		if i >= 2 && (want < 0 || runtime.NumGoroutine() <= want || time.Now().After(deadline)) {
+			break
+		}
 	}
 	runtime.ReadMemStats(&ms)
 	return ms.HeapAlloc, runtime.NumGoroutine()
@@ -140,11 +147,11 @@ func TestCloseAndDestroyFreeEverything(t *testing.T) {
 	for range 20 { // warm up: caches, the runtime's own goroutines
 		cycle()
 	}
-	h0, g0 := heap()
+	h0, g0 := heap(-1)
 	for range n {
 		cycle()
 	}
-	h1, g1 := heap()
+	h1, g1 := heap(g0)
 	t.Logf("%d sessions with a mounted assistant, created and ended: Go heap %d → %d bytes (Δ %+d, %+d per cycle), goroutines %d → %d",
 		n, h0, h1, int64(h1)-int64(h0), (int64(h1)-int64(h0))/n, g0, g1)
 	if g1 > g0 {

@@ -11,32 +11,30 @@ import (
 
 	"github.com/corti-auth/corti-auth/assistant"
 	"github.com/corti-auth/corti-auth/auth"
+	"github.com/corti-auth/corti-auth/hub"
 	"github.com/corti-auth/corti-auth/pkce"
 	"github.com/hack-pad/safejs"
 )
 
 // mount is one Corti Assistant iframe: the DOM side of an
-// assistant.Controller. It is signed in with one session (js), from
-// session.mountAssistant at once, or from client.mountAssistant when the page
-// calls authenticate(session) (earlymount.go).
+// assistant.Controller, and the hub.Frame of its hub.Mount, which signs it in
+// with one session, from session.mountAssistant at once, or from
+// client.mountAssistant when the page calls authenticate(session)
+// (authenticate.go).
 type mount struct {
 	cl     *client
-	seat   assistant.Seat // which session it signs in with
+	hub    *hub.Mount // which session it signs in with
 	frame  assistant.Frame
 	target safejs.Value
 	iframe safejs.Value
 	ctrl   *assistant.Controller
 	ev     *emitter
 
-	mu        sync.Mutex
-	js        *jsSession    // the session it is signed in with; nil before authenticate
-	authDone  chan struct{} // closed when js's first auth has settled (authUser, authErr)
-	authUser  assistant.User
-	authErr   error
-	listener  safejs.Func
-	listening bool
-	destroyed bool
-	obj       safejs.Value // the assistant object, released by destroy
+	mu            sync.Mutex
+	stopListening func() // the window message listener's off (nil until listening)
+	destroyed     bool
+	srcSet        bool         // the iframe's src was set (setSrc)
+	obj           safejs.Value // the assistant object, released by destroy
 }
 
 // prepareMount checks the arguments of mountAssistant synchronously: target is
@@ -61,15 +59,19 @@ func (cl *client) prepareMount(target, opts safejs.Value) (*mount, error) {
 		Post:             m.post,
 		Tokens:           tokenSource{m},
 		IsServiceAccount: assistant.IsServiceAccount,
-		Warn:             func(msg string) { go console("warn", msg) }, // not on the caller's goroutine: it may hold the session
+		Warn:             func(msg string) { goSafe(nil, func() { console("warn", msg) }) }, // not on the caller's goroutine: it may hold the session
 		ReadyTimeout:     o.ReadyTimeout,
 		RequestTimeout:   o.RequestTimeout,
 		OnEvent: func(name string, _ bool, payload json.RawMessage) {
 			// Confidential events carry clinical content: they go to the
 			// listeners the host registered, and are never logged here.
 			m.ev.emit(name, payload)
+		},
+		// A clinician's action inside the Assistant (an event no request of
+		// the page caused) is activity for idle sign-out (idle.go).
+		OnActivity: func(string) {
 			if js := m.session(); js != nil {
-				js.noteAssistantEvent(name) // a clinician's action in the Assistant is activity (idle.go)
+				js.noteActivity()
 			}
 		},
 		OnError: func(err error) { m.ev.emit("error", err) }, // error.triggered, a version mismatch, the reload limit
@@ -87,6 +89,7 @@ func (cl *client) prepareMount(target, opts safejs.Value) (*mount, error) {
 		return nil, err
 	}
 	m.ctrl = ctrl
+	m.hub = hub.NewMount(ctrl, m)
 	return m, nil
 }
 
@@ -136,31 +139,12 @@ func userJS(u assistant.User) map[string]any {
 	return map[string]any{"id": u.ID, "email": u.Email, "name": u.Name}
 }
 
-// start is session.mountAssistant: it creates the iframe, signs it in with js
-// (waiting for ready and the first auth), and resolves with the assistant
-// object; on failure the frame is destroyed.
-func (m *mount) start(ctx context.Context, js *jsSession) (any, error) {
-	if ended, reason := js.s.Ended(); ended {
-		return nil, fmt.Errorf("%w: %s", assistant.ErrEnded, reason)
-	}
-	// A client-credentials token never reaches the Assistant: with one, no
-	// frame is even made (authenticate refuses it too, for an early mount).
-	if assistant.IsServiceAccount(js.s.Current().Response.AccessToken) {
-		return nil, assistant.ErrNotUserToken
-	}
-	if err := m.create(); err != nil {
-		return nil, err
-	}
-	if _, err := m.authenticate(ctx, js); err != nil {
-		m.destroy()
-		return nil, err
-	}
-	return m.publish(), nil
-}
+// Report is the assistant's "error" event (hub.Frame).
+func (m *mount) Report(err error) { m.ev.emit("error", err) }
 
-// create makes the iframe (listener first, src last): it starts loading at
+// Create makes the iframe (listener first, src last): it starts loading at
 // once, signed in with no session yet.
-func (m *mount) create() error {
+func (m *mount) Create() error {
 	doc, err := safejs.Global().Get("document")
 	if err != nil || doc.IsUndefined() {
 		return &auth.ConfigError{Key: "mountAssistant", Reason: "no document in this JS host"}
@@ -169,7 +153,8 @@ func (m *mount) create() error {
 	if err != nil {
 		return browserErr("createElement", err)
 	}
-	for k, v := range map[string]string{"title": m.frame.Title, "sandbox": m.frame.Sandbox, "allow": m.frame.Allow} {
+	for k, v := range map[string]string{"title": m.frame.Title, "sandbox": m.frame.Sandbox, "allow": m.frame.Allow,
+		"referrerpolicy": m.frame.ReferrerPolicy} {
 		if _, err := m.iframe.Call("setAttribute", k, v); err != nil {
 			return browserErr("setAttribute "+k, err)
 		}
@@ -179,14 +164,75 @@ func (m *mount) create() error {
 		return err
 	}
 	if _, err := m.target.Call("appendChild", m.iframe); err != nil {
-		m.destroy()
+		m.Destroy()
 		return browserErr("appendChild", err)
 	}
+	if addressHasCallback() {
+		// An early mount on the callback page: the frame loads once
+		// handleCallback() has cleaned the code and state out of the address
+		// (replaceAddress), or at authenticate() — never with them in its
+		// Referer, whatever the page's referrer policy and the engine's support
+		// of the iframe's referrerpolicy (WebKit sends the page's whole address
+		// under a page-wide unsafe-url policy regardless).
+		whenAddressClean(func() { _ = m.Load() })
+		return nil
+	}
+	if err := m.Load(); err != nil {
+		m.Destroy()
+		return err
+	}
+	return nil
+}
+
+// Load starts the frame loading (once; not after the unload).
+func (m *mount) Load() error {
+	m.mu.Lock()
+	if m.srcSet || m.destroyed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.srcSet = true
+	m.mu.Unlock()
 	if err := m.iframe.Set("src", m.frame.Src); err != nil {
-		m.destroy()
 		return browserErr("iframe.src", err)
 	}
 	return nil
+}
+
+// The frames waiting for a clean address bar (an early mount on the callback
+// page), started by replaceAddress.
+var cleanWait struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
+// addressHasCallback reports whether the address bar holds an authorization
+// response (code, state, …).
+func addressHasCallback() bool {
+	href := locationHref()
+	return href != "" && auth.CleanCallbackURL(href) != href
+}
+
+// whenAddressClean runs f once the address bar holds no authorization
+// response (replaceAddress calls addressCleaned).
+func whenAddressClean(f func()) {
+	cleanWait.mu.Lock()
+	cleanWait.fns = append(cleanWait.fns, f)
+	cleanWait.mu.Unlock()
+}
+
+// addressCleaned runs the functions waiting for a clean address, if it is.
+func addressCleaned() {
+	if addressHasCallback() {
+		return
+	}
+	cleanWait.mu.Lock()
+	fns := cleanWait.fns
+	cleanWait.fns = nil
+	cleanWait.mu.Unlock()
+	for _, f := range fns {
+		f()
+	}
 }
 
 // publish makes the assistant object the page gets.
@@ -206,33 +252,27 @@ func (m *mount) publish() safejs.Value {
 // it comes from this iframe's window and from the Assistant origin; everything
 // else is ignored silently.
 func (m *mount) listen() error {
-	f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-		e := arg(args, 0)
+	off, err := on(safejs.Global(), "message", "mount.message", m.Report, nil, func(e safejs.Value) {
 		src, err := e.Get("source")
 		if err != nil {
-			return nil
+			return
 		}
 		win, err := m.iframe.Get("contentWindow")
 		if err != nil || win.IsNull() || !src.Equal(win) || str(e, "origin") != m.frame.Origin {
-			return nil
+			return
 		}
 		data, _ := e.Get("data")
 		b, err := JSONOf(data)
 		if err != nil || len(b) == 0 {
-			return nil
+			return
 		}
 		m.ctrl.Deliver(m.frame.Origin, b) // in order, never blocking this callback
-		return nil
 	})
 	if err != nil {
 		return browserErr("message listener", err)
 	}
-	if _, err := safejs.Global().Call("addEventListener", "message", f.Value()); err != nil {
-		f.Release()
-		return browserErr("addEventListener", err)
-	}
 	m.mu.Lock()
-	m.listener, m.listening = f, true
+	m.stopListening = off
 	m.mu.Unlock()
 	return nil
 }
@@ -254,27 +294,21 @@ func (m *mount) post(msg []byte) error {
 	return nil
 }
 
-func (m *mount) reauth() {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	_ = m.ctrl.Reauth(ctx)
-}
-
-// sessionEnded runs on the session's goroutine: the controller stops at once
+// End runs on the session's goroutine: the controller stops at once
 // (nothing is posted after it returns), "ended" is queued, and the frame is
 // unloaded from a goroutine of its own, since this one must not call JS.
-func (m *mount) sessionEnded(reason string) {
+func (m *mount) End(reason string) {
 	u := assistant.EndOf(reason, m.ctrl.SessionEnded(reason))
 	if u.Ended {
 		m.ev.emit("ended", map[string]any{"reason": u.Reason})
 	}
 	err := fmt.Errorf("%w: %s", assistant.ErrEnded, reason)
-	go m.unload(u, err)
+	goSafe(reportInternal, func() { m.unload(u, err) })
 }
 
-// destroy is the page's destroy(): the frame is blanked and removed as at
+// Destroy is the page's destroy(): the frame is blanked and removed as at
 // the end of the session, pending requests reject with ErrDestroyed.
-func (m *mount) destroy() {
+func (m *mount) Destroy() {
 	m.ctrl.Destroy()
 	m.unload(assistant.DestroyOf(true), assistant.ErrDestroyed)
 }
@@ -290,14 +324,13 @@ func (m *mount) unload(u assistant.Unload, err error) {
 		return
 	}
 	m.destroyed = true
-	f, listening, obj, js := m.listener, m.listening, m.obj, m.js
-	m.listening = false
+	stop, obj := m.stopListening, m.obj
+	m.stopListening = nil
 	m.mu.Unlock()
-	m.seat.Close(err) // authenticate now fails with err
-	m.ev.stop()       // delivers a queued "ended", then nothing more
-	if listening {
-		_, _ = safejs.Global().Call("removeEventListener", "message", f.Value())
-		f.Release()
+	m.hub.Unloaded(err) // authenticate now fails with err; the session forgets it
+	m.ev.stop()         // delivers a queued "ended", then nothing more
+	if stop != nil {
+		stop()
 	}
 	if !m.iframe.IsUndefined() {
 		if u.Blank {
@@ -306,11 +339,6 @@ func (m *mount) unload(u assistant.Unload, err error) {
 		if u.Remove {
 			_, _ = m.iframe.Call("remove")
 		}
-	}
-	if js != nil {
-		js.mu.Lock()
-		delete(js.mounts, m)
-		js.mu.Unlock()
 	}
 	release(obj, err)
 }
@@ -348,7 +376,7 @@ func (m *mount) object() safejs.Value {
 		set("request", asyncMethod("request", m.request)).
 		set("authenticate", asyncMethod("authenticate", m.authenticateJS)).
 		set("on", syncMethod("on", m.on)).
-		set("destroy", syncMethod("destroy", func(*argReader) (any, error) { m.destroy(); return nil, nil })).v
+		set("destroy", syncMethod("destroy", func(*argReader) (any, error) { m.Destroy(); return nil, nil })).v
 }
 
 func (m *mount) user() (any, error) {
@@ -388,4 +416,63 @@ func noArgs(f func(ctx context.Context) (json.RawMessage, error)) func(*argReade
 	return func(*argReader) func(context.Context) (any, error) {
 		return func(ctx context.Context) (any, error) { return f(ctx) }
 	}
+}
+
+// The typed methods of the rest of v1 on the assistant object (issue 15 §5):
+// glue only, the arguments are read in package assistant.
+
+// moreMethods adds navigate(path | {path}), setCredentials({password}),
+// showDeviceLinkQR(), show(), hide() and the visible getter to o.
+func (m *mount) moreMethods(o object) object {
+	return o.
+		set("navigate", asyncMethod("navigate", m.rawArg(m.ctrl.NavigateTo))).
+		set("setCredentials", asyncMethod("setCredentials", m.rawArg(m.ctrl.SetCredentials))).
+		set("showDeviceLinkQR", asyncMethod("showDeviceLinkQR", m.showDeviceLinkQR)).
+		set("show", syncMethod("show", func(*argReader) (any, error) { return nil, m.setVisible(true) })).
+		set("hide", syncMethod("hide", func(*argReader) (any, error) { return nil, m.setVisible(false) })).
+		getter("visible", m.visible)
+}
+
+// showDeviceLinkQR({ shareRefreshToken? }?): the refresh token goes to the
+// Assistant only with assistantRefreshes or shareRefreshToken: true (package
+// assistant decides).
+func (m *mount) showDeviceLinkQR(a *argReader) func(context.Context) (any, error) {
+	share := false
+	if v := a.value(0); v.Type() == safejs.TypeObject && !v.IsNull() {
+		if s := mustGet(v, "shareRefreshToken"); s.Type() == safejs.TypeBoolean {
+			share, _ = s.Bool()
+		}
+	}
+	return func(ctx context.Context) (any, error) { return m.ctrl.ShowDeviceLinkQR(ctx, share) }
+}
+
+// rawArg is a method taking one JSON argument, handed over as it is (nil when
+// absent: the method refuses it).
+func (m *mount) rawArg(f func(ctx context.Context, arg json.RawMessage) (json.RawMessage, error)) func(*argReader) func(context.Context) (any, error) {
+	return func(a *argReader) func(context.Context) (any, error) {
+		raw, _ := a.json(0).(json.RawMessage)
+		return func(ctx context.Context) (any, error) { return f(ctx, raw) }
+	}
+}
+
+// setVisible is show() / hide(): the iframe's display, as the component
+// styles its iframe (assistant.Display).
+func (m *mount) setVisible(v bool) error {
+	style, err := m.iframe.Get("style")
+	if err != nil {
+		return browserErr("iframe.style", err)
+	}
+	if err := style.Set("display", assistant.Display(v)); err != nil {
+		return browserErr("iframe.style.display", err)
+	}
+	return nil
+}
+
+// visible is false after hide() (the iframe's display is "none"), else true.
+func (m *mount) visible() (any, error) {
+	style, err := m.iframe.Get("style")
+	if err != nil || style.IsUndefined() {
+		return true, nil
+	}
+	return str(style, "display") != assistant.Display(false), nil
 }

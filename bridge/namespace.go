@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/corti-auth/corti-auth/auth"
-	"github.com/corti-auth/corti-auth/storage"
+	"github.com/corti-auth/corti-auth/internal/jsx"
 	"github.com/corti-auth/corti-auth/token"
 	"github.com/hack-pad/safejs"
 )
@@ -30,7 +30,7 @@ func Namespace(version string) safejs.Value {
 			if err != nil {
 				return nil, err
 			}
-			return claimsJS(c), nil
+			return c.Decoded(), nil
 		})).
 		set("createClient", SyncFunc(func(args []safejs.Value) (any, error) {
 			a := arg(args, 0)
@@ -67,7 +67,7 @@ func refuseFunctions(o safejs.Value) error {
 	for i := 0; i < n; i++ {
 		k, _ := keys.Index(i)
 		ks, _ := k.String()
-		v, err := storage.SafeGet(o, ks)
+		v, err := jsx.Get(o, ks)
 		if err != nil {
 			return &auth.ConfigError{Key: ks, Reason: "reading it threw: " + FromJSError(jsErrorValue(err)).Error()}
 		}
@@ -76,25 +76,4 @@ func refuseFunctions(o safejs.Value) error {
 		}
 	}
 	return nil
-}
-
-// claimsJS is decodeToken's result, with the contract's key names.
-func claimsJS(c *token.Claims) map[string]any {
-	return map[string]any{
-		"environment":       c.Environment,
-		"tenant":            c.Tenant,
-		"issuer":            c.Issuer,
-		"subject":           c.Subject,
-		"clientId":          c.ClientID,
-		"expiresAt":         c.ExpiresAt,
-		"issuedAt":          c.IssuedAt,
-		"email":             c.Email,
-		"name":              c.Name,
-		"preferredUsername": c.PreferredUsername,
-		"scope":             c.Scope,
-		"authTime":          c.AuthTime,
-		"acr":               c.ACR,
-		"isServiceAccount":  c.IsServiceAccount,
-		"claims":            c.Raw,
-	}
 }

@@ -9,16 +9,14 @@ import (
 	"time"
 
 	"github.com/corti-auth/corti-auth/auth"
-	"github.com/corti-auth/corti-auth/storage"
+	"github.com/corti-auth/corti-auth/internal/jsx"
 	"github.com/hack-pad/safejs"
 )
 
-// loginWithPopup(options?) → Promise<Session>: a login in a popup whose
-// callback page (popupRedirectUri) hands the callback back; this tab exchanges
-// the code. Everything up to window.open runs in the caller's JS turn, so the
-// browser still sees the user's gesture: the pending login is stored first, and
-// the popup opens on the authorize URL directly. What the popup's state means
-// is auth.PopupWatch's to decide.
+// loginWithPopup(options?) → Promise<Session>: auth.Client.StartPopup in the
+// caller's JS turn (the browser still sees the user's gesture when the popup
+// opens), auth.PopupLogin.Login in the promise's goroutine; here their ports
+// (popupPorts, popupWindow) and the session as a JS object.
 func (cl *client) loginWithPopup(a *argReader) func(context.Context) (any, error) {
 	fail := func(err error) func(context.Context) (any, error) {
 		return func(context.Context) (any, error) { return nil, err }
@@ -31,38 +29,66 @@ func (cl *client) loginWithPopup(a *argReader) func(context.Context) (any, error
 	if err != nil {
 		return fail(err)
 	}
-	origin := locationOrigin()
-	if err := auth.CheckPopupRedirect(cl.cfg.PopupRedirectURI, origin); err != nil {
-		return fail(err)
-	}
-	opts.RedirectURI, opts.Handoff = cl.cfg.PopupRedirectURI, true
-	az, err := cl.c.Authorize(opts)
+	l, err := cl.c.StartPopup(opts, timeout, popupPorts())
 	if err != nil {
 		return fail(err)
 	}
-	popup, err := openPopup(az.URL)
-	if err != nil {
-		return func(context.Context) (any, error) {
-			cl.c.Abandon(az.State) // in the goroutine: taking a pending login waits for a Web Lock
-			return nil, err
-		}
-	}
-	h := listenHandoff(origin, az.State, func() safejs.Value { return popup })
-	watch := auth.NewPopupWatch(time.Now(), timeout, channelReaches())
 	return func(ctx context.Context) (any, error) {
-		u, err := waitPopup(ctx, popup, h, watch)
-		h.close()
-		if err != nil {
-			cl.c.Abandon(az.State) // a late callback finds nothing to complete
-			closeWindow(popup)
-			return nil, err
-		}
-		closeWindow(popup) // the callback page closes itself; one that does not is closed here
-		res, err := cl.c.HandleCallbackAt(ctx, u, locationHref(), nil)
+		res, err := l.Login(ctx)
 		if err != nil {
 			return nil, err
 		}
 		return cl.newSession(res.Tokens, res.ReceivedAt, nil, res.IDToken).object(), nil
+	}
+}
+
+// popupPorts are the browser's side of auth's popup flow.
+func popupPorts() auth.PopupPorts {
+	return auth.PopupPorts{
+		PageOrigin:     locationOrigin(),
+		Here:           locationHref,
+		Open:           openPopup,
+		ChannelReaches: channelReaches,
+		Broadcast:      broadcastHandoff,
+		Console:        func(level, msg string) { console(level, msg) },
+		Go:             func(f func()) { goSafe(reportInternal, f) },
+	}
+}
+
+// popupWindow is the popup (auth.PopupWindow).
+type popupWindow struct{ v safejs.Value }
+
+func (w popupWindow) Listen(origin, state string) (<-chan string, func()) {
+	h := listenHandoff(origin, state, func() safejs.Value { return w.v })
+	return h.C, h.close
+}
+
+func (w popupWindow) View() auth.PopupView { return popupView(w.v) }
+
+func (w popupWindow) Search() string {
+	if loc, err := w.v.Get("location"); err == nil {
+		return str(loc, "search")
+	}
+	return ""
+}
+
+func (w popupWindow) Post(msg map[string]any, origin string) {
+	if m, err := ToJS(msg); err == nil {
+		_, _ = w.v.Call("postMessage", m, origin)
+	}
+}
+
+func (w popupWindow) Close() { closeWindow(w.v) }
+
+// broadcastHandoff posts msg on the same-origin channel auth.HandoffChannel.
+func broadcastHandoff(msg map[string]any) {
+	if bc, err := safejs.Global().Get("BroadcastChannel"); err == nil && bc.Type() == safejs.TypeFunction {
+		if ch, err := bc.New(auth.HandoffChannel); err == nil {
+			if m, err := ToJS(msg); err == nil {
+				_, _ = ch.Call("postMessage", m)
+			}
+			_, _ = ch.Call("close")
+		}
 	}
 }
 
@@ -82,16 +108,16 @@ func popupTimeout(v safejs.Value) (time.Duration, error) {
 
 // openPopup opens url in a popup window, centred on this window. A browser
 // that refuses (no user gesture, a popup blocker) returns null: popup_blocked.
-func openPopup(url string) (safejs.Value, error) {
+func openPopup(url string) (auth.PopupWindow, error) {
 	g := safejs.Global()
 	const w, hgt = 480, 640
 	left, top := 0.0, 0.0
-	if x, err := storage.SafeGet(g, "screenX"); err == nil && x.Type() == safejs.TypeNumber {
+	if x, err := jsx.Get(g, "screenX"); err == nil && x.Type() == safejs.TypeNumber {
 		xf, _ := x.Float()
 		ow, _ := mustGet(g, "outerWidth").Float()
 		left = xf + (ow-w)/2
 	}
-	if y, err := storage.SafeGet(g, "screenY"); err == nil && y.Type() == safejs.TypeNumber {
+	if y, err := jsx.Get(g, "screenY"); err == nil && y.Type() == safejs.TypeNumber {
 		yf, _ := y.Float()
 		oh, _ := mustGet(g, "outerHeight").Float()
 		top = yf + (oh-hgt)/2
@@ -99,63 +125,29 @@ func openPopup(url string) (safejs.Value, error) {
 	features := fmt.Sprintf("popup=yes,width=%d,height=%d,left=%d,top=%d", w, hgt, int(max(left, 0)), int(max(top, 0)))
 	p, err := g.Call("open", url, "_blank", features)
 	if err != nil {
-		return safejs.Undefined(), fmt.Errorf("%w: window.open threw: %s", auth.ErrPopupBlocked, FromJSError(jsErrorValue(err)).Error())
+		return nil, fmt.Errorf("%w: window.open threw: %s", auth.ErrPopupBlocked, FromJSError(jsErrorValue(err)).Error())
 	}
 	if p.IsNull() || p.IsUndefined() {
-		return safejs.Undefined(), fmt.Errorf("%w: the browser refused to open the sign-in window; call loginWithPopup "+
+		return nil, fmt.Errorf("%w: the browser refused to open the sign-in window; call loginWithPopup "+
 			"in the handler of the user's click (not after an await), or allow popups for this site", auth.ErrPopupBlocked)
 	}
-	return p, nil
-}
-
-// waitPopup waits for the popup's callback (from h) while it polls the popup
-// for watch, until the callback arrives or watch gives up.
-func waitPopup(ctx context.Context, popup safejs.Value, h *handoff, watch *auth.PopupWatch) (string, error) {
-	tick := time.NewTicker(auth.PopupPoll)
-	defer tick.Stop()
-	severed := false
-	for {
-		select {
-		case u := <-h.C:
-			return u, nil
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-tick.C:
-		}
-		st, err := watch.Observe(time.Now(), popupView(popup))
-		switch st {
-		case auth.PopupFailed:
-			select {
-			case u := <-h.C: // arrived with the last poll
-				return u, nil
-			default:
-			}
-			return "", err
-		case auth.PopupSevered:
-			if !severed {
-				severed = true
-				console("info", "corti-auth: the sign-in window is out of this page's reach (the provider's pages send "+
-					"Cross-Origin-Opener-Policy); its callback comes over the BroadcastChannel, and a window the user "+
-					"closes ends as a timeout (timeoutMs)")
-			}
-		}
-	}
+	return popupWindow{p}, nil
 }
 
 // popupView reads what this page can see of its popup.
 func popupView(p safejs.Value) auth.PopupView {
-	c, err := storage.SafeGet(p, "closed")
+	c, err := jsx.Get(p, "closed")
 	if err != nil {
 		return auth.PopupGone
 	}
 	if b, _ := c.Bool(); b {
 		return auth.PopupGone
 	}
-	loc, err := storage.SafeGet(p, "location")
+	loc, err := jsx.Get(p, "location")
 	if err != nil {
 		return auth.PopupAway
 	}
-	if _, err := storage.SafeGet(loc, "href"); err != nil {
+	if _, err := jsx.Get(loc, "href"); err != nil {
 		return auth.PopupAway // cross-origin: the provider's pages
 	}
 	return auth.PopupOurs
@@ -172,11 +164,11 @@ func channelReaches() bool {
 	if top.IsUndefined() || top.IsNull() || top.Equal(self) {
 		return true
 	}
-	loc, err := storage.SafeGet(top, "location")
+	loc, err := jsx.Get(top, "location")
 	if err != nil {
 		return false
 	}
-	_, err = storage.SafeGet(loc, "href")
+	_, err = jsx.Get(loc, "href")
 	return err == nil
 }
 
@@ -195,49 +187,55 @@ func locationOrigin() string {
 	return str(loc, "origin")
 }
 
-// handOver is handleCallback in a popup: when u is the callback of a popup
-// login of this client (auth.Client.HandedOff), this page hands it to the
-// page that opened it — window.opener (or the parent of a frame) with this page's origin as the exact
-// target, and the same-origin BroadcastChannel for an opener that a
-// Cross-Origin-Opener-Policy cut off — as dist/callback.html does; the page
-// that waits exchanges the code. ok is false for any other callback.
-func (cl *client) handOver(u string) (ok bool) {
-	if !cl.c.HandedOff(u) {
-		return false
-	}
-	replaceAddress(auth.CleanCallbackURL(u))
+// handOver is handleCallback in a popup: auth.Client.HandOver, here its
+// ports (handOverPorts). ok is false for a callback that is no popup
+// login's.
+func (cl *client) handOver(u string) (ok bool) { return cl.c.HandOver(u, handOverPorts()) }
+
+// handOverPorts are the browser's side of auth's hand-over: the popup's
+// callback page.
+func handOverPorts() auth.HandOverPorts {
 	g := safejs.Global()
-	msg := map[string]any{"type": auth.HandoffType, "url": u}
 	origin := locationOrigin()
-	self := mustGet(g, "self")
-	for _, w := range []safejs.Value{mustGet(g, "opener"), mustGet(g, "parent")} {
-		if w.Type() == safejs.TypeObject && !w.Equal(self) {
-			if m, err := ToJS(msg); err == nil {
-				_, _ = w.Call("postMessage", m, origin)
+	return auth.HandOverPorts{
+		ReplaceAddress: replaceAddress,
+		PostUp: func(msg map[string]any) {
+			self := mustGet(g, "self")
+			for _, w := range []safejs.Value{mustGet(g, "opener"), mustGet(g, "parent")} {
+				if w.Type() == safejs.TypeObject && !w.Equal(self) {
+					if m, err := ToJS(msg); err == nil {
+						_, _ = w.Call("postMessage", m, origin)
+					}
+				}
 			}
+		},
+		Broadcast: broadcastHandoff,
+		TopLevel:  func() bool { return mustGet(g, "parent").Equal(mustGet(g, "self")) },
+		ListenReplies: func(reply func(data []byte)) func() {
+			return listenReplies(origin, reply)
+		},
+		Submit:    func(end *auth.EndSessionRequest) error { return submitForm(end.Action, end.Form) },
+		CloseSelf: func() { _, _ = g.Call("close") },
+		Go:        func(f func()) { goSafe(reportInternal, f) },
+	}
+}
+
+// listenReplies passes to reply the data (as JSON) of each message from
+// window.opener of origin (origin and source checked) and of each message on
+// auth.HandoffChannel; the returned func stops listening.
+func listenReplies(origin string, reply func(data []byte)) (stop func()) {
+	g := safejs.Global()
+	pass := func(data safejs.Value) {
+		if b, err := JSONOf(data); err == nil {
+			reply(b)
 		}
 	}
-	if bc, err := g.Get("BroadcastChannel"); err == nil && bc.Type() == safejs.TypeFunction {
-		if ch, err := bc.New(auth.HandoffChannel); err == nil {
-			if m, err := ToJS(msg); err == nil {
-				_, _ = ch.Call("postMessage", m)
-			}
-			_, _ = ch.Call("close")
+	offMessage, _ := on(g, "message", "popup.reply", reportInternal, nil, func(ev safejs.Value) {
+		op := mustGet(g, "opener")
+		if str(ev, "origin") == origin && op.Type() == safejs.TypeObject && mustGet(ev, "source").Equal(op) {
+			pass(mustGet(ev, "data"))
 		}
-	}
-	// The window closes itself once the page's own code has seen handleCallback
-	// resolve (null): a task after the promise's reactions.
-	if st, err := g.Get("setTimeout"); err == nil {
-		var f safejs.Func
-		if f, err = safejs.FuncOf(func(safejs.Value, []safejs.Value) any {
-			f.Release()
-			if mustGet(g, "parent").Equal(self) { // a popup, not a frame
-				_, _ = g.Call("close")
-			}
-			return nil
-		}); err == nil {
-			_, _ = st.Invoke(f.Value(), 50)
-		}
-	}
-	return true
+	})
+	offChannel := onChannel(auth.HandoffChannel, "popup.reply", reportInternal, pass)
+	return func() { offMessage(); offChannel() }
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/corti-auth/corti-auth/auth"
+	"github.com/corti-auth/corti-auth/hub"
 	"github.com/corti-auth/corti-auth/pkce"
 	"github.com/corti-auth/corti-auth/session"
 	"github.com/corti-auth/corti-auth/token"
@@ -19,17 +20,22 @@ import (
 func now() time.Time { return time.Now() }
 
 // jsSession is the JS session object: it wires a session.Session to events,
-// wake-up signals, sibling tabs and mounted assistants.
+// wake-up signals, sibling tabs and, through its hub (hub.Session), the
+// mounted assistants.
 type jsSession struct {
 	cl  *client
 	s   *session.Session
+	hub *hub.Hub
 	ev  *emitter
 	tab *session.Tabs // nil without shareAcrossTabs
+	sub string        // the user it is pinned to (reauthenticate compares with it)
 
 	mu       sync.Mutex
-	mounts   map[*mount]struct{}
 	releases []func()
 	obj      safejs.Value
+	started  time.Time               // when the session started in this page (bfcache check)
+	idleEnd  *auth.EndSessionRequest // idleSignOut "provider": where the idle end sends the page
+	idle     *session.Idle           // idle sign-out, nil when off or released (idle.go)
 }
 
 // newSession starts a session on a token response. idToken is the response's
@@ -52,7 +58,8 @@ func (cl *client) newSession(resp *pkce.TokenResponse, received time.Time, beare
 // with shareAcrossTabs, the sibling tabs. join is the sibling tab's session it
 // continues (restore), nil for a sign-in.
 func (cl *client) newSessionFrom(t session.Tokens, bearer *auth.Bearer, sub string, join *session.Sibling) *jsSession {
-	js := &jsSession{cl: cl, ev: newEmitter(), mounts: map[*mount]struct{}{}}
+	js := &jsSession{cl: cl, ev: newEmitter(), started: now(), sub: auth.Subject(t, sub)}
+	js.hub = hub.New(js)
 	o := auth.SessionOptions{Bearer: bearer, Subject: sub, OnEvent: js.onEvent}
 	if cl.cfg.ShareAcrossTabs {
 		js.tab = cl.openTabs()
@@ -69,28 +76,42 @@ func (cl *client) newSessionFrom(t session.Tokens, bearer *auth.Bearer, sub stri
 	return js
 }
 
-// onEvent runs on the session's goroutines: it must not call JS or block.
+// Report is the session's "error" event (hub.Session), and the report of a
+// recovered panic in its goroutines and listeners.
+func (js *jsSession) Report(err error) { js.ev.emit("error", err) }
+
+// Ended is hub.Session's.
+func (js *jsSession) Ended() (bool, string) { return js.s.Ended() }
+
+// CurrentAccessToken is hub.Session's.
+func (js *jsSession) CurrentAccessToken() string { return js.s.Current().Response.AccessToken }
+
+// onEvent runs on the session's goroutines: it must not call JS or block. The
+// page's listeners get e first, then the Assistants (hub.Hub.Event).
 func (js *jsSession) onEvent(e session.Event) {
 	switch e.Name {
 	case session.EventRefreshed:
 		js.ev.emit("refreshed", session.TokensMap(e.Tokens))
-		for _, m := range js.mountList() {
-			go m.reauth()
-		}
 	case session.EventExpiring:
 		js.ev.emit("expiring", map[string]any{"expiresAt": session.Epoch(e.Tokens.ExpiresAt), "error": errString(e.Err)})
 	case session.EventError:
 		js.ev.emit("error", e.Err)
-		if e.Tokens.Response != nil {
-			js.checkRefreshConflict(e.Err, e.Tokens.Response.RefreshToken) // earlymount.go
-		}
 	case session.EventEnded:
 		js.ev.emit("ended", map[string]any{"reason": e.Reason})
 		js.ev.stop()
-		for _, m := range js.mountList() {
-			m.sessionEnded(e.Reason)
+	}
+	js.hub.Event(e)
+	if e.Name == session.EventEnded {
+		goSafe(reportInternal, js.release)
+		if e.Reason == session.ReasonIdle {
+			js.mu.Lock()
+			req := js.idleEnd
+			js.idleEnd = nil
+			js.mu.Unlock()
+			if req != nil {
+				goSafe(reportInternal, func() { js.endProviderSession(req) }) // idle.go
+			}
 		}
-		go js.release()
 	}
 }
 
@@ -99,16 +120,6 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
-}
-
-func (js *jsSession) mountList() []*mount {
-	js.mu.Lock()
-	defer js.mu.Unlock()
-	out := make([]*mount, 0, len(js.mounts))
-	for m := range js.mounts {
-		out = append(out, m)
-	}
-	return out
 }
 
 func (js *jsSession) object() safejs.Value {
@@ -121,10 +132,11 @@ func (js *jsSession) object() safejs.Value {
 		set("on", syncMethod("on", js.on)).
 		set("touch", SyncFunc(js.touchJS)).
 		set("mountAssistant", asyncMethod("mountAssistant", js.mountAssistant)).
+		set("reauthenticate", asyncMethod("reauthenticate", js.reauthenticate)).
 		set("logout", asyncMethod("logout", js.logoutMethod)).
 		set("close", syncMethod("close", js.close))
 	js.obj = o.v
-	registerSession(js) // for assistant.authenticate(session) (earlymount.go)
+	registerSession(js) // for assistant.authenticate(session) (authenticate.go)
 	return o.v
 }
 
@@ -134,7 +146,7 @@ func (js *jsSession) claims() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return claimsJS(c), nil
+	return c.Decoded(), nil
 }
 
 // getAccessToken() → Promise<string>.
@@ -174,7 +186,10 @@ func (js *jsSession) mountAssistant(a *argReader) func(context.Context) (any, er
 		if err != nil {
 			return nil, err
 		}
-		return m.start(ctx, js)
+		if _, err := m.hub.Start(ctx, js.hub); err != nil {
+			return nil, err
+		}
+		return m.publish(), nil
 	}
 }
 
@@ -189,28 +204,51 @@ func (js *jsSession) logoutMethod(a *argReader) func(context.Context) (any, erro
 	}
 }
 
-// close(): stops timers and listeners, no "ended".
+// close(): stops timers and listeners, no "ended" on the session; its
+// Assistants are signed out as at any end (frame blanked and removed, their
+// "ended" with reason "closed"), and a refresh token handed to one of them
+// (assistantRefreshes, a shared device link) is revoked — unless tabs share
+// the session, whose siblings go on with that token.
 func (js *jsSession) close(*argReader) (any, error) {
+	handed := js.hub.Close()
 	js.s.Close()
 	js.ev.stop()
 	js.release()
+	if len(handed) > 0 && js.tab == nil {
+		go js.revokeHanded(handed)
+	}
 	return nil, nil
 }
 
+// revokeHanded revokes the refresh tokens handed to a closed session's
+// Assistants (each once; best effort, within auth.RevokeTimeout).
+func (js *jsSession) revokeHanded(tokens []string) {
+	defer func() {
+		if r := recover(); r != nil { // a panic here must not end the Go program
+			js.ev.emit("error", &PanicError{Value: r})
+		}
+	}()
+	seen := map[string]bool{}
+	for _, rt := range tokens {
+		if rt == "" || seen[rt] {
+			continue
+		}
+		seen[rt] = true
+		ctx, cancel := context.WithTimeout(context.Background(), auth.RevokeTimeout)
+		if err := js.cl.c.Revoke(ctx, rt, "refresh_token"); err != nil {
+			console("warn", "corti-auth: close(): revoking the refresh token handed to the Assistant failed: "+err.Error())
+		}
+		cancel()
+	}
+}
+
 func logoutOptions(v safejs.Value, def string) (redirect string, nav bool, err error) {
-	redirect, nav = def, true
-	if v.Type() != safejs.TypeObject || v.IsNull() {
-		return redirect, nav, nil
+	b, err := JSONOf(v)
+	if err != nil {
+		return "", false, &auth.ConfigError{Key: "logout", Reason: err.Error()}
 	}
-	if r, ok := argString([]safejs.Value{mustGet(v, "redirectUri")}, 0, def); ok {
-		redirect = r
-	} else {
-		return "", false, &auth.ConfigError{Key: "logout", Reason: "redirectUri must be a string"}
-	}
-	if n := mustGet(v, "navigate"); n.Type() == safejs.TypeBoolean {
-		nav, _ = n.Bool()
-	}
-	return redirect, nav, nil
+	o, err := auth.ParseLogoutOptions(b, def)
+	return o.RedirectURI, o.Navigate, err
 }
 
 // logout runs auth's logout (revoke → end → end-session request), reporting a
@@ -282,44 +320,58 @@ func submitForm(action string, form url.Values) error {
 	return err
 }
 
+// wakeEvents are the window's events that say the page may have slept (timers
+// throttled or frozen): the session re-checks its token, idle sign-out its
+// deadline. (visibilitychange, on the document, too.)
+var wakeEvents = []string{"focus", "pageshow", "online"}
+
 // listenWake re-checks the session when the page comes back: browsers throttle
 // timers in hidden tabs and freeze them across sleep.
 func (js *jsSession) listenWake() {
 	g := safejs.Global()
 	doc, _ := g.Get("document")
-	check := func(safejs.Value, []safejs.Value) any {
-		go js.s.Check()
-		return nil
-	}
-	onVisible := func(safejs.Value, []safejs.Value) any {
+	check := func(safejs.Value) { goSafe(js.Report, js.s.Check) }
+	onVisible := func(safejs.Value) {
 		if doc.IsUndefined() || str(doc, "visibilityState") == "visible" {
-			go js.s.Check()
+			goSafe(js.Report, js.s.Check)
 		}
-		return nil
 	}
 	js.addListener(doc, "visibilitychange", onVisible)
-	for _, ev := range []string{"focus", "online", "pageshow"} {
+	for _, ev := range wakeEvents {
 		js.addListener(g, ev, check)
 	}
+	js.listenShow(g)
 }
 
-func (js *jsSession) addListener(target safejs.Value, name string, fn func(safejs.Value, []safejs.Value) any) {
-	if target.IsUndefined() || target.IsNull() {
-		return
-	}
-	f, err := safejs.FuncOf(fn)
-	if err != nil {
-		return
-	}
-	if _, err := target.Call("addEventListener", name, f.Value()); err != nil {
-		f.Release()
-		return
-	}
-	js.mu.Lock()
-	js.releases = append(js.releases, func() {
-		_, _ = target.Call("removeEventListener", name, f.Value())
-		f.Release()
+// listenShow ends the session of a page shown again from the back/forward
+// cache (pageshow with persisted) after its clinician signed out, here or in
+// another tab, while it lay there (auth.EndsOnShow reads the sign-out mark):
+// a capture listener on window, registered when the session starts, so that
+// the end comes before the page's own pageshow listeners run, and
+// synchronously, before anything can ask for a token. The end is this tab's
+// consequence of a sign-out made elsewhere: it is not published again.
+func (js *jsSession) listenShow(g safejs.Value) {
+	off, _ := on(g, "pageshow", "session.show", js.Report, map[string]any{"capture": true}, func(ev safejs.Value) {
+		if !boolOf(ev, "persisted") {
+			return
+		}
+		mark, marked := js.cl.c.SignedOut()
+		if auth.EndsOnShow(true, mark, marked, js.started) {
+			js.s.EndFromSibling(session.ReasonLogout)
+		}
 	})
+	js.keep(off)
+}
+
+func (js *jsSession) addListener(target safejs.Value, name string, fn func(ev safejs.Value)) {
+	off, _ := on(target, name, "session."+name, js.Report, nil, fn)
+	js.keep(off)
+}
+
+// keep runs off at release.
+func (js *jsSession) keep(off func()) {
+	js.mu.Lock()
+	js.releases = append(js.releases, off)
 	js.mu.Unlock()
 }
 

@@ -6,15 +6,12 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"time"
 
+	"github.com/corti-auth/corti-auth/internal/serial"
 	"github.com/corti-auth/corti-auth/session"
 	"github.com/corti-auth/corti-auth/token"
 	"github.com/hack-pad/safejs"
 )
-
-// siblingWait is how long restore() waits for a sibling tab to answer.
-const siblingWait = 500 * time.Millisecond
 
 // tabsConfig is the cross-tab sharing of cl's sessions (session.Tabs decides
 // what a message does; this file only carries them).
@@ -40,17 +37,16 @@ func (cl *client) openTabs() *session.Tabs {
 
 // askSiblings is restore()'s question to the sibling tabs.
 func (cl *client) askSiblings(ctx context.Context) (session.Sibling, bool) {
-	return session.AskSiblings(ctx, openChannel, cl.tabsConfig(), siblingWait)
+	return session.AskSiblings(ctx, openChannel, cl.tabsConfig(), session.SiblingWait)
 }
 
 // bcChannel is a session.Channel over a BroadcastChannel and Web Locks.
 type bcChannel struct {
 	ch    safejs.Value
 	onmsg safejs.Func
+	q     *serial.Queue[[]byte] // the received messages, handed on in order
 
 	mu     sync.Mutex
-	queue  [][]byte
-	wake   chan struct{}
 	closed bool
 }
 
@@ -69,61 +65,36 @@ func openChannel(name string, onMessage func([]byte)) (session.Channel, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &bcChannel{ch: ch, wake: make(chan struct{}, 1)}
-	c.onmsg, err = safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+	c := &bcChannel{ch: ch}
+	c.q = serial.New(func(m []byte) { c.deliver(onMessage, m) })
+	c.onmsg, err = funcOf("tabs.onmessage", reportInternal, func(_ safejs.Value, args []safejs.Value) any {
 		// Messages are strings; anything else (or a read that throws) is
 		// dropped here, the empty string by the decoder.
 		if s := str(arg(args, 0), "data"); s != "" {
-			c.push([]byte(s))
+			c.q.Push([]byte(s))
 		}
 		return nil
 	})
 	if err != nil {
 		_, _ = ch.Call("close")
+		c.q.Close()
 		return nil, err
 	}
 	if err := ch.Set("onmessage", c.onmsg.Value()); err != nil {
 		c.Close()
 		return nil, err
 	}
-	go c.pump(onMessage)
 	return c, nil
 }
 
 var errNoBroadcastChannel = errors.New("bridge: no BroadcastChannel")
 
-func (c *bcChannel) push(b []byte) {
-	c.mu.Lock()
-	if !c.closed {
-		c.queue = append(c.queue, b)
-	}
-	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
-}
-
-// pump delivers the queued messages in order until the channel closes.
-func (c *bcChannel) pump(onMessage func([]byte)) {
-	for range c.wake {
-		for {
-			c.mu.Lock()
-			if c.closed {
-				c.queue = nil
-				c.mu.Unlock()
-				return
-			}
-			if len(c.queue) == 0 {
-				c.mu.Unlock()
-				break
-			}
-			m := c.queue[0]
-			c.queue = c.queue[1:]
-			c.mu.Unlock()
-			onMessage(m)
-		}
-	}
+// deliver hands one message to onMessage; a panic there is recovered
+// (reportInternal) and the queue goes on with the next message.
+func (c *bcChannel) deliver(onMessage func([]byte), m []byte) {
+	defer recovered(reportInternal)
+	hook("tabs.pump")
+	onMessage(m)
 }
 
 func (c *bcChannel) Post(msg []byte) {
@@ -149,10 +120,7 @@ func (c *bcChannel) Close() {
 	c.mu.Unlock()
 	_, _ = c.ch.Call("close")
 	c.onmsg.Release()
-	select {
-	case c.wake <- struct{}{}: // the pump sees closed and returns
-	default:
-	}
+	c.q.Close() // messages not yet handed on are dropped
 }
 
 // webLock runs f holding the exclusive Web Lock name, which every tab of the
@@ -170,7 +138,7 @@ func webLock(ctx context.Context, name string, f func(ctx context.Context) error
 		return f(ctx)
 	}
 	done := make(chan error, 1)
-	held, err := safejs.FuncOf(func(_ safejs.Value, _ []safejs.Value) any {
+	held, err := funcOf("tabs.lock", reportInternal, func(_ safejs.Value, _ []safejs.Value) any {
 		// The lock is held until the promise returned here settles.
 		return NewPromise(func(context.Context) (any, error) {
 			err := f(ctx)
@@ -182,11 +150,9 @@ func webLock(ctx context.Context, name string, f func(ctx context.Context) error
 		return f(ctx)
 	}
 	opts := map[string]any{"mode": "exclusive"}
-	var abort safejs.Value
-	if ac, err := safejs.Global().Get("AbortController"); err == nil && ac.Type() == safejs.TypeFunction {
-		if abort, err = ac.New(); err == nil {
-			opts["signal"], _ = abort.Get("signal")
-		}
+	abort, signal := newAbort()
+	if !signal.IsUndefined() {
+		opts["signal"] = signal
 	}
 	p, err := locks.Call("request", name, opts, held.Value())
 	if err != nil {
@@ -194,11 +160,11 @@ func webLock(ctx context.Context, name string, f func(ctx context.Context) error
 		return f(ctx)
 	}
 	settled := make(chan struct{})
-	go func() {
+	goSafe(reportInternal, func() {
+		defer close(settled)
 		_, _ = Await(context.Background(), p)
 		held.Release()
-		close(settled)
-	}()
+	})
 	select {
 	case err := <-done:
 		return err

@@ -1,40 +1,13 @@
 package session
 
-import "time"
+import "github.com/corti-auth/corti-auth/internal/clock"
 
-// Clock is the time source of a Session, and of assistant.Controller (one
-// interface for both; package sessiontest has the fake). It reads two clocks:
-// the wall clock, which expiries from a provider are dated on and which the
-// user or NTP may set back or forward at any moment; and a monotonic clock,
-// which is never set (in a browser performance.now(), which may stand still
-// while the machine sleeps). A Session judges elapsed time by both and lets the
-// earlier deadline win.
-type Clock interface {
-	// Now reads the wall clock.
-	Now() time.Time
-	// Mono reads the monotonic clock: the time elapsed since an arbitrary
-	// origin, fixed for the Clock's lifetime.
-	Mono() time.Duration
-	// AfterFunc calls f in its own goroutine after d has passed on the
-	// monotonic clock; stop cancels it and reports whether it did (as
-	// time.Timer.Stop). f must not be called from inside AfterFunc itself.
-	AfterFunc(d time.Duration, f func()) (stop func() bool)
-}
+// Clock is the time source of a Session, and of assistant.Controller: one
+// interface for both, defined in internal/clock (package sessiontest has the
+// fake). It reads the wall clock and a monotonic clock; a Session judges
+// elapsed time by both and lets the earlier deadline win.
+type Clock = clock.Clock
 
 // RealClock is the system clock: time.Now, its monotonic reading, and
 // time.AfterFunc.
-var RealClock Clock = realClock{}
-
-// monoOrigin is the origin of realClock's Mono: time.Since reads the
-// monotonic clock Go keeps in every time.Now (in a browser, performance.now()).
-var monoOrigin = time.Now()
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Mono() time.Duration { return time.Since(monoOrigin) }
-
-func (realClock) AfterFunc(d time.Duration, f func()) func() bool {
-	return time.AfterFunc(d, f).Stop
-}
+var RealClock Clock = clock.Real

@@ -27,7 +27,7 @@ type Coordinator interface {
 
 // Config configures a Session. The zero value of every field has a default.
 type Config struct {
-	Buffer    time.Duration                              // refreshBufferSeconds; 0 → DefaultBuffer (120 s); capped at lifetime/2
+	Buffer    time.Duration                              // refreshBufferSeconds; 0 → DefaultBuffer (120 s, via Buffer); capped at lifetime/2
 	Clock     Clock                                      // nil → RealClock
 	Rand      func() float64                             // [0,1) for jitter; nil → math/rand/v2
 	Refresh   RefreshFunc                                // nil: no refresh possible → the session ends with "expired" when the access token expires

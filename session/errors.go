@@ -21,6 +21,8 @@ var (
 	ErrNoRefresh = errors.New("session: no way to refresh the tokens")
 	// ErrNoExpiry reports a token response whose expiry is unknown (no
 	// expires_in, no JWT exp) or already past: the token counts as expiring now.
+	// AccessToken also wraps it for a refreshed token with less than
+	// MinValidity left, in a message that says how much.
 	ErrNoExpiry = errors.New("session: token response without a usable expiry")
 	// ErrRefreshExpired is the cause given with the "refresh_expired" end: the
 	// refresh token is known to be past its refresh_expires_in.
@@ -80,6 +82,9 @@ const (
 	ReasonLogout         = "logout"
 	ReasonIdle           = "idle"         // no activity for idleTimeoutSeconds (see Idle)
 	ReasonUserChanged    = "user_changed" // another user signed in on the tab channel (Tabs)
+	// ReasonClosed is the reason of a mounted Assistant's "ended" when its
+	// session is closed (Close): the session itself emits no "ended" then.
+	ReasonClosed = "closed"
 )
 
 // classify tells a final refresh error (no retry: the session ends with reason)

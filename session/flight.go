@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/corti-auth/corti-auth/errcode"
+	"github.com/corti-auth/corti-auth/internal/fault"
 	"github.com/corti-auth/corti-auth/pkce"
 )
 
@@ -40,6 +40,9 @@ type flight struct {
 	err      error
 	applied  bool // the outcome was applied to the session
 	finished bool
+	// superseded: a re-authentication installed new tokens while it ran
+	// (Reauthenticated); its outcome, from the old grant, is dropped.
+	superseded bool
 }
 
 // startLocked registers a new flight; the caller runs it (s.run).
@@ -137,6 +140,11 @@ func (s *Session) attempt(ctx context.Context, f *flight) error {
 		return nil
 	}
 	f.applied = true
+	if f.superseded && s.endErrLocked() == nil {
+		f.t, f.err = s.cur, nil
+		s.mu.Unlock()
+		return nil
+	}
 	if e := s.endErrLocked(); e != nil { // ended or closed meanwhile: drop the outcome
 		f.err = e
 		s.mu.Unlock()
@@ -208,7 +216,7 @@ func (s *Session) siblingRefreshedLocked(f *flight, r instant) bool {
 func (s *Session) call(ctx context.Context, cur Tokens, held *heldTokens) (t Tokens, mono monoDeadlines, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			t, err = Tokens{}, fmt.Errorf("%w: session: refresh panicked: %v", errcode.ErrPanic, r)
+			t, err = Tokens{}, fmt.Errorf("%w: session: refresh panicked: %v", fault.ErrPanic, r)
 		}
 	}()
 	if held != nil {

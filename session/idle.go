@@ -31,6 +31,11 @@ type IdleConfig struct {
 	OnWarn   func(secondsLeft int)
 	OnActive func()
 	OnError  func(error)
+	// OnExpire is called once at the timeout, after the revocation and
+	// before the session ends, with the tokens the session held: what the
+	// sign-out that sticks and idleSignOut "provider" need (the time of the
+	// end, the ID token for the provider's end-session request). nil: none.
+	OnExpire func(held Tokens)
 	// Tabs shares the activity with the sibling tabs (shareAcrossTabs): the
 	// activity here is posted on it (at most every PostEvery), and the
 	// activity of this session's user in a sibling tab counts here. nil: this
@@ -60,8 +65,10 @@ func PostEvery(timeout time.Duration) time.Duration {
 // them late or never. Every Touch and Check first compares the clocks with the
 // deadline (the wall clock and the monotonic one: the earlier wins), so that input arriving after a sleep past the deadline ends the
 // session instead of extending it; Check is for wake-up signals
-// (visibilitychange, focus, pageshow). API calls are not activity: only the
-// caller decides what is.
+// (visibilitychange, focus, pageshow). Activity is a person: trusted input
+// (PageInput), the Assistant's events no request of the page caused, and
+// session.touch() (Activity). API calls are not activity, nor is a tab
+// becoming visible.
 type Idle struct {
 	cfg IdleConfig
 	s   *Session
@@ -97,25 +104,34 @@ func NewIdle(s *Session, cfg IdleConfig) *Idle {
 	return i
 }
 
-// Input is page input (pointer, key, touch, wheel; a tab becoming visible):
+// Input is trusted page input (pointer, key, touch, wheel; see PageInput):
 // activity, but at most every InputEvery by the monotonic clock. It never
 // blocks (it runs in the browser's event dispatch): an end it causes (input
 // past the deadline, after a sleep) runs on its own goroutine.
 func (i *Idle) Input() { i.activity(false) }
 
-// Activity is activity the page's input does not show (the Assistant's
-// events, session.touch()): never throttled. It does not block either.
-func (i *Idle) Activity() { i.activity(true) }
-
-// Visible is a change of the page's visibility: becoming visible is input;
-// becoming hidden a wake-up check (on its own goroutine).
-func (i *Idle) Visible(visible bool) {
-	if visible {
+// PageInput is an input event of the page (pointer, key, touch, wheel) with
+// its event.isTrusted: only input the browser itself generated (a person at
+// the keyboard, mouse or screen) is activity, through Input. An event a
+// script dispatched (dispatchEvent, element.click()) is not: an EHR page's
+// script, or anything else on the page, must not keep an unattended
+// workstation signed in. It does nothing then, not even post to the siblings.
+func (i *Idle) PageInput(trusted bool) {
+	if trusted {
 		i.Input()
-	} else {
-		i.Wake()
 	}
 }
+
+// Activity is activity the page's input does not show (the Assistant's
+// events a clinician caused, see assistant.Options.OnActivity;
+// session.touch()): never throttled. It does not block either.
+func (i *Idle) Activity() { i.activity(true) }
+
+// Visible is a change of the page's visibility, either way a wake-up check
+// (on its own goroutine): becoming visible is not activity by itself (a tab a
+// script or another window brings forward says nobody is there), and the
+// input of whoever looks at it next counts as usual.
+func (i *Idle) Visible(bool) { i.Wake() }
 
 // Wake is a wake-up signal (focus, pageshow, online): Check, on its own
 // goroutine.
@@ -265,12 +281,18 @@ func (i *Idle) expire() {
 	if ended, _ := i.s.Ended(); ended {
 		return
 	}
-	if rt := i.s.Current().Response.RefreshToken; rt != "" && i.cfg.Revoke != nil {
+	held := i.s.Current()
+	if rt := held.Response.RefreshToken; rt != "" && i.cfg.Revoke != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), idleRevokeTimeout)
 		err := i.cfg.Revoke(ctx, rt)
 		cancel()
 		if err != nil && i.cfg.OnError != nil {
 			i.cfg.OnError(err)
+		}
+	}
+	if i.cfg.OnExpire != nil {
+		if ended, _ := i.s.Ended(); !ended {
+			i.cfg.OnExpire(held)
 		}
 	}
 	i.s.End(ReasonIdle)

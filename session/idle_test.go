@@ -216,3 +216,36 @@ func TestIdleWarning(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleOnExpire: at the timeout OnExpire gets the tokens the session held,
+// after the revocation and before the end (the sign-out mark, the
+// provider's end-session request are made from them); nothing else calls it.
+func TestIdleOnExpire(t *testing.T) {
+	var mu sync.Mutex
+	var log []string
+	note := func(s string) { mu.Lock(); log = append(log, s); mu.Unlock() }
+	h := newHarness(t, tokensAt(1, t0, 3600, 0))
+	idle := session.NewIdle(h.s, session.IdleConfig{
+		Timeout: 15 * time.Minute, Clock: h.clock,
+		Revoke: func(context.Context, string) error { note("revoke"); return nil },
+		OnExpire: func(held session.Tokens) {
+			ended, _ := h.s.Ended()
+			note("expire " + held.Response.RefreshToken + map[bool]string{true: " (ended)", false: ""}[ended])
+		},
+	})
+	t.Cleanup(idle.Stop)
+	h.clock.Advance(10 * time.Minute)
+	idle.Touch()
+	h.clock.Advance(15 * time.Minute)
+	idle.Touch() // past the deadline: the end, once
+	h.clock.Advance(time.Hour)
+	mu.Lock()
+	got := slices.Clone(log)
+	mu.Unlock()
+	if want := []string{"revoke", "expire rt-1"}; !slices.Equal(got, want) {
+		t.Errorf("log %q, want %q", got, want)
+	}
+	if ended, reason := h.s.Ended(); !ended || reason != session.ReasonIdle {
+		t.Errorf("ended %v %q", ended, reason)
+	}
+}

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -57,9 +58,6 @@ type Session struct {
 // New starts a session with initial tokens and plans its first refresh. It
 // emits nothing: a caller whose NewTokens reported no expiry says so itself.
 func New(cfg Config, initial Tokens) *Session {
-	if cfg.Buffer == 0 {
-		cfg.Buffer = DefaultBuffer
-	}
 	if cfg.MinValidity <= 0 {
 		cfg.MinValidity = DefaultMinValidity
 	}
@@ -168,6 +166,14 @@ func (s *Session) PlannedAt() time.Time {
 	return s.plannedAt.wall
 }
 
+// Err is the error a call makes after the end or Close (an *EndedError), nil
+// before.
+func (s *Session) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.endErrLocked()
+}
+
 // endErrLocked is the error of a call after the end or Close, nil before.
 func (s *Session) endErrLocked() error {
 	switch {
@@ -240,10 +246,16 @@ func (s *Session) AccessToken(ctx context.Context) (string, error) {
 
 	t, err := s.wait(ctx, f)
 	if err == nil {
-		if s.leftOf(t) >= s.cfg.MinValidity {
+		left := s.leftOf(t)
+		if left >= s.cfg.MinValidity {
 			return t.AccessToken(), nil
 		}
 		err = ErrNoExpiry
+		if t.Lifetime() > 0 {
+			// An expiry, but too near: say so (a slow refresh callback, or a
+			// provider issuing very short tokens).
+			err = fmt.Errorf("%w: the new token has %v left, under the %v a caller is owed", ErrNoExpiry, left.Round(time.Millisecond), s.cfg.MinValidity)
+		}
 	}
 	if ctx.Err() != nil {
 		return "", err
@@ -361,6 +373,40 @@ func (s *Session) Adopt(t Tokens) {
 	}
 	s.mu.Unlock()
 	s.flush()
+}
+
+// Reauthenticated installs the tokens of a re-authentication of the
+// session's own user (the caller has checked that): unlike Adopt whatever their
+// expiry, since they carry a fresh authentication. A refresh in flight is
+// superseded (its outcome, from the old grant, is dropped); the next refresh
+// is planned from t; "refreshed" is emitted and t published to the sibling
+// tabs. After the end or Close it installs nothing and returns the error
+// AccessToken would.
+func (s *Session) Reauthenticated(t Tokens) error {
+	if t.Response == nil || t.Response.AccessToken == "" {
+		return fmt.Errorf("%w: the re-authentication gave no access_token", pkce.ErrBadResponse)
+	}
+	t = stripMono(t)
+	s.mu.Lock()
+	if err := s.endErrLocked(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	r := s.read()
+	s.held = nil
+	if s.fl != nil {
+		s.fl.superseded = true
+	}
+	s.installLocked(t, r.deadlines(t))
+	if s.fl == nil {
+		s.planLocked(r)
+	}
+	s.mu.Unlock()
+	s.flush()
+	if c := s.cfg.Coordinator; c != nil {
+		c.Publish(t)
+	}
+	return nil
 }
 
 // End ends the session with reason (e.g. "logout"): it emits "ended" once,

@@ -20,7 +20,9 @@ import (
 //	{"t":"hello"}                               a tab asks for a live session (restore)
 //	{"t":"tokens","sid":…,"tokens":{…}}         session sid has new tokens (a refresh, or the answer to hello)
 //	{"t":"signin","sid":…,"tokens":{…}}         a user signed in, starting session sid
-//	{"t":"end","sid":…,"reason":"logout"}       session sid ended
+//	{"t":"end","sid":…,"reason":"logout",       session sid ended; with iss, azp and sub
+//	 "iss":…,"azp":…,"sub":…}                   (its user) an end by logout or idle ends
+//	                                            every session of that user (SignOut)
 //	{"t":"activity","sid":…,"sub":…}            the clinician sub was active in session sid (idle sign-out)
 const (
 	msgHello    = "hello"
@@ -33,6 +35,15 @@ const (
 // maxSub bounds the sub an activity message may carry (Keycloak's are
 // UUIDs; OIDC allows 255 ASCII characters).
 const maxSub = 255
+
+// maxIdent bounds the iss and azp an end message may carry.
+const maxIdent = 2048
+
+// SignOut reports whether an end with reason is the clinician's sign-out
+// (logout, idle), which ends every session of that user on the channel, and
+// not only the session's own tabs: two tabs that each signed in or resumed on
+// their own hold two sessions of one clinician.
+func SignOut(reason string) bool { return reason == ReasonLogout || reason == ReasonIdle }
 
 const (
 	// maxTabMessage bounds a message the decoder reads (a token response is
@@ -57,6 +68,8 @@ type tabMsg struct {
 	Tokens *tabTokens `json:"tokens,omitempty"`
 	Reason string     `json:"reason,omitempty"`
 	Sub    string     `json:"sub,omitempty"`
+	Iss    string     `json:"iss,omitempty"`
+	Azp    string     `json:"azp,omitempty"`
 }
 
 type tabTokens struct {
@@ -70,9 +83,10 @@ type tabTokens struct {
 type message struct {
 	kind   string
 	sid    string
-	tokens Tokens // tokens, signin
-	reason string // end
-	sub    string // activity
+	tokens Tokens   // tokens, signin
+	reason string   // end
+	sub    string   // activity
+	who    identity // end: the user whose session ended (zero when unknown)
 }
 
 func encodeTokens(t Tokens) *tabTokens {
@@ -113,6 +127,9 @@ func decodeTokens(tt *tabTokens) (Tokens, error) {
 
 func encodeMessage(m message) []byte {
 	w := tabMsg{T: m.kind, SID: m.sid, Reason: m.reason, Sub: m.sub}
+	if m.kind == msgEnd {
+		w.Sub, w.Iss, w.Azp = m.who.sub, m.who.iss, m.who.azp
+	}
 	if m.kind == msgTokens || m.kind == msgSignIn {
 		w.Tokens = encodeTokens(m.tokens)
 	}
@@ -151,6 +168,9 @@ func decodeMessage(b []byte) (message, error) {
 			return message{}, errors.New(`session: tab message "end" without a valid session id and reason`)
 		}
 		m.reason = w.Reason
+		if w.Sub != "" && len(w.Sub) <= maxSub && w.Iss != "" && len(w.Iss) <= maxIdent && w.Azp != "" && len(w.Azp) <= maxIdent {
+			m.who = identity{iss: w.Iss, azp: w.Azp, sub: w.Sub}
+		}
 	case msgActivity:
 		if !validSID(w.SID) || w.Sub == "" || len(w.Sub) > maxSub {
 			return message{}, errors.New(`session: tab message "activity" without a valid session id and sub`)
@@ -294,8 +314,9 @@ func (c TabsConfig) checkSibling(ctx context.Context, t Tokens, want identity, a
 //
 // Every session has an id, made by the tab that signed in and taken over by
 // the tabs that restore it. A tab adopts tokens only of its own session id,
-// issuer, client and user (see checkSibling), ends only on an "end" of its own
-// session id, and ends with ReasonUserChanged when a sign-in of another user
+// issuer, client and user (see checkSibling), ends on an "end" of its own
+// session id or on a sign-out (logout, idle: SignOut) of its own user (iss,
+// azp, sub) in another session, and ends with ReasonUserChanged when a sign-in of another user
 // (tokens that pass the same checks, but for another sub) arrives.
 type Tabs struct {
 	cfg    TabsConfig
@@ -414,7 +435,11 @@ func (t *Tabs) receive(b []byte) {
 			s.EndFromSibling(ReasonUserChanged)
 		}
 	case msgEnd:
-		if m.sid == sid {
+		switch {
+		case m.sid == sid:
+			s.EndFromSibling(m.reason)
+		case SignOut(m.reason) && idErr == nil && m.who == id:
+			// The same clinician signed out in another session of theirs.
 			s.EndFromSibling(m.reason)
 		}
 	case msgActivity:
@@ -464,13 +489,22 @@ func (t *Tabs) post(m message) {
 // Publish sends new tokens to the sibling tabs of the session.
 func (t *Tabs) Publish(tok Tokens) { t.post(message{kind: msgTokens, sid: t.ID(), tokens: tok}) }
 
-// PublishEnd tells the sibling tabs of the session that it ended. Reasons
-// that are not lower-case words (validReason) travel as "logout".
+// PublishEnd tells the sibling tabs of the session that it ended, and who
+// its user was (when known): an end by logout or idle ends that user's other
+// sessions too (SignOut). Reasons that are not lower-case words (validReason)
+// travel as "logout".
 func (t *Tabs) PublishEnd(reason string) {
 	if !validReason(reason) {
 		reason = ReasonLogout
 	}
-	t.post(message{kind: msgEnd, sid: t.ID(), reason: reason})
+	t.mu.Lock()
+	sid, id, idErr := t.sid, t.id, t.idErr
+	t.mu.Unlock()
+	m := message{kind: msgEnd, sid: sid, reason: reason}
+	if idErr == nil {
+		m.who = id
+	}
+	t.post(m)
 }
 
 // WithLock runs f holding the channel's refresh lock. Holding it, it first
@@ -522,6 +556,12 @@ func (t *Tabs) Close() {
 	t.cancel()
 	ch.Close()
 }
+
+// SiblingWait is how long restore() waits for a sibling tab to answer (the
+// documented contract: 500 ms, then the next step). A sibling that answers in
+// time but whose tokens are still being verified is waited for on its own
+// bound (verifyWait).
+const SiblingWait = 500 * time.Millisecond
 
 // Sibling is a live session of a sibling tab, as AskSiblings found it.
 type Sibling struct {

@@ -445,24 +445,69 @@ func TestTabsLockCoordination(t *testing.T) {
 	}
 }
 
-// TestTabsEnd: an end reaches the tabs of its session only.
+// TestTabsEnd: an end by logout or idle reaches every session of its user
+// (iss, azp, sub) on the channel; any other end, the tabs of its own session
+// only; close() ends nobody.
 func TestTabsEnd(t *testing.T) {
+	for _, tc := range []struct {
+		reason    string
+		wantOther string // the same user's other session
+	}{
+		{session.ReasonLogout, session.ReasonLogout},
+		{session.ReasonIdle, session.ReasonIdle},
+		{session.ReasonExpired, ""},
+		{session.ReasonInvalidGrant, ""},
+	} {
+		w := newWorld(t)
+		a1 := w.open(userTokens("alice", 1, t0, 300), nil, 0)
+		sib, ok := session.AskSiblings(context.Background(), w.bus.Open, w.tabsConfig(), time.Second)
+		if !ok {
+			t.Fatal("no sibling")
+		}
+		a2 := w.open(sib.Tokens, &sib, 0)
+		other := w.open(userTokens("alice", 5, t0, 300), nil, 0) // the same user's second session
+		w.bus.Settle()
+		a1.s.End(tc.reason)
+		w.bus.Settle()
+		if a2.ended() != tc.reason {
+			t.Fatalf("%s: the restored tab ended %q, want %s", tc.reason, a2.ended(), tc.reason)
+		}
+		if other.ended() != tc.wantOther {
+			t.Fatalf("%s: the same user's other session ended %q, want %q", tc.reason, other.ended(), tc.wantOther)
+		}
+	}
+}
+
+// TestTabsEndOtherUser: an end by logout of another user, of another issuer
+// or client, or without a user, ends nothing here; close() posts nothing.
+func TestTabsEndOtherUser(t *testing.T) {
 	w := newWorld(t)
-	a1 := w.open(userTokens("alice", 1, t0, 300), nil, 0)
-	sib, ok := session.AskSiblings(context.Background(), w.bus.Open, w.tabsConfig(), time.Second)
-	if !ok {
-		t.Fatal("no sibling")
-	}
-	a2 := w.open(sib.Tokens, &sib, 0)
-	other := w.open(userTokens("alice", 5, t0, 300), nil, 0) // the same user's second session
+	alice := w.open(userTokens("alice", 1, t0, 300), nil, 0)
+	closing := w.open(userTokens("alice", 2, t0, 300), nil, 0)
 	w.bus.Settle()
-	a1.s.End(session.ReasonLogout)
-	w.bus.Settle()
-	if a2.ended() != "logout" {
-		t.Fatalf("the restored tab ended %q, want logout", a2.ended())
+	closing.s.Close()
+	closing.tabs.Close()
+	f := w.forger()
+	sid := "0123456789abcdef0123456789abcdef"
+	for _, m := range []map[string]any{
+		{"t": "end", "sid": sid, "reason": "logout", "sub": "bob", "iss": testIss, "azp": testAzp},
+		{"t": "end", "sid": sid, "reason": "logout", "sub": "alice", "iss": "https://evil.example/realms/base", "azp": testAzp},
+		{"t": "end", "sid": sid, "reason": "logout", "sub": "alice", "iss": testIss, "azp": "other-client"},
+		{"t": "end", "sid": sid, "reason": "logout"},
+		{"t": "end", "sid": sid, "reason": "expired", "sub": "alice", "iss": testIss, "azp": testAzp},
+	} {
+		b, _ := json.Marshal(m)
+		f.Post(b)
 	}
-	if other.ended() != "" {
-		t.Fatalf("another session ended %q", other.ended())
+	w.bus.Settle()
+	if r := alice.ended(); r != "" {
+		t.Fatalf("alice ended %q", r)
+	}
+	b, _ := json.Marshal(map[string]any{"t": "end", "sid": sid, "reason": "idle", "sub": "alice", "iss": testIss, "azp": testAzp})
+	f.Post(b)
+	w.bus.Settle()
+	if r := alice.ended(); r != "idle" {
+		t.Fatalf("alice ended %q on her idle end in another session, want idle", r)
 	}
 }
 

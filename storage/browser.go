@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"syscall/js"
 
+	"github.com/corti-auth/corti-auth/internal/jsx"
 	"github.com/hack-pad/safejs"
 )
 
@@ -31,7 +32,7 @@ func Session() (*Browser, error) { return global("sessionStorage") }
 
 func global(name string) (b *Browser, err error) {
 	defer recoverJS(name, &err)
-	v, err := SafeGet(safejs.Global(), name)
+	v, err := jsx.Get(safejs.Global(), name)
 	if err != nil {
 		return nil, jsFailure(name, "open", err)
 	}
@@ -87,7 +88,7 @@ func (b *Browser) Remove(key string) (err error) {
 // Keys lists every key through length and key(i).
 func (b *Browser) Keys() (keys []string, err error) {
 	defer recoverJS(b.name, &err)
-	lv, err := SafeGet(b.obj, "length")
+	lv, err := jsx.Get(b.obj, "length")
 	if err != nil {
 		return nil, jsFailure(b.name, "length", err)
 	}
@@ -111,37 +112,6 @@ func (b *Browser) Keys() (keys []string, err error) {
 		keys = append(keys, s)
 	}
 	return keys, nil
-}
-
-// SafeGet reads the property p of obj through Reflect.get, and is the one way
-// this module reads a property of a JS value that a page supplied or could
-// have tampered with (a config object, a thrown value, a storage object; the
-// bridge uses it too). safejs's Get is not enough for a property whose getter
-// may throw (window.localStorage in a sandboxed iframe, a getter in a user's
-// object): wasm_exec.js reads properties without try/catch, so the exception
-// would unwind through the wasm instance and end the Go program. Calls are
-// caught, so the read goes through one. It returns an error for a thrown
-// exception or when obj is not an object or function.
-func SafeGet(obj safejs.Value, p string) (safejs.Value, error) {
-	if t := obj.Type(); t != safejs.TypeObject && t != safejs.TypeFunction {
-		return safejs.Undefined(), fmt.Errorf("not an object but %s", t)
-	}
-	reflect, err := safejs.Global().Get("Reflect")
-	if err != nil {
-		return safejs.Undefined(), err
-	}
-	return reflect.Call("get", obj, p)
-}
-
-// SafeString returns the string property p of v, or "" when v is not an
-// object, the property is missing or not a string, or its getter throws.
-func SafeString(v safejs.Value, p string) string {
-	pv, err := SafeGet(v, p)
-	if err != nil || pv.Type() != safejs.TypeString {
-		return ""
-	}
-	s, _ := pv.String()
-	return s
 }
 
 // jsFailure maps an error from safejs (usually a thrown DOMException) to an
@@ -173,7 +143,7 @@ func describe(err error) (s string) {
 	default:
 		return "thrown " + v.Type().String()
 	}
-	name, message := SafeString(v, "name"), SafeString(v, "message")
+	name, message := jsx.String(v, "name"), jsx.String(v, "message")
 	switch {
 	case name == "" && message == "":
 		return "JavaScript exception"

@@ -26,10 +26,25 @@ type PendingLogin struct {
 	MaxAge    *int64
 	ACRValues string
 	// Handoff marks a login whose callback page hands the callback back to the
-	// tab that started it (loginWithPopup): a page that gets such a callback
-	// hands it over instead of exchanging the code itself.
+	// tab that started it (loginWithPopup, restore()'s silent step): a page
+	// that gets such a callback hands it over instead of exchanging the code
+	// itself. Such a login lives in the starting tab's memory; what goes to
+	// storage is its HandoffSign, without Verifier and Nonce.
 	Handoff bool
 }
+
+// HandoffSign is what of a handed-off login is stored: the state, client,
+// issuer, creation time and the Handoff mark — what tells a page the callback
+// lands on to hand it over. The PKCE verifier, the nonce, the redirect URI and
+// the step-up parameters stay in the memory of the tab that started it: a
+// script or a later user of the browser finds no secret of a login in storage.
+func HandoffSign(l PendingLogin) PendingLogin {
+	return PendingLogin{State: l.State, ClientID: l.ClientID, Issuer: l.Issuer, CreatedAt: l.CreatedAt, Handoff: true}
+}
+
+// IsSign reports whether l is a HandoffSign read back (no verifier): it
+// cannot complete a login.
+func (l PendingLogin) IsSign() bool { return l.Handoff && l.Verifier == "" }
 
 // PendingPrefix starts the key of every pending login; the state follows it.
 const PendingPrefix = "corti-auth:pending:"
@@ -62,9 +77,9 @@ type Pending struct {
 // pendingEntry is the stored JSON form of a PendingLogin.
 type pendingEntry struct {
 	State       string `json:"state"`
-	Verifier    string `json:"verifier"`
-	Nonce       string `json:"nonce"`
-	RedirectURI string `json:"redirect_uri"`
+	Verifier    string `json:"verifier,omitempty"` // absent in a HandoffSign
+	Nonce       string `json:"nonce,omitempty"`
+	RedirectURI string `json:"redirect_uri,omitempty"`
 	ClientID    string `json:"client_id"`
 	Issuer      string `json:"issuer,omitempty"`
 	CreatedAt   int64  `json:"created_at"` // unix milliseconds
@@ -91,10 +106,11 @@ func (p *Pending) ttl() time.Duration {
 // a sweep is due: on the first Save, when an entry this Pending saved may have
 // gone stale since the last sweep, when the clock went back, and at least every
 // SweepInterval. A zero CreatedAt is set to the current time. It returns an
-// error when State or Verifier is empty, and an error wrapping ErrUnavailable
-// when the store fails (a full quota, storage denied).
+// error when State or Verifier is empty (a HandoffSign has no verifier), and
+// an error wrapping ErrUnavailable when the store fails (a full quota, storage
+// denied).
 func (p *Pending) Save(l PendingLogin) error {
-	if l.State == "" || l.Verifier == "" {
+	if l.State == "" || l.Verifier == "" && !l.Handoff {
 		return errors.New("storage: pending login needs a state and a verifier")
 	}
 	now := p.now()
@@ -272,7 +288,7 @@ func decodePending(raw, state string) (PendingLogin, error) {
 	switch {
 	case e.State != state:
 		return PendingLogin{}, fmt.Errorf("%w: corrupt entry: stored under state %q but holds %q", ErrNoPending, state, e.State)
-	case e.Verifier == "":
+	case e.Verifier == "" && !e.Handoff:
 		return PendingLogin{}, fmt.Errorf("%w: corrupt entry: no verifier", ErrNoPending)
 	case e.CreatedAt <= 0:
 		return PendingLogin{}, fmt.Errorf("%w: corrupt entry: no creation time", ErrNoPending)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/corti-auth/corti-auth/storage"
@@ -81,11 +82,13 @@ func TestPendingTakeWhenRemoveFails(t *testing.T) {
 }
 
 // lockingStore is a Store shared by several "tabs" with a Locker over one
-// mutex per name, like Web Locks; gets counts the Gets of pending entries.
+// lock per name, like Web Locks. The locks are channels, not sync.Mutex: a
+// goroutine waiting for one is durably blocked in a synctest bubble, so the
+// bubble's clock moves on while a tab waits at the lock.
 type lockingStore struct {
 	storage.Store
 	mu    sync.Mutex
-	locks map[string]*sync.Mutex
+	locks map[string]chan struct{}
 	fail  bool // Exclusive refuses (the lock cannot be had)
 }
 
@@ -95,16 +98,16 @@ func (s *lockingStore) Exclusive(name string, fn func()) error {
 	}
 	s.mu.Lock()
 	if s.locks == nil {
-		s.locks = map[string]*sync.Mutex{}
+		s.locks = map[string]chan struct{}{}
 	}
-	m := s.locks[name]
-	if m == nil {
-		m = &sync.Mutex{}
-		s.locks[name] = m
+	l := s.locks[name]
+	if l == nil {
+		l = make(chan struct{}, 1)
+		s.locks[name] = l
 	}
 	s.mu.Unlock()
-	m.Lock()
-	defer m.Unlock()
+	l <- struct{}{}
+	defer func() { <-l }()
 	fn()
 	return nil
 }
@@ -112,6 +115,10 @@ func (s *lockingStore) Exclusive(name string, fn func()) error {
 // rendezvousStore makes the Gets of one key meet: each waits (up to wait) for
 // the other tab's Get, so that without a lock both read the entry before
 // either removes it — the race of two tabs handling one callback, made certain.
+// It runs in a synctest bubble (TestPendingTakeTwoTabsOneCallback): wait is
+// virtual time, which passes only once every goroutine of the test is blocked —
+// "nobody came" then means the other tab is held at the lock, not that a
+// loaded machine was slow to schedule it.
 type rendezvousStore struct {
 	storage.Store
 	wait    time.Duration
@@ -129,39 +136,46 @@ func (s *rendezvousStore) Get(key string) (string, bool, error) {
 
 func TestPendingTakeTwoTabsOneCallback(t *testing.T) {
 	login := storage.PendingLogin{State: "s", Verifier: "v", Nonce: "n", RedirectURI: "https://app/cb", ClientID: "c"}
-	run := func(t *testing.T, store storage.Store) (wins int) {
-		tabA, tabB := &storage.Pending{Store: store}, &storage.Pending{Store: store}
-		if err := tabA.Save(login); err != nil {
-			t.Fatal(err)
-		}
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		for _, p := range []*storage.Pending{tabA, tabB} {
-			wg.Go(func() {
-				_, err := p.Take("s")
-				mu.Lock()
-				defer mu.Unlock()
-				switch {
-				case err == nil:
-					wins++
-				case !errors.Is(err, storage.ErrNoPending):
-					t.Errorf("Take = %v, want the login or ErrNoPending", err)
-				}
-			})
-		}
-		wg.Wait()
+	run := func(t *testing.T, store func() storage.Store) (wins int) {
+		synctest.Test(t, func(t *testing.T) {
+			s := store() // made in the bubble: its channels belong to it
+			tabA, tabB := &storage.Pending{Store: s}, &storage.Pending{Store: s}
+			if err := tabA.Save(login); err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			for _, p := range []*storage.Pending{tabA, tabB} {
+				wg.Go(func() {
+					_, err := p.Take("s")
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case err == nil:
+						wins++
+					case !errors.Is(err, storage.ErrNoPending):
+						t.Errorf("Take = %v, want the login or ErrNoPending", err)
+					}
+				})
+			}
+			wg.Wait()
+		})
 		return wins
 	}
 	const wait = 200 * time.Millisecond
 	t.Run("without a lock both tabs get it", func(t *testing.T) {
 		// The race this guards against, shown: the test's store really interleaves.
-		s := &rendezvousStore{Store: storage.NewMemory(), wait: wait, arrived: make(chan struct{})}
+		s := func() storage.Store {
+			return &rendezvousStore{Store: storage.NewMemory(), wait: wait, arrived: make(chan struct{})}
+		}
 		if wins := run(t, s); wins != 2 {
 			t.Fatalf("%d tabs got the login without a lock; the rendezvous store does not interleave", wins)
 		}
 	})
 	t.Run("with a lock one tab gets it", func(t *testing.T) {
-		s := &lockingStore{Store: &rendezvousStore{Store: storage.NewMemory(), wait: wait, arrived: make(chan struct{})}}
+		s := func() storage.Store {
+			return &lockingStore{Store: &rendezvousStore{Store: storage.NewMemory(), wait: wait, arrived: make(chan struct{})}}
+		}
 		if wins := run(t, s); wins != 1 {
 			t.Fatalf("%d tabs got the login, want 1", wins)
 		}
@@ -176,4 +190,38 @@ func TestPendingTakeTwoTabsOneCallback(t *testing.T) {
 			t.Fatalf("Take = %+v, %v; want the login", got, err)
 		}
 	})
+}
+
+// A handed-off login's stored sign holds no verifier, nonce, redirect URI or
+// step-up parameters, and reads back as a sign (issue 22 §6).
+func TestHandoffSign(t *testing.T) {
+	s := storage.NewMemory()
+	p := &storage.Pending{Store: s}
+	age := int64(0)
+	l := storage.PendingLogin{State: "st", Verifier: "the-verifier", Nonce: "the-nonce", RedirectURI: "https://app.example/cb",
+		ClientID: "c", Issuer: "https://auth.example/realms/base", MaxAge: &age, ACRValues: "gold", Handoff: true}
+	if err := p.Save(storage.HandoffSign(l)); err != nil {
+		t.Fatal(err)
+	}
+	raw, _, _ := s.Get(storage.PendingPrefix + "st")
+	for _, secret := range []string{"verifier", "the-verifier", "nonce", "the-nonce", "redirect_uri", "max_age", "gold"} {
+		if strings.Contains(raw, secret) {
+			t.Errorf("stored sign %s holds %q", raw, secret)
+		}
+	}
+	got, ok, err := p.Peek("st")
+	if err != nil || !ok || !got.IsSign() || got.ClientID != "c" || got.Issuer != l.Issuer {
+		t.Fatalf("Peek = %+v, %v, %v", got, ok, err)
+	}
+	if l.IsSign() {
+		t.Error("the login itself reads as a sign")
+	}
+	// Without the handoff mark, an entry without a verifier is corrupt.
+	if err := p.Save(storage.PendingLogin{State: "x", ClientID: "c"}); err == nil {
+		t.Error("saved a login without a verifier")
+	}
+	_ = s.Set(storage.PendingPrefix+"y", `{"state":"y","client_id":"c","created_at":1}`)
+	if _, ok, _ := p.Peek("y"); ok {
+		t.Error("an entry without a verifier nor handoff read back")
+	}
 }

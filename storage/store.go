@@ -1,5 +1,6 @@
-// Package storage keeps the one thing corti-auth ever writes to browser storage:
-// pending logins (PKCE verifier, state, nonce) waiting for their callback.
+// Package storage keeps what corti-auth writes to browser storage: pending
+// logins (PKCE verifier, state, nonce) waiting for their callback, and the
+// sign-out mark (a time under the issuer and client, auth/signout.go).
 // Tokens are never stored.
 package storage
 

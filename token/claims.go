@@ -230,3 +230,26 @@ func ParseIssuer(iss string) (environment, tenant string) {
 	}
 	return "", t
 }
+
+// Decoded is c as decodeToken() returns it to JavaScript: the contract's key
+// names (the DecodedToken interface of corti-auth.d.ts), the raw claims under
+// "claims".
+func (c *Claims) Decoded() map[string]any {
+	return map[string]any{
+		"environment":       c.Environment,
+		"tenant":            c.Tenant,
+		"issuer":            c.Issuer,
+		"subject":           c.Subject,
+		"clientId":          c.ClientID,
+		"expiresAt":         c.ExpiresAt,
+		"issuedAt":          c.IssuedAt,
+		"email":             c.Email,
+		"name":              c.Name,
+		"preferredUsername": c.PreferredUsername,
+		"scope":             c.Scope,
+		"authTime":          c.AuthTime,
+		"acr":               c.ACR,
+		"isServiceAccount":  c.IsServiceAccount,
+		"claims":            c.Raw,
+	}
+}

@@ -1,6 +1,7 @@
 package token
 
 import (
+	"encoding/base64"
 	"errors"
 	"math/rand/v2"
 	"reflect"
@@ -162,15 +163,74 @@ func TestDecodeUnverifiedMalformed(t *testing.T) {
 	}
 }
 
-func TestDecodeUnverifiedJunkIsFast(t *testing.T) {
-	junk := strings.Repeat("eyJhbGciOiJSUzI1NiJ9.", 5<<20/21)
-	start := time.Now()
-	_, err := DecodeUnverified(junk)
-	if d := time.Since(start); d > 50*time.Millisecond {
-		t.Errorf("5 MB of junk took %v", d)
+// junkTokens are inputs just under MaxTokenSize that pass the length check and
+// reach the JWT parser, each failing in a different place of it.
+func junkTokens() map[string]string {
+	b64 := base64.RawURLEncoding.EncodeToString
+	header := b64([]byte(`{"alg":"RS256","typ":"JWT"}`))
+	fill := func(prefix, unit, suffix string) string {
+		n := (MaxTokenSize - len(prefix) - len(suffix)) / len(unit)
+		return prefix + strings.Repeat(unit, n) + suffix
 	}
-	if !errors.Is(err, ErrInvalidToken) {
-		t.Errorf("err = %v, want ErrInvalidToken", err)
+	// A payload of b64 bytes decoding to JSON of the given shape, sized to fill the limit.
+	payload := func(open, unit, close string) string {
+		budget := MaxTokenSize*3/4 - 64 // base64 grows by 4/3; room for the header and the dots
+		n := (budget - len(open) - len(close)) / len(unit)
+		return header + "." + b64([]byte(open+strings.Repeat(unit, n)+close)) + ".c2ln"
+	}
+	return map[string]string{
+		"dots":                         fill("", "eyJhbGciOiJSUzI1NiJ9.", ""),
+		"one long header segment":      fill("", "eyJh", ".e30.c2ln"),
+		"header not base64":            fill("", "!", ".e30.c2ln"),
+		"payload not base64":           fill(header+".", "*", ".c2ln"),
+		"payload deeply nested arrays": payload(`{"a":`, "[", "}"),
+		"payload an unclosed string":   payload(`{"a":"`, "x", ""),
+		"payload many keys, a bad exp": payload(`{`, `"k":1,`, `"exp":"soon"}`),
+		"payload a huge number exp":    payload(`{"exp":`, "9", `}`),
+	}
+}
+
+// TestDecodeUnverifiedJunk: junk under the size limit is parsed and refused by
+// the parser (not by the length check), junk over it by the length check. How
+// fast that is, is BenchmarkDecodeUnverifiedJunk's business (make bench).
+func TestDecodeUnverifiedJunk(t *testing.T) {
+	for name, junk := range junkTokens() {
+		t.Run(name, func(t *testing.T) {
+			if len(junk) > MaxTokenSize || len(junk) < MaxTokenSize-64 {
+				t.Fatalf("%d bytes, want just under %d", len(junk), MaxTokenSize)
+			}
+			c, err := DecodeUnverified(junk)
+			if !errors.Is(err, ErrInvalidToken) || c != nil {
+				t.Fatalf("DecodeUnverified = %+v, %v; want ErrInvalidToken", c, err)
+			}
+			if strings.Contains(err.Error(), "more than") {
+				t.Fatalf("refused by the length check (%v): the parser was not reached", err)
+			}
+		})
+	}
+	t.Run("over the limit: refused before parsing", func(t *testing.T) {
+		// A well-formed token, padded past the limit in its signature part: only the length check refuses it.
+		testKeys(t)
+		raw := sign(t, jwt.SigningMethodRS256, rsaKey, "k1", userAccessClaims)
+		raw += strings.Repeat("A", MaxTokenSize+1-len(raw))
+		_, err := DecodeUnverified(raw)
+		if !errors.Is(err, ErrInvalidToken) || !strings.Contains(err.Error(), "more than") {
+			t.Fatalf("err = %v, want the length check's ErrInvalidToken", err)
+		}
+	})
+}
+
+func BenchmarkDecodeUnverifiedJunk(b *testing.B) {
+	for name, junk := range junkTokens() {
+		b.Run(strings.ReplaceAll(name, " ", "_"), func(b *testing.B) {
+			b.SetBytes(int64(len(junk)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := DecodeUnverified(junk); err == nil {
+					b.Fatal("junk accepted")
+				}
+			}
+		})
 	}
 }
 

@@ -71,10 +71,12 @@ func jwksBody(t testing.TB, keys ...testJWK) []byte {
 		case *rsa.PublicKey:
 			m["kty"], m["n"], m["e"] = "RSA", b64(pub.N.Bytes()), b64(big.NewInt(int64(pub.E)).Bytes())
 		case *ecdsa.PublicKey:
-			x, y := make([]byte, 32), make([]byte, 32)
-			pub.X.FillBytes(x)
-			pub.Y.FillBytes(y)
-			m["kty"], m["crv"], m["x"], m["y"] = "EC", "P-256", b64(x), b64(y)
+			// The uncompressed point: 0x04, then X and Y, 32 bytes each (P-256).
+			pt, err := pub.Bytes()
+			if err != nil || len(pt) != 65 {
+				t.Fatalf("EC key %s: %d bytes, %v", k.kid, len(pt), err)
+			}
+			m["kty"], m["crv"], m["x"], m["y"] = "EC", "P-256", b64(pt[1:33]), b64(pt[33:])
 		}
 		out = append(out, m)
 	}

@@ -31,6 +31,7 @@ const plain = {
   browser_error: "The browser refused an operation this page needed.",
   popup_blocked: "The browser blocked the sign-in window. Allow popups for this page and try again.",
   popup_closed: "The sign-in window was closed before the sign-in finished.",
+  user_mismatch: "Someone else signed in to confirm: only the signed-in clinician can confirm. They were signed out again.",
 };
 
 function showError(err) {
@@ -84,6 +85,8 @@ async function signedIn(s, early) {
   $("tenant").textContent = c.tenant;
   $("environment").textContent = c.environment || "(not a Corti issuer)";
   setState("signed-in", `Signed in as ${c.name || c.preferredUsername}`);
+  $("confirm").textContent = `Confirm as ${c.name || c.preferredUsername}`;
+  show("confirmed", false);
   tick();
   clearInterval(timer);
   timer = setInterval(tick, 1000);
@@ -96,12 +99,9 @@ async function signedIn(s, early) {
     idleBanner(null);
     session = null;
     $("assistant").replaceChildren();
-    // An unattended workstation: end the provider's session too, or the next reload would resume it (restore()).
-    if (reason === "idle") {
-      setState("signing-out", "Signing out (idle)…");
-      s.logout({ redirectUri: `${location.origin}/?ended=idle` }).catch(showError);
-      return;
-    }
+    // An unattended workstation: the idle sign-out sticks. The provider's session lives on, but a reload's restore()
+    // resolves null and "Sign in" asks for the password, until somebody types it (idleSignOut: "provider" would
+    // also end the provider's session).
     setState("signed-out", `Signed out (${reason})`);
   });
   $("assistant-state").textContent = "Loading the Assistant…";
@@ -142,6 +142,17 @@ async function main() {
   $("sign-in-popup").addEventListener("click", () => { // the call opens the popup at once, in the click's turn
     setState("signing-in", "Signing in in the popup…");
     client.loginWithPopup({ prompt: "login" }).then(signedIn, (e) => { setState("error", "Sign-in failed"); show("signed-out", true); showError(e); });
+  });
+  // Step-up before a sensitive action (signing a prescription): the signed-in clinician types their password again,
+  // in a popup opened in this click's turn; someone else's password is refused (user_mismatch).
+  $("confirm").addEventListener("click", () => {
+    if (!session) return;
+    show("error", false);
+    session.reauthenticate({ maxAge: 0 }).then((s) => {
+      const at = new Date(window.demo.corti.decodeToken(s.tokens.id_token).authTime * 1000).toLocaleTimeString();
+      $("confirmed").textContent = `Confirmed by ${s.claims.name || s.claims.preferredUsername} at ${at}`;
+      show("confirmed", true);
+    }, showError);
   });
   $("refresh").addEventListener("click", () => session && session.refresh().catch(showError));
   $("sign-out").addEventListener("click", () => session && session.logout({ redirectUri: `${location.origin}/` }).catch(showError));

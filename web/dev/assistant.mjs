@@ -75,6 +75,7 @@ export async function startAssistantServer(opts) {
   // stub that navigates the frame to /embedded?<query> (the base URL a host mounts cannot carry a query). The stub
   // sends no referrer, so the query should name the parent (parentOrigin=…).
   let nextEmbedded = null;
+  const referers = []; // the Referer of each /embedded load, oldest first
 
   async function handle(req, res) {
     const url = new URL(req.url, 'http://127.0.0.1');
@@ -87,6 +88,7 @@ export async function startAssistantServer(opts) {
       return;
     }
     if (req.method === 'GET' && (url.pathname === '/embedded' || url.pathname === '/embedded/')) {
+      referers.push({ at: Date.now(), referer: req.headers.referer ?? null }); // what the host page's policy let through
       await serveFile(res, 'embedded.html', 'text/html; charset=utf-8');
       return;
     }
@@ -137,6 +139,8 @@ export async function startAssistantServer(opts) {
     baseURL: `http://127.0.0.1:${port}`,
     log() { return reports.map((r) => ({ ...r })); },
     clearLog() { reports.length = 0; },
+    /** The Referer header of each /embedded load ({at, referer}; referer null when none was sent), oldest first. */
+    referers() { return referers.map((r) => ({ ...r })); },
     /** Sets the hook for the next plain /embedded (null clears it); returns whether the previous one is unused. */
     nextEmbedded(query) { const pending = nextEmbedded !== null; nextEmbedded = query ?? null; return pending; },
     /** Sets the defaults of every later /embedded load (a query string: "selfRefresh=1&readyDelayMs=1500"; "" none). */

@@ -73,7 +73,20 @@ export async function ensureDisplay() {
  * A WebKitWebDriver server and one session on it (WebKitWebDriver holds one session at a time, so each browser
  * context is a server and a MiniBrowser of its own, with its own ephemeral website data). Returns {driver, close}.
  */
-export async function launchWebKitSession() {
+export async function launchWebKitSession({ attempts = 2, limit = 60000 } = {}) {
+  // A session that a loaded machine's driver never gives (MiniBrowser did not come up) is abandoned after limit and
+  // asked for again, once: it used to hang its test to the test's own limit with nothing in the log.
+  for (let i = 1; ; i++) {
+    try {
+      return await webKitSessionOnce(limit);
+    } catch (e) {
+      if (i >= attempts) throw e;
+      console.error(`# webkit: ${e.message}; starting another`);
+    }
+  }
+}
+
+async function webKitSessionOnce(limit) {
   await ensureDisplay();
   const { Builder } = await import("selenium-webdriver");
   const port = await freePort();
@@ -91,10 +104,14 @@ export async function launchWebKitSession() {
     await new Promise((r) => setTimeout(r, 50));
   }
   // usingServer: selenium talks to this server only; selenium-manager never runs, nothing is downloaded.
-  const driver = await new Builder().usingServer(url).withCapabilities({
-    browserName: "MiniBrowser",
-    "webkitgtk:browserOptions": { binary: paths.miniBrowser, args: ["--automation"] },
-  }).build();
+  let timer;
+  const driver = await Promise.race([
+    new Builder().usingServer(url).withCapabilities({
+      browserName: "MiniBrowser",
+      "webkitgtk:browserOptions": { binary: paths.miniBrowser, args: ["--automation"] },
+    }).build(),
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`WebKitWebDriver gave no session in ${limit / 1000} s`)), limit); }),
+  ]).catch((e) => { proc.kill(); throw e; }).finally(() => clearTimeout(timer));
   return {
     driver,
     async close() {

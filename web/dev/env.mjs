@@ -154,7 +154,13 @@ export async function startEnv(opts = {}) {
     settings() { return { ...settings }; },
     failTokenEndpoint(status = 503, ms = 1000) { provider.failTokenEndpoint(status, ms); },
     stats() { const s = provider.stats(); return s; },
+    endSessions() { return provider.endSessions(); },
     resetStats() { provider.resetStats(); },
+    // Token requests with what tells them apart ({ grant, status, client, sid, accessToken, at }), filtered by
+    // the members given: tokenRequests({ grant: "refresh_token", sid }) counts one session's refreshes only.
+    tokenRequests(filter = {}) {
+      return provider.tokenLog().filter((e) => Object.entries(filter).every(([k, v]) => v === undefined || e[k] === v));
+    },
     revokeAll() { return provider.revokeAll(); },
     rotateSigningKey() { return provider.rotateSigningKey(); },
     jwks() { return provider.jwks(); },
@@ -185,6 +191,8 @@ export async function startEnv(opts = {}) {
     },
     assistantLog() { return assistant.log(); },
     clearAssistantLog() { assistant.clearLog(); },
+    // The Referer header of each /embedded load, oldest first ({at, referer}).
+    assistantReferers() { return assistant.referers(); },
     // The next plain GET <assistant>/embedded goes on to /embedded?<query> (assistant.mjs); null clears it.
     // Returns whether the previous hook was still unused.
     assistantNextEmbedded(query) { return assistant.nextEmbedded(query); },

@@ -120,6 +120,13 @@ test('password grant (corti-ropc), refresh, revocation, stats', async () => {
   assert.equal(refreshed.expires_in, 7);
   assert.equal(refreshed.refresh_token, tr.refresh_token, 'rotation is off by default');
   env.control.setAccessTokenTTL(300);
+  // The token log tells one provider session's requests apart from every other's.
+  const mine = env.control.tokenRequests({ grant: 'refresh_token', sid: c.sid });
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0].status, 200);
+  assert.equal(mine[0].client, 'corti-ropc');
+  assert.equal(mine[0].accessToken, refreshed.access_token, 'the log holds the token the answer issued');
+  assert.equal(env.control.tokenRequests({ grant: 'refresh_token', sid: 'another-session' }).length, 0);
 
   r = await fetch(`${env.issuer}${OIDC}/revoke`, form({ client_id: 'corti-ropc', token: tr.refresh_token, token_type_hint: 'refresh_token' }));
   assert.equal(r.status, 200);
@@ -175,7 +182,7 @@ test('stop/start provider and rotate the signing key', async () => {
   assert.equal(header((await r.json()).access_token).kid, kid);
 });
 
-test('browser: authorization code + PKCE round trip, Assistant auth', { timeout: 30_000 }, async () => {
+test('browser: authorization code + PKCE round trip, Assistant auth', { timeout: 120_000 }, async () => {
   const { chromium } = await import('playwright-core');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'corti-dev-pw-'));
   process.env.TMPDIR = tmp;

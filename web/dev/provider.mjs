@@ -115,6 +115,10 @@ export async function startProviderServer(opts) {
   const Adapter = adapterFor(store);
   const cookieKeys = [crypto.randomBytes(32).toString('base64url')];
   const stats = { token: { authorization_code: 0, refresh_token: 0, password: 0, client_credentials: 0, other: 0, total: 0 }, revocations: 0, failed: 0 };
+  // Every token request, in order: what a test caused is told apart from what a live session's own schedule did by
+  // the session id (sid), the client, or the access token the answer issued.
+  const tokenLog = [];
+  const endSessions = []; // { accountId, at }: every successful end-session, oldest first
   let failure = null; // { status, until }
   let signingKey = await newSigningKey();
   let provider;
@@ -381,11 +385,18 @@ export async function startProviderServer(opts) {
     p.use(async (ctx, next) => {
       await next();
       if (ctx.oidc?.route !== 'token') return;
-      countToken(ctx.oidc.params?.grant_type ?? ctx.oidc.body?.grant_type);
+      const grant = ctx.oidc.params?.grant_type ?? ctx.oidc.body?.grant_type;
+      countToken(grant);
+      const entry = { grant: String(grant || ''), status: ctx.status, client: ctx.oidc.client?.clientId || '', sid: '', accessToken: '', at: Date.now() };
+      tokenLog.push(entry);
+      if (tokenLog.length > 10000) tokenLog.splice(0, tokenLog.length - 10000);
+      const ent = ctx.oidc.entities || {};
+      entry.sid = ent.AccessToken?.sid || ent.RefreshToken?.sid || ent.AuthorizationCode?.sid || '';
       if (ctx.status === 200 && ctx.body && typeof ctx.body === 'object' && ctx.body.access_token) {
         const { entities } = ctx.oidc;
         const rt = entities.RefreshToken;
         const sid = entities.AccessToken?.sid || rt?.sid;
+        entry.accessToken = ctx.body.access_token;
         const b = ctx.body;
         const out = {
           access_token: b.access_token,
@@ -455,6 +466,9 @@ export async function startProviderServer(opts) {
 
   function install(jwk) {
     provider = buildProvider(jwk);
+    // Each provider session ended by RP-initiated logout, with its account: a test learns that a session ended from
+    // here, without asking a browser (a WebKit driver may hang while the window that ended it closes).
+    provider.on('end_session.success', (ctx) => { endSessions.push({ accountId: ctx.oidc.session?.accountId ?? null, at: Date.now() }); });
     callback = provider.callback();
   }
   quiet += opts.log ? 0 : 1;
@@ -618,6 +632,10 @@ export async function startProviderServer(opts) {
     get provider() { return provider; },
     jwks() { return { keys: [publicJWK(signingKey)] }; },
     stats() { return structuredClone(stats); },
+    /** The token requests, oldest first: { grant, status, client, sid, accessToken (issued, or ""), at }. */
+    tokenLog() { return tokenLog.map((e) => ({ ...e })); },
+    /** The provider sessions ended by RP-initiated logout, oldest first: { accountId, at }. */
+    endSessions() { return endSessions.map((e) => ({ ...e })); },
     resetStats() {
       for (const k of Object.keys(stats.token)) stats.token[k] = 0;
       stats.revocations = 0;

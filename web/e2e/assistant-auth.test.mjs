@@ -58,7 +58,7 @@ async function mountAndRead(page, which, opts) {
   return frame.evaluate(() => window.__assistant.received.filter((r) => r.data && r.data.action === "auth").map((r) => r.data.payload));
 }
 
-test("signed in: the component's members only, with token_type, expires_at and a complete profile; no warning", { timeout: 40000 }, async () => {
+test("signed in: the component's members only, with token_type, expires_at and a complete profile; no warning", { timeout: 180000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const page = await signedInPage(ctx, h.env);
     const warned = await warnings(page);
@@ -75,7 +75,7 @@ test("signed in: the component's members only, with token_type, expires_at and a
   });
 });
 
-test("fromTokens without token_type, refresh_token, id_token, with an unknown member, mounted with assistantRefreshes: accepted as Bearer, the unknown member not sent, one warning naming both", { timeout: 40000 }, async () => {
+test("fromTokens without token_type, refresh_token, id_token, with an unknown member, mounted with assistantRefreshes: accepted as Bearer, the unknown member not sent, one warning naming both", { timeout: 180000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const page = await signedInPage(ctx, h.env);
     const warned = await warnings(page);
@@ -100,7 +100,7 @@ test("fromTokens without token_type, refresh_token, id_token, with an unknown me
   });
 });
 
-test("the stand-in refuses a payload that breaks the component's type: INVALID_PAYLOAD", { timeout: 40000 }, async () => {
+test("the stand-in refuses a payload that breaks the component's type: INVALID_PAYLOAD", { timeout: 180000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const page = await signedInPage(ctx, h.env);
     const r = await page.evaluate(async ({ base, token }) => {

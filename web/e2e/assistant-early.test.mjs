@@ -48,7 +48,7 @@ const authenticate = (page, which = "session") => page.evaluate((which) => windo
   return { user: u, at, done: Date.now() };
 }), which);
 
-test("mounted before the callback is handled: the frame loads at once, authenticate(session) after handleCallback signs it in after its ready", { timeout: 60000 }, async () => {
+test("mounted before the callback is handled: the frame loads once handleCallback() cleaned the address (before the exchange), authenticate(session) after handleCallback signs it in after its ready", { timeout: 180000 }, async () => {
   h.env.control.setAssistantDefaults(`readyDelayMs=${DELAY}`);
   await withContext(h.browser, async (ctx) => {
     const page = await openApp(ctx, h.env);
@@ -57,10 +57,13 @@ test("mounted before the callback is handled: the frame loads at once, authentic
     assert.ok(m.ok, JSON.stringify(m.error));
     assert.equal(m.value.sync, true, "mountAssistant returned the Assistant itself, not a promise");
     assert.equal(m.value.inDOM, true, "the iframe is in the page at once");
-    assert.equal(m.value.src, `${h.env.assistantBaseURL}/embedded`);
+    // Issue 22 §4: not with the code and state in the address (they would reach the Assistant as its Referer).
+    assert.equal(m.value.src, null, "no src while the address holds the callback");
     assert.equal(m.value.user, null, "not signed in yet");
     const r = await page.evaluate(() => window.t.try(async () => {
-      const s = window.t.track(await window.t.client.handleCallback());
+      const p = window.t.client.handleCallback();
+      window.t.srcAtClean = window.t.E.iframe.getAttribute("src"); // the address is clean before the exchange starts
+      const s = window.t.track(await p);
       const session = Date.now();
       const u = await window.t.E.authenticate(s);
       return { user: u, session, done: Date.now(), same: window.t.E.user && window.t.E.user.id === u.id };
@@ -68,6 +71,7 @@ test("mounted before the callback is handled: the frame loads at once, authentic
     assert.ok(r.ok, JSON.stringify(r.error));
     assert.equal(r.value.user.id, h.env.user.sub);
     assert.equal(r.value.same, true, "assistant.user is set");
+    assert.equal(await page.evaluate(() => window.t.srcAtClean), `${h.env.assistantBaseURL}/embedded`, "loading while the code is exchanged");
     const st = await standIn(page);
     assert.equal(st.authCount, 1);
     const firstPost = st.received.find((x) => x.action);
@@ -78,7 +82,7 @@ test("mounted before the callback is handled: the frame loads at once, authentic
   });
 });
 
-test("authenticate before the frame is ready waits for it; twice with the same session: one auth, the same user", { timeout: 60000 }, async () => {
+test("authenticate before the frame is ready waits for it; twice with the same session: one auth, the same user", { timeout: 180000 }, async () => {
   h.env.control.setAssistantDefaults(`readyDelayMs=${DELAY}`);
   await withContext(h.browser, async (ctx) => {
     const page = await signedInPage(ctx, h.env);
@@ -96,7 +100,7 @@ test("authenticate before the frame is ready waits for it; twice with the same s
   });
 });
 
-test("an ended session is refused (session_ended), a client-credentials token too (not_user_token, nothing posted); a live session then signs the frame in", { timeout: 60000 }, async () => {
+test("an ended session is refused (session_ended), a client-credentials token too (not_user_token, nothing posted); a live session then signs the frame in", { timeout: 180000 }, async () => {
   h.env.control.setAssistantDefaults("");
   const svc = await h.env.control.clientCredentialsToken();
   await withContext(h.browser, async (ctx) => {
@@ -121,7 +125,7 @@ test("an ended session is refused (session_ended), a client-credentials token to
   });
 });
 
-test("the session's end blanks and removes the early-mounted frame and emits ended; authenticate then rejects", { timeout: 60000 }, async () => {
+test("the session's end blanks and removes the early-mounted frame and emits ended; authenticate then rejects", { timeout: 180000 }, async () => {
   h.env.control.setAssistantDefaults("");
   await withContext(h.browser, async (ctx) => {
     const page = await signedInPage(ctx, h.env);
@@ -139,7 +143,7 @@ test("the session's end blanks and removes the early-mounted frame and emits end
   });
 });
 
-test("a second session of another user is refused while the first lives; session.mountAssistant's object authenticates with its own session", { timeout: 60000 }, async () => {
+test("a second session of another user is refused while the first lives; session.mountAssistant's object authenticates with its own session", { timeout: 180000 }, async () => {
   h.env.control.setAssistantDefaults("");
   const nurse = await h.env.control.passwordToken("nurse", "battery-staple");
   await withContext(h.browser, async (ctx) => {

@@ -19,7 +19,7 @@
 // Runs in every engine of ENGINES (harness.mjs forEachEngine).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { setup, signedInPage, sleep, frameOf, forEachEngine, CAN } from "./harness.mjs";
+import { setup, signedInPage, openApp, signIn, sleep, frameOf, forEachEngine, CAN } from "./harness.mjs";
 
 forEachEngine((engine) => {
 const can = CAN[engine];
@@ -69,7 +69,7 @@ async function signedIn(ctx) {
 }
 
 /** Polls fn (async, may throw while a frame navigates) until it returns a truthy value. */
-async function until(fn, { timeout = 5000, interval = 50, what = "condition" } = {}) {
+async function until(fn, { timeout = 60000, interval = 50, what = "condition" } = {}) {
   const end = Date.now() + timeout;
   let last;
   for (;;) {
@@ -87,7 +87,7 @@ async function until(fn, { timeout = 5000, interval = 50, what = "condition" } =
 /** Mounts an Assistant for session (window.t.session, or window.t.bare) in #pane-a; records its events in t.AE. */
 const mount = (page, which = "session") => page.evaluate((which) => window.t.try(async () => {
   const t = window.t;
-  const a = await t[which].mountAssistant("#pane-a", { requestTimeoutMs: 5000 });
+  const a = await t[which].mountAssistant("#pane-a", { requestTimeoutMs: 20000 });
   t.A = a;
   t.AE = [];
   a.on("*", (d, n) => t.AE.push({ name: n, reason: d && d.reason, at: Date.now() }));
@@ -104,10 +104,10 @@ const unloadOf = (pageId) => h.env.control.assistantLog().find((r) => r.kind ===
  */
 async function assertGone(page, rec, pageId, { ended, code }) {
   if (ended) {
-    const e = await until(() => page.evaluate(() => window.t.AE.find((x) => x.name === "ended")), { timeout: 15000, what: "the assistant's ended" });
+    const e = await until(() => page.evaluate(() => window.t.AE.find((x) => x.name === "ended")), { timeout: 60000, what: "the assistant's ended" });
     assert.equal(e.reason, ended, "ended carries the session's reason");
   }
-  const u = await until(() => unloadOf(pageId), { timeout: 10000, what: "the stand-in's unload report" });
+  const u = await until(() => unloadOf(pageId), { timeout: 60000, what: "the stand-in's unload report" });
   assert.ok(u.event === "pagehide" || u.event === "unload", `unload event ${u.event}`);
   assert.equal(await page.evaluate(() => document.querySelector("#pane-a iframe")), null, "the iframe is no longer in the DOM");
   const removed = await page.evaluate(() => window.__removed);
@@ -131,7 +131,7 @@ async function assertGone(page, rec, pageId, { ended, code }) {
   assert.ok(u.received >= 1, "the stand-in had received the auth before");
 }
 
-test("logout({navigate:false}) → the Assistant's document is blanked and removed, ended, nothing more reaches it" + after_, { timeout: 40000 }, async () => {
+test("logout({navigate:false}) → the Assistant's document is blanked and removed, ended, nothing more reaches it" + after_, { timeout: 180000 }, async () => {
   const { ctx, rec } = await newContext();
   try {
     const page = await signedIn(ctx);
@@ -147,7 +147,7 @@ test("logout({navigate:false}) → the Assistant's document is blanked and remov
   }
 });
 
-test("fromTokens with an access token only: at expiry the Assistant's document is gone, ended {reason: expired}" + after_, { timeout: 40000 }, async () => {
+test("fromTokens with an access token only: at expiry the Assistant's document is gone, ended {reason: expired}" + after_, { timeout: 180000 }, async () => {
   const { ctx, rec } = await newContext();
   try {
     const page = await signedIn(ctx);
@@ -166,7 +166,7 @@ test("fromTokens with an access token only: at expiry the Assistant's document i
   }
 });
 
-test("destroy() → the Assistant's document is blanked and removed, nothing more reaches it" + after_, { timeout: 40000 }, async () => {
+test("destroy() → the Assistant's document is blanked and removed, nothing more reaches it" + after_, { timeout: 180000 }, async () => {
   const { ctx, rec } = await newContext();
   try {
     const page = await signedIn(ctx);
@@ -181,8 +181,105 @@ test("destroy() → the Assistant's document is blanked and removed, nothing mor
   }
 });
 
+// Issue 22 §4: close() signs the Assistant out like any end.
+test("close() → the Assistant's document is blanked and removed, ended {reason: closed}, nothing more reaches it" + after_, { timeout: 180000 }, async () => {
+  const { ctx, rec } = await newContext();
+  try {
+    const page = await signedIn(ctx);
+    const m = await mount(page);
+    assert.ok(m.ok, JSON.stringify(m.error));
+    const pageId = await (await assistantFrame(page)).evaluate(() => window.__assistant.pageId);
+    await page.evaluate(() => window.t.session.close());
+    await assertGone(page, rec, pageId, { ended: "closed", code: "session_ended" });
+  } finally {
+    await ctx.close();
+  }
+});
+
+// Issue 22 §4: an Assistant mounted early, on the callback page, under a page-wide unsafe-url policy (older EHR
+// set-ups send one) never gets the code and state in its Referer: the iframe says referrerpolicy="origin", and its src
+// is set only once handleCallback() has cleaned the address (WebKit sends the page's address despite the attribute).
+const exactOrigin = engine !== "webkit";
+test("an Assistant mounted before handleCallback(), page policy unsafe-url: no code or state in its Referer" + (exactOrigin ? ", the origin only" : " (WebKit ignores the iframe's referrerpolicy: the clean address)"), { timeout: 180000 }, async () => {
+  const { ctx } = await newContext();
+  try {
+    const page = await openApp(ctx, h.env);
+    await signIn(page, h.env); // on the callback page now: ?code=…&state=…
+    const loads = h.env.control.assistantReferers().length;
+    const r = await page.evaluate(() => window.t.try(async () => {
+      const m = document.createElement("meta"); m.name = "referrer"; m.content = "unsafe-url"; document.head.append(m);
+      const early = window.t.client.mountAssistant("#pane-a");
+      const policy = early.iframe.getAttribute("referrerpolicy");
+      const s = window.t.track(await window.t.client.handleCallback());
+      await early.authenticate(s);
+      return policy;
+    }));
+    assert.ok(r.ok, JSON.stringify(r.error));
+    assert.equal(r.value, "origin", "the iframe's referrerpolicy");
+    const referers = h.env.control.assistantReferers().slice(loads);
+    assert.equal(referers.length, 1, JSON.stringify(referers));
+    const referer = referers[0].referer || "";
+    assert.doesNotMatch(referer, /code=|state=/, "no authorization response in the Assistant's Referer");
+    const docReferrer = await (await assistantFrame(page)).evaluate(() => document.referrer);
+    assert.doesNotMatch(docReferrer, /code=|state=/, "nor in its document.referrer");
+    if (exactOrigin) {
+      assert.equal(referer, h.env.hostURL + "/", "the origin only");
+      assert.equal(docReferrer, h.env.hostURL + "/");
+    }
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("close() with assistantRefreshes: the refresh token the Assistant was handed is revoked", { timeout: 180000 }, async () => {
+  const { ctx } = await newContext();
+  try {
+    const page = await signedIn(ctx);
+    const m = await page.evaluate(() => window.t.try(async () => {
+      window.t.A = await window.t.session.mountAssistant("#pane-a", { assistantRefreshes: true });
+      return true;
+    }));
+    assert.ok(m.ok, JSON.stringify(m.error));
+    const rt = await page.evaluate(() => window.t.session.tokens.refresh_token);
+    const revocations = h.env.control.stats().revocations;
+    await page.evaluate(() => window.t.session.close());
+    await until(() => h.env.control.stats().revocations > revocations, { timeout: 60000, what: "the revocation" });
+    const r = await page.evaluate(async ([url, clientId, token]) => {
+      const res = await fetch(url, { method: "POST", body: new URLSearchParams({ grant_type: "refresh_token", client_id: clientId, refresh_token: token }) });
+      return { status: res.status, body: await res.json() };
+    }, [h.env.tokenURL, await page.evaluate(() => window.t.config.clientId), rt]);
+    assert.equal(r.status, 400, JSON.stringify(r));
+    assert.equal(r.body.error, "invalid_grant", "the handed-over refresh token is dead");
+  } finally {
+    await ctx.close();
+  }
+});
+
+test("showDeviceLinkQR() hands the refresh token over only when asked: invalid_config naming shareRefreshToken, then shared", { timeout: 180000 }, async () => {
+  const { ctx } = await newContext();
+  try {
+    const page = await signedIn(ctx);
+    const m = await mount(page);
+    assert.ok(m.ok, JSON.stringify(m.error));
+    const frame = await assistantFrame(page);
+    const refused = await page.evaluate(() => window.t.try(() => window.t.A.showDeviceLinkQR()));
+    assert.equal(refused.ok, false);
+    assert.equal(refused.error.code, "invalid_config", JSON.stringify(refused.error));
+    assert.match(refused.error.message, /shareRefreshToken/);
+    assert.equal(await frame.evaluate(() => window.__assistant.qr.length), 0, "nothing reached the Assistant");
+    const shared = await page.evaluate(() => window.t.try(() => window.t.A.showDeviceLinkQR({ shareRefreshToken: true })));
+    assert.ok(shared.ok, JSON.stringify(shared.error));
+    assert.ok(["approved", "denied", "expired", "dismissed"].includes(shared.value.status), JSON.stringify(shared.value));
+    const qr = await frame.evaluate(() => window.__assistant.qr);
+    assert.equal(qr.length, 1);
+    assert.ok(qr[0].keys.includes("refresh_token"));
+  } finally {
+    await ctx.close();
+  }
+});
+
 // Last: it revokes every grant at the provider.
-test("revocation (the refresh refused) → the Assistant's document is gone, ended, nothing more reaches it" + after_, { timeout: 40000 }, async () => {
+test("revocation (the refresh refused) → the Assistant's document is gone, ended, nothing more reaches it" + after_, { timeout: 180000 }, async () => {
   const { ctx, rec } = await newContext();
   try {
     const page = await signedIn(ctx);

@@ -52,7 +52,7 @@ async function mounted(ctx, opts = {}) {
 const call = (page, fn, arg) => page.evaluate(({ src, arg }) => window.t.try(() => (0, eval)(src)(window.A, arg)), { src: String(fn), arg });
 const errorsOf = (page) => page.evaluate(() => window.AE.filter((e) => e.name === "error").map((e) => e.detail));
 
-test("§4 a response with an error fails even with success: true (both shapes)", { timeout: 120000 }, async () => {
+test("§4 a response with an error fails even with success: true (both shapes)", { timeout: 180000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const { page, m } = await mounted(ctx);
     assert.ok(m.ok, JSON.stringify(m.error));
@@ -76,10 +76,10 @@ test("§4 a response with an error fails even with success: true (both shapes)",
   });
 });
 
-test("§4 the docs' shape (legacy hook: no action nor version, data, error object) is accepted", { timeout: 120000 }, async () => {
+test("§4 the docs' shape (legacy hook: no action nor version, data, error object) is accepted", { timeout: 180000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const taken = hookEmbedded("legacy=1");
-    const { page, m } = await mounted(ctx, { requestTimeoutMs: 5000 });
+    const { page, m } = await mounted(ctx, { requestTimeoutMs: 20000 });
     assert.ok(taken(), "the iframe loaded the legacy stub");
     assert.ok(m.ok, JSON.stringify(m.error));
     assert.equal(m.value.user?.email, h.env.user.email, "user read from data");
@@ -110,7 +110,7 @@ test("§4 the docs' shape (legacy hook: no action nor version, data, error objec
   });
 });
 
-test("§4 a ready announcing another protocol version reaches the error listeners (assistant_error, VERSION_MISMATCH)", { timeout: 120000 }, async () => {
+test("§4 a ready announcing another protocol version reaches the error listeners (assistant_error, VERSION_MISMATCH)", { timeout: 180000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const taken = hookEmbedded("readyVersion=v2");
     const { page, m } = await mounted(ctx);
@@ -132,7 +132,7 @@ test("§4 a ready announcing another protocol version reaches the error listener
   });
 });
 
-test("§4 error.triggered ({ message, code? }) reaches the error listeners as a typed error", { timeout: 120000 }, async () => {
+test("§4 error.triggered ({ message, code? }) reaches the error listeners as a typed error", { timeout: 180000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const { page, m } = await mounted(ctx);
     assert.ok(m.ok, JSON.stringify(m.error));
@@ -151,7 +151,7 @@ test("§4 error.triggered ({ message, code? }) reaches the error listeners as a 
   });
 });
 
-test("§4 a faulty frame repeating embedded.ready makes no loop: at most 3 re-authentications a minute, one RELOAD_LIMIT error", { timeout: 120000 }, async () => {
+test("§4 a faulty frame repeating embedded.ready makes no loop: at most 3 re-authentications a minute, one RELOAD_LIMIT error", { timeout: 180000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const taken = hookEmbedded("repeatReady=1");
     const { page, m } = await mounted(ctx);
@@ -172,7 +172,7 @@ test("§4 a faulty frame repeating embedded.ready makes no loop: at most 3 re-au
   });
 });
 
-test("§5 setCredentials, showDeviceLinkQR, navigate(path | { path }), addFacts(list | { facts }) as the component sends them", { timeout: 120000 }, async () => {
+test("§5 setCredentials, showDeviceLinkQR, navigate(path | { path }), addFacts(list | { facts }) as the component sends them", { timeout: 180000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const { page, m } = await mounted(ctx);
     assert.ok(m.ok, JSON.stringify(m.error));
@@ -189,10 +189,17 @@ test("§5 setCredentials, showDeviceLinkQR, navigate(path | { path }), addFacts(
     }
     assert.equal((await sent("setCredentials")).length, 1, "a refused call posts nothing");
 
-    const qr = await call(page, (a) => a.showDeviceLinkQR());
+    // Without assistantRefreshes the refresh token is handed over only when asked for (issue 22 §4): refused, posting
+    // nothing, then sent with { shareRefreshToken: true }.
+    const refused = await call(page, (a) => a.showDeviceLinkQR());
+    assert.equal(refused.ok, false);
+    assert.equal(refused.error.code, "invalid_config", JSON.stringify(refused));
+    assert.match(refused.error.message, /shareRefreshToken/);
+    assert.equal((await sent("showDeviceLinkQR")).length, 0, "a refused call posts nothing");
+    const qr = await call(page, (a) => a.showDeviceLinkQR({ shareRefreshToken: true }));
     assert.deepEqual(qr, { ok: true, value: { status: "dismissed" } });
     await frame.evaluate(() => { window.__assistant.qrStatus = "approved"; });
-    assert.deepEqual(await call(page, (a) => a.showDeviceLinkQR()), { ok: true, value: { status: "approved" } });
+    assert.deepEqual(await call(page, (a) => a.showDeviceLinkQR({ shareRefreshToken: true })), { ok: true, value: { status: "approved" } });
     const [qp] = await sent("showDeviceLinkQR");
     const tokens = await page.evaluate(() => window.t.session.tokens);
     assert.equal(qp.refresh_token, tokens.refresh_token, "the session's refresh token");
@@ -218,7 +225,7 @@ test("§5 setCredentials, showDeviceLinkQR, navigate(path | { path }), addFacts(
   });
 });
 
-test("§5 show() / hide() set the iframe's display as the component does; allow grants device-capture to the origin only; getTemplates as responses.ts", { timeout: 120000 }, async () => {
+test("§5 show() / hide() set the iframe's display as the component does; allow grants device-capture to the origin only; getTemplates as responses.ts", { timeout: 180000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const { page, m } = await mounted(ctx);
     assert.ok(m.ok, JSON.stringify(m.error));
@@ -244,7 +251,7 @@ test("§5 show() / hide() set the iframe's display as the component does; allow 
   });
 });
 
-test("§5 createInteraction takes assignedUserId and birthDate as null", { timeout: 120000 }, async () => {
+test("§5 createInteraction takes assignedUserId and birthDate as null", { timeout: 180000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const { page, m } = await mounted(ctx);
     assert.ok(m.ok, JSON.stringify(m.error));

@@ -57,7 +57,7 @@ async function assertNoSessionLost(page, pageId, { ownRefreshesExpected }) {
     if (ev.some((e) => e.name === "ended")) throw new Error("the session ended: " + JSON.stringify(ev));
     const auths = (await assistantEvents(page)).filter((e) => e.name === "auth").length;
     return ev.filter((e) => e.name === "refreshed").length >= 3 && auths >= 3;
-  }, { timeout: 40000, interval: 200, what: "three refreshes, each re-authenticating the Assistant" });
+  }, { timeout: 60000, interval: 200, what: "three refreshes, each re-authenticating the Assistant" });
   const ev = await sessionEvents(page);
   assert.deepEqual(ev.filter((e) => e.name === "error" || e.name === "ended"), [], "no session error, no end");
   assert.deepEqual((await assistantEvents(page)).filter((e) => e.name === "error" || e.name === "ended"), [], "no assistant error, no end");
@@ -74,7 +74,7 @@ async function assertNoSessionLost(page, pageId, { ownRefreshesExpected }) {
 
 for (const rotate of [false, true]) {
   for (const selfRefresh of [true, false]) {
-    test(`default (the host refreshes): rotation ${rotate ? "on" : "off"}, stand-in ${selfRefresh ? "refreshing by itself" : "not refreshing"}: no session lost`, { timeout: 90000 }, async () => {
+    test(`default (the host refreshes): rotation ${rotate ? "on" : "off"}, stand-in ${selfRefresh ? "refreshing by itself" : "not refreshing"}: no session lost`, { timeout: 180000 }, async () => {
       await withContext(h.browser, async (ctx) => {
         const { page, pageId } = await mounted(ctx, { rotate, selfRefresh });
         await assertNoSessionLost(page, pageId, { ownRefreshesExpected: false });
@@ -86,27 +86,27 @@ for (const rotate of [false, true]) {
   }
 }
 
-test("assistantRefreshes, rotation off, stand-in refreshing by itself: no session lost, its own refreshes succeed", { timeout: 90000 }, async () => {
+test("assistantRefreshes, rotation off, stand-in refreshing by itself: no session lost, its own refreshes succeed", { timeout: 180000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const { page, pageId } = await mounted(ctx, { rotate: false, selfRefresh: true, opts: { assistantRefreshes: true } });
     await assertNoSessionLost(page, pageId, { ownRefreshesExpected: true });
   });
 });
 
-test("assistantRefreshes, rotation on, stand-in not refreshing: no session lost (the host alone uses the chain)", { timeout: 90000 }, async () => {
+test("assistantRefreshes, rotation on, stand-in not refreshing: no session lost (the host alone uses the chain)", { timeout: 180000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const { page, pageId } = await mounted(ctx, { rotate: true, selfRefresh: false, opts: { assistantRefreshes: true } });
     await assertNoSessionLost(page, pageId, { ownRefreshesExpected: false });
   });
 });
 
-test("assistantRefreshes, rotation on, stand-in refreshing by itself: the grant is revoked, and assistant_refresh_conflict names the cause before the end", { timeout: 90000 }, async () => {
+test("assistantRefreshes, rotation on, stand-in refreshing by itself: the grant is revoked, and assistant_refresh_conflict names the cause before the end", { timeout: 180000 }, async () => {
   await withContext(h.browser, async (ctx) => {
     const { page, pageId } = await mounted(ctx, { rotate: true, selfRefresh: true, opts: { assistantRefreshes: true } });
     const ev = await waitFor(async () => {
       const ev = await sessionEvents(page);
       return ev.some((e) => e.name === "ended") && ev;
-    }, { timeout: 40000, interval: 200, what: "the session's end" });
+    }, { timeout: 60000, interval: 200, what: "the session's end" });
     const end = ev.findIndex((e) => e.name === "ended");
     assert.equal(ev[end].reason, "invalid_grant");
     const conflict = ev.findIndex((e) => e.name === "error" && e.code === "assistant_refresh_conflict");

@@ -137,8 +137,9 @@ function paneFrame(page, sel) {
   return frameOf(page, `${sel} iframe`);
 }
 
-/** Polls fn (async, may throw while a frame navigates) until it returns a truthy value. */
-async function until(fn, { timeout = 5000, interval = 50, what = "condition" } = {}) {
+/** Polls fn (async, may throw while a frame navigates) until it returns a truthy value. The timeout is a hang
+ * guard, not a speed bound: 60 s, as the harness's poll (a loaded machine can take seconds for a round trip). */
+async function until(fn, { timeout = 60000, interval = 50, what = "condition" } = {}) {
   const end = Date.now() + timeout;
   let last;
   for (;;) {
@@ -205,6 +206,43 @@ function hookEmbedded(query) {
   return () => !h.env.control.assistantNextEmbedded(null);
 }
 
+/** Whether the stand-in in frame accepted accessToken (window.__assistant.tokens: pushed in the same task as,
+ * just before, it posts its auth response, so once this is seen the response has been posted). */
+const frameAccepted = (frame, accessToken) => frame.evaluate((tok) => window.__assistant.tokens.some((x) => x.accessToken === tok), accessToken);
+
+/**
+ * A barrier for re-auths: forces a session refresh and waits until frame accepted its token (so received it, and
+ * counted it in authCount). Returns the refreshed access token.
+ *
+ * Why it is ordered after the wrong re-auth a test wants to see not happen: the caller first makes sure the
+ * library has taken in the message that would have started it (see each use). Taking it in starts the re-auth
+ * (assistant/receive.go onReady → go reloadAuth) and the Go wasm runtime runs every runnable goroutine before it
+ * hands control back to JS, so by the time this function's refresh is even asked for, that re-auth holds the
+ * controller's one auth slot (authSem, a 1-slot channel) or is parked on it. The barrier's own auth comes from the
+ * session's refresh (hub/hub.go Hub.Event: refreshed → go Mount.reauth), after a provider round trip, and queues on that
+ * slot behind it: blocked channel senders are served in order. A holder posts before it frees the slot, and
+ * postMessage keeps order between two windows, so once the frame has the barrier's token it has everything posted
+ * before it. A wrong re-auth sends the session's current token again, or (if it ran after this refresh) the
+ * barrier's token a second time: either way one token twice in the frame, which the tests assert never happens.
+ */
+async function refreshBarrier(page, frame) {
+  const r = await page.evaluate(() => window.t.try(() => window.t.session.refresh().then((x) => x.access_token)));
+  assert.ok(r.ok, JSON.stringify(r.error));
+  await until(() => frameAccepted(frame, r.value), { what: "the refreshed token's auth in the frame" });
+  return r.value;
+}
+
+/**
+ * A barrier for what frame posted before now: frame posts a genuine embedded.navigated event (path) to the host
+ * and this waits until assistant `name` emitted it. The library takes a frame's messages in the order they come
+ * (one FIFO per assistant, assistant/inbox.go) and postMessage keeps order between two windows, so once the event
+ * is out, every message frame posted before it (ready repeats, an auth response) has been taken in.
+ */
+async function frameBarrier(page, frame, path, name = "a") {
+  await frame.evaluate((p) => parent.postMessage({ type: "CORTI_EMBEDDED_EVENT", version: "v1", event: "embedded.navigated", confidential: false, payload: { path: p } }, window.__assistant.parentOrigin), path);
+  await until(async () => (await events(page, name)).some((e) => e.name === "embedded.navigated" && e.detail?.path === path), { what: `the barrier event ${path}` });
+}
+
 const authRequests = (rec) => rec.filter((r) => r.origin === h.env.assistantBaseURL && r.data && r.data.type === "CORTI_EMBEDDED");
 
 const forgedEvent = (path) => ({ type: "CORTI_EMBEDDED_EVENT", version: "v1", event: "embedded.navigated", confidential: false, payload: { path } });
@@ -214,7 +252,7 @@ const forgedEvent = (path) => ({ type: "CORTI_EMBEDDED_EVENT", version: "v1", ev
 // Everything but the last test runs concurrently (one context each): the file stays well
 // under two minutes. The last one revokes every grant at the provider, so it runs alone.
 describe("mounted assistant", { concurrency: 4 }, () => {
-  test("mountAssistant after sign-in: iframe attributes, user shown, one auth with the raw token response", { timeout: 30000 }, async () => {
+  test("mountAssistant after sign-in: iframe attributes, user shown, one auth with the raw token response", { timeout: 180000 }, async () => {
     const { ctx, rec } = await newContext();
     try {
       const page = await readyPage(ctx);
@@ -247,12 +285,13 @@ describe("mounted assistant", { concurrency: 4 }, () => {
       assert.doesNotMatch(attrs.allow, /\*|'self'|'src'/);
 
       const frame = await paneFrame(page, "#pane-a");
-      await until(() => frame.evaluate(() => document.getElementById("user").textContent.includes("@")), { what: "#user" });
-      const shown = await frame.evaluate(() => ({
-        user: document.getElementById("user").textContent,
-        authCount: window.__assistant.authCount,
-        auths: window.__assistant.received.filter((r) => r.data && r.data.action === "auth"),
-      }));
+      // Read in one go once the stand-in has answered every auth it received: a refresh's re-auth may be in its
+      // /verify round trip (received, not yet counted) at any moment of a session with 10 s tokens.
+      const shown = await until(() => frame.evaluate(() => {
+        const auths = window.__assistant.received.filter((r) => r.data && r.data.action === "auth");
+        const user = document.getElementById("user").textContent;
+        return user.includes("@") && window.__assistant.authCount === auths.length && { user, authCount: window.__assistant.authCount, auths };
+      }), { what: "#user, every auth received answered" });
       assert.match(shown.user, new RegExp(h.env.user.email.replace(/\./g, "\\.")));
       assert.match(shown.user, new RegExp(h.env.user.name));
       // One auth per token: normally exactly one. (Under load the session's own ~5 s refresh
@@ -306,10 +345,12 @@ describe("mounted assistant", { concurrency: 4 }, () => {
     }
   });
 
-  test("after each refresh the iframe receives the new token: ≥ 3 automatic cycles, each unexpired, each = session.tokens", { timeout: 45000 }, async () => {
+  test("after each refresh the iframe receives the new token: ≥ 3 automatic cycles, each unexpired, each = session.tokens", { timeout: 180000 }, async () => {
     const { ctx } = await newContext();
     try {
       const page = await readyPage(ctx);
+      // The session's token just before the mount: the sequence the iframe must follow starts at or after it.
+      const before = await page.evaluate(() => window.t.session.tokens.access_token);
       const m = await mount(page, "a", "#pane-a");
       assert.ok(m.ok, JSON.stringify(m.error));
       const mountedAt = Date.now();
@@ -324,13 +365,22 @@ describe("mounted assistant", { concurrency: 4 }, () => {
         const r = (await page.evaluate(() => window.t.events)).filter((e) => e.name === "refreshed" && e.at >= 0);
         const after = r.filter((e) => e.at > mountedAt - 50);
         return after.length >= 3 ? after : false;
-      }, { timeout: 25000, interval: 250, what: "3 refreshes" });
+      }, { interval: 250, what: "3 refreshes" });
       const last = refreshed[refreshed.length - 1].access_token;
-      await until(() => frame.evaluate((t) => window.__assistant.tokens.some((x) => x.accessToken === t), last), { timeout: 5000, what: "the last refreshed token in the iframe" });
+      await until(() => frame.evaluate((t) => window.__assistant.tokens.some((x) => x.accessToken === t), last), { what: "the last refreshed token in the iframe" });
 
       const dedupe = (xs) => xs.filter((x, i) => i === 0 || x !== xs[i - 1]);
       const iframeTokens = dedupe(await frame.evaluate(() => window.__assistant.tokens.map((x) => x.accessToken)));
-      const sessionTokens = dedupe([m.value.tokens.access_token, ...refreshed.map((e) => e.access_token)]);
+      // The session's tokens from the one the mount sent, up to the last awaited: a loaded machine may refresh while
+      // mountAssistant runs (the mount then sends the older token and re-authenticates with the newer one).
+      // The session's own sequence: the token it held before the mount, then every refresh after it, up to the last
+      // awaited. (m.value.tokens is read after the mount resolved, and may already be a newer token than the one sent.)
+      const allRefreshed = (await page.evaluate(() => window.t.events)).filter((e) => e.name === "refreshed").map((e) => e.access_token);
+      const at = allRefreshed.indexOf(before);
+      const full = dedupe(at < 0 ? [before, ...allRefreshed] : allRefreshed.slice(at));
+      const from = full.indexOf(iframeTokens[0]);
+      assert.ok(from >= 0, "the iframe's first token is the session's token at or after the mount");
+      const sessionTokens = full.slice(from, full.indexOf(last) + 1);
       assert.ok(refreshed.every((e) => typeof e.access_token === "string" && e.access_token.length > 0), "refreshed events carry tokens");
       assert.equal(new Set(sessionTokens).size, sessionTokens.length, "every refresh gave a new access token");
       // Every refreshed token reached the iframe, in order, and nothing else did.
@@ -364,19 +414,21 @@ describe("mounted assistant", { concurrency: 4 }, () => {
     }
   });
 
-  test("reloading the iframe → authenticated again (location.reload and src reassigned)", { timeout: 30000 }, async () => {
+  test("reloading the iframe → authenticated again (location.reload and src reassigned)", { timeout: 180000 }, async () => {
     const { ctx } = await newContext();
     try {
       const page = await readyPage(ctx);
-      const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 5000 });
+      const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 20000 });
       assert.ok(m.ok, JSON.stringify(m.error));
       const frame = await paneFrame(page, "#pane-a");
 
       for (const how of ["reload", "src"]) {
-        // a forced refresh first: the next automatic one is ~5 s away, so normally authCount is 1
-        const fr = await page.evaluate(() => window.t.try(() => window.t.session.refresh().then(() => true)));
+        // A forced refresh first, its re-auth answered and taken in before the reload: the next automatic refresh
+        // is then ~5 s away, and no auth of the old document is in flight when it goes.
+        const fr = await page.evaluate(() => window.t.try(() => window.t.session.refresh().then((x) => x.access_token)));
         assert.ok(fr.ok, JSON.stringify(fr.error));
-        await sleep(200);
+        await until(() => frameAccepted(frame, fr.value), { what: "the forced refresh's re-auth" });
+        await frameBarrier(page, frame, `/before-${how}`);
         const since = Date.now();
         const authEvents = (await events(page, "a")).filter((e) => e.name === "auth").length;
         await frame.evaluate(() => { window.__old = true; });
@@ -385,23 +437,31 @@ describe("mounted assistant", { concurrency: 4 }, () => {
         } else {
           await page.evaluate(() => { const f = window.t.A.a.iframe; f.src = f.src; });
         }
-        await until(() => frame.evaluate(() => !window.__old && window.__assistant && window.__assistant.authCount >= 1), { timeout: 8000, what: `re-auth after ${how}` });
+        // authCount grows in the task that posts the auth response (web/dev/assistant/embedded.js)
+        await until(() => frame.evaluate(() => !window.__old && window.__assistant && window.__assistant.authCount >= 1), { what: `re-auth after ${how}` });
         const got = await frame.evaluate(() => window.__assistant.tokens[0].accessToken);
         const held = await page.evaluate(() => [window.t.session.tokens.access_token, ...window.t.events.filter((e) => e.name === "refreshed").map((e) => e.access_token)]);
         assert.ok(got === m.value.tokens.access_token || held.includes(got), "authenticated with a token of this session");
         await until(() => h.env.control.assistantLog().some((r) => r.accessToken === got && r.at >= since - 50), { what: `the assistant log to grow after ${how}` });
+        // The ready repeats of the new document give one auth, not one per repeat (a token is never sent twice;
+        // a second auth can only be a session refresh). No pause to see none come; two barriers instead:
+        // - the stand-in stops repeating ready when the auth request arrives and posts the response later, so every
+        //   ready repeat was posted before the response, and the new document's barrier event after both: once the
+        //   library emitted it, it has taken in every repeat (and the response);
+        // - a wrong re-auth a repeat started is then running or waiting for the auth slot, and the refresh
+        //   barrier's auth comes after it (refreshBarrier says why).
+        await frameBarrier(page, frame, `/after-${how}`);
         await until(async () => (await events(page, "a")).filter((e) => e.name === "auth").length > authEvents, { what: "assistant auth event" });
-        // the ready repeats of the new document give one auth, not one per repeat (a token
-        // is never sent twice; a second auth can only be the session's own refresh cycle)
-        await sleep(400);
+        const barrier = await refreshBarrier(page, frame);
         const s = await frame.evaluate(() => ({
-          authCount: window.__assistant.authCount,
+          accepted: window.__assistant.tokens.map((x) => x.accessToken),
           auths: window.__assistant.received.filter((r) => r.data && r.data.action === "auth").map((r) => r.data.payload.access_token),
           user: document.getElementById("user").textContent,
         }));
         assert.equal(new Set(s.auths).size, s.auths.length, `one auth per token in the new document after ${how}`);
-        assert.equal(s.authCount, s.auths.length, `authCount in the new document after ${how}`);
-        assert.ok(s.authCount <= 2, `authCount ${s.authCount} after ${how}`);
+        // up to the barrier's token (a refresh of the session's own cycle may be on its way after it)
+        const upTo = (xs) => xs.slice(0, xs.indexOf(barrier) + 1);
+        assert.deepEqual(upTo(s.accepted), upTo(s.auths), `each auth accepted once, in order, in the new document after ${how}`);
         assert.match(s.user, new RegExp(h.env.user.name));
       }
       // requests still work after the reloads
@@ -413,7 +473,7 @@ describe("mounted assistant", { concurrency: 4 }, () => {
     }
   });
 
-  test("messages from another origin, and from a window that is not the iframe, are ignored", { timeout: 30000 }, async () => {
+  test("messages from another origin, and from a window that is not the iframe, are ignored", { timeout: 180000 }, async () => {
     const { ctx } = await newContext();
     try {
       const page = await readyPage(ctx);
@@ -452,11 +512,19 @@ describe("mounted assistant", { concurrency: 4 }, () => {
         return s.length === 3 ? s : false;
       }, { what: "the forged events to reach the host window" });
       assert.deepEqual(new Set(seen.map((s) => s.origin)), new Set([third.url, h.env.assistantBaseURL, host]));
-      await sleep(500);
+      // Barriers instead of a pause, each ordered after what it guards:
+      // - the library's message listener was added (by mount) before the one that filled hostSeen, and a window
+      //   calls its listeners in the order they were added, so it has seen every forgery; it checks origin and
+      //   source there and then, and hands what passes to the assistant's FIFO. A genuine event the mounted
+      //   iframe posts now comes out of that FIFO after anything a forgery put in it (frameBarrier): once it is
+      //   emitted, a forged event would have been emitted before it, a forged response have resolved the request;
+      // - a re-auth a forged ready would have started comes before the refresh barrier's auth (refreshBarrier).
+      await frameBarrier(page, frameA, "/genuine");
+      await refreshBarrier(page, frameA);
 
       const ev = await events(page, "a");
       assert.deepEqual(ev.filter((e) => JSON.stringify(e.detail || "").includes("/forged/")), [], "no forged event reached assistant.on(\"*\")");
-      assert.deepEqual(ev.filter((e) => e.name === "embedded.navigated"), []);
+      assert.deepEqual(ev.filter((e) => e.name === "embedded.navigated").map((e) => e.detail.path), ["/genuine"]);
       assert.equal((await page.evaluate(() => window.t.pend)).done, false, "a forged response does not resolve the pending request");
       // A forged embedded.ready taken as a reload would re-send the current token. (The
       // session also refreshes by itself every ~5 s, and each refresh legitimately sends a
@@ -464,16 +532,14 @@ describe("mounted assistant", { concurrency: 4 }, () => {
       const sent = await frameA.evaluate(() => window.__assistant.received.filter((r) => r.data && r.data.action === "auth").map((r) => r.data.payload.access_token));
       assert.equal(new Set(sent).size, sent.length, "a forged embedded.ready does not trigger a re-auth");
 
-      // positive control: the same messages from the mounted iframe itself are taken
+      // positive control: the same response from the mounted iframe itself is taken (the event was, above)
       await frameA.evaluate(({ id }) => {
         const o = window.__assistant.parentOrigin;
         parent.postMessage({ type: "CORTI_EMBEDDED_RESPONSE", version: "v1", action: "getTemplates", requestId: id, success: true, payload: { templates: [{ id: "genuine" }] } }, o);
-        parent.postMessage({ type: "CORTI_EMBEDDED_EVENT", version: "v1", event: "embedded.navigated", confidential: false, payload: { path: "/genuine" } }, o);
       }, { id: requestId });
       const pend = await until(() => page.evaluate(() => window.t.pend.done && window.t.pend), { what: "the genuine response" });
       assert.ok(pend.r.ok, JSON.stringify(pend.r.error));
       assert.deepEqual(pend.r.value, { templates: [{ id: "genuine" }] });
-      await until(async () => (await events(page, "a")).some((e) => e.name === "embedded.navigated" && e.detail?.path === "/genuine"), { what: "the genuine event" });
       assert.deepEqual((await events(page, "a")).filter((e) => e.name === "embedded.navigated").map((e) => e.detail.path), ["/genuine"]);
     } finally {
       await ctx.close();
@@ -525,11 +591,11 @@ describe("mounted assistant", { concurrency: 4 }, () => {
     assert.deepEqual(star, [], "postMessage with \"*\"");
   });
 
-  test("behavioural: after auth, the iframe pointed at a third origin receives nothing on refresh or request", { timeout: 30000 }, async () => {
+  test("behavioural: after auth, the iframe pointed at a third origin receives nothing on refresh or request", { timeout: 180000 }, async () => {
     const { ctx, rec } = await newContext();
     try {
       const page = await readyPage(ctx);
-      const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 1500 });
+      const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 10000 } /* the auth right after mount must be answered within it: 1.5 s broke at load 45, 5 s at load 38 */);
       assert.ok(m.ok, JSON.stringify(m.error));
       const frame = await paneFrame(page, "#pane-a");
       const thirdURL = `${third.url}/third.html?mounted`;
@@ -555,7 +621,7 @@ describe("mounted assistant", { concurrency: 4 }, () => {
     }
   });
 
-  test("a service-account token → not_user_token, and the iframe receives nothing", { timeout: 30000 }, async () => {
+  test("a service-account token → not_user_token, and the iframe receives nothing", { timeout: 180000 }, async () => {
     const { ctx, rec } = await newContext();
     try {
       const page = await openApp(ctx, h.env);
@@ -575,7 +641,10 @@ describe("mounted assistant", { concurrency: 4 }, () => {
       assert.equal(r.ok, false, "mountAssistant must reject");
       assert.equal(r.error.code, "not_user_token");
       assert.equal(r.error.name, "CortiAuthError");
-      await sleep(300);
+      // The refusal comes before any frame is made (bridge/mount.go start): with no frame on the page nothing
+      // can be loaded, posted or reported later, so what is checked now stays true — no pause needed.
+      assert.deepEqual(await page.evaluate((base) => [...document.querySelectorAll("iframe")].map((f) => f.src).filter((u) => u.startsWith(base) || u.includes("/embedded")),
+        h.env.assistantBaseURL), [], "no Assistant frame was made");
       const svcSub = JSON.parse(Buffer.from(tokens.access_token.split(".")[1], "base64url")).sub;
       assert.deepEqual(h.env.control.assistantLog().filter((x) => x.accessToken === tokens.access_token || x.sub === svcSub), [], "the assistant log has nothing of the service account");
       assert.deepEqual(verifies, [], "the stand-in never verified a token");
@@ -583,17 +652,12 @@ describe("mounted assistant", { concurrency: 4 }, () => {
         assert.deepEqual(frames, [], "no Assistant frame was loaded (session.mountAssistant refuses before making one)");
         assert.deepEqual(authRequests(rec), [], "no CORTI_EMBEDDED message (auth or other) reached the iframe");
       }
-      // if the iframe is still there, the stand-in itself saw nothing either
-      if (await page.evaluate(() => !!document.querySelector("#pane-a iframe"))) {
-        const received = await (await frameOf(page, "#pane-a iframe")).evaluate(() => window.__assistant.received.filter((x) => x.data && x.data.type === "CORTI_EMBEDDED"));
-        assert.deepEqual(received, []);
-      }
     } finally {
       await ctx.close();
     }
   });
 
-  test("destroy(): iframe gone, pending request rejected, no listener remains, later Assistant messages change nothing", { timeout: 30000 }, async () => {
+  test("destroy(): iframe gone, pending request rejected, no listener remains, later Assistant messages change nothing", { timeout: 180000 }, async () => {
     const { ctx } = await newContext();
     try {
       const page = await readyPage(ctx);
@@ -608,12 +672,13 @@ describe("mounted assistant", { concurrency: 4 }, () => {
         window.t.try(() => window.t.A.a.getTemplates()).then((r) => { window.t.pend = { done: true, r, at: Date.now() }; });
       });
       await until(() => frame.evaluate(() => window.__held.length === 1), { what: "held request" });
-      const destroyedAt = await page.evaluate(() => { window.t.srcBefore = window.t.A.a.iframe.src; window.t.A.a.destroy(); return Date.now(); });
-      const pend = await until(() => page.evaluate(() => window.t.pend.done && window.t.pend), { timeout: 3000, what: "the pending request to be rejected" });
+      await page.evaluate(() => { window.t.srcBefore = window.t.A.a.iframe.src; window.t.A.a.destroy(); });
+      const pend = await until(() => page.evaluate(() => window.t.pend.done && window.t.pend), { what: "the pending request to be rejected" });
       assert.equal(pend.r.ok, false, "the pending request is rejected");
       assert.equal(pend.r.error.name, "CortiAuthError");
+      // which ended it is in the error, not in the time it took (the request timeout is 20 s)
       assert.notEqual(pend.r.error.code, "assistant_timeout", "rejected by destroy, not by the timeout");
-      assert.ok(pend.at - destroyedAt < 5000, `rejected ${pend.at - destroyedAt} ms after destroy`);
+      assert.match(pend.r.error.message, /destroyed/, "rejected by destroy");
 
       const dom = await page.evaluate(() => ({ inPane: document.querySelectorAll("#pane-a iframe").length, connected: window.t.A.a.iframe.isConnected, listeners: window.__messageListeners() }));
       assert.equal(dom.inPane, 0, "the iframe is gone from the DOM");
@@ -628,6 +693,13 @@ describe("mounted assistant", { concurrency: 4 }, () => {
       // the listener compared against) posts embedded.ready and other well-formed messages from the
       // Assistant origin.
       const evCount = (await events(page, "a")).length;
+      // the host page records what reaches it, to know the messages below did arrive (a listener of the test's,
+      // removed before the listeners are counted again)
+      await page.evaluate(() => {
+        window.t.hostSeen = [];
+        window.t.hostSeenFn = (e) => { if (e.data && e.data.payload) window.t.hostSeen.push(String(e.data.payload.path)); };
+        addEventListener("message", window.t.hostSeenFn);
+      });
       await page.evaluate(() => { const f = window.t.A.a.iframe; document.getElementById("pane-a").appendChild(f); f.src = window.t.srcBefore; });
       const back = await paneFrame(page, "#pane-a");
       await until(() => back.evaluate(() => window.__assistant && window.__assistant.readyPosts > 5), { what: "the revived iframe's ready posts" });
@@ -637,20 +709,38 @@ describe("mounted assistant", { concurrency: 4 }, () => {
         parent.postMessage({ type: "CORTI_EMBEDDED_EVENT", version: "v1", event: "embedded.ready", confidential: false, payload: { version: "v1" } }, o);
       });
       await page.evaluate(() => window.postMessage({ type: "CORTI_EMBEDDED_EVENT", version: "v1", event: "embedded.navigated", confidential: false, payload: { path: "/host-after-destroy" } }, "*"));
-      // and a session refresh must not re-auth a destroyed assistant
-      const r = await page.evaluate(() => window.t.try(() => window.t.session.refresh().then((x) => x.access_token)));
-      assert.ok(r.ok, JSON.stringify(r.error));
-      await sleep(600);
+      // No pause to see nothing happen: the library's listener is gone (the count above), so these messages,
+      // once they reached this window, reach nothing of the library.
+      await until(() => page.evaluate(() => ["/after-destroy", "/host-after-destroy"].every((p) => window.t.hostSeen.includes(p))), { what: "the messages after destroy to reach the host window" });
+      // And a session refresh must not re-auth a destroyed assistant. Barriers instead of a pause:
+      // - a second assistant b, mounted now: one refreshed event starts the re-auth of every assistant of the
+      //   session at once (hub/hub.go Hub.Event: go Mount.reauth() for each), and the Go wasm runtime runs them
+      //   all before control is back in JS, so a re-auth of a (which holds the revived iframe's window as
+      //   contentWindow) would have been posted before b's frame could receive its own;
+      // - then the host page posts a marker to the revived iframe: from the same window (the library posts from
+      //   the host page) to the same window, so it arrives after anything the library posted there before.
+      const mb = await mount(page, "b", "#pane-b", { requestTimeoutMs: 20000 });
+      assert.ok(mb.ok, JSON.stringify(mb.error));
+      const fb = await paneFrame(page, "#pane-b");
+      const r = { value: await refreshBarrier(page, fb) };
+      await page.evaluate((o) => window.t.A.a.iframe.contentWindow.postMessage({ type: "e2e-marker", path: "/marker" }, o), h.env.assistantBaseURL);
+      await until(() => back.evaluate(() => window.__assistant.received.some((x) => x.data && x.data.type === "e2e-marker")), { what: "the marker in the revived iframe" });
       assert.equal((await events(page, "a")).length, evCount, "no assistant listener called after destroy");
       assert.deepEqual(await back.evaluate(() => window.__assistant.received.filter((x) => x.data && x.data.type === "CORTI_EMBEDDED")), [], "nothing posted to the revived iframe");
-      assert.deepEqual(h.env.control.assistantLog().filter((x) => x.accessToken === r.value), [], "the refreshed token reached no Assistant");
-      assert.equal(await page.evaluate(() => window.__messageListeners()), baseline);
+      assert.deepEqual(await back.evaluate(() => window.__assistant.tokens), [], "the revived iframe accepted no token");
+      // b reports the refreshed token to the stand-in's log once (it reports after it accepted, so poll); a report
+      // of the revived iframe would be a second entry
+      await until(() => h.env.control.assistantLog().some((x) => x.accessToken === r.value), { what: "b's report of the refreshed token" });
+      await page.evaluate(() => window.t.A.b.destroy());
+      assert.equal(h.env.control.assistantLog().filter((x) => x.accessToken === r.value).length, 1, "the refreshed token reached no Assistant but b");
+      await page.evaluate(() => removeEventListener("message", window.t.hostSeenFn));
+      assert.equal(await page.evaluate(() => window.__messageListeners()), baseline, "no listener of a or b remains");
     } finally {
       await ctx.close();
     }
   });
 
-  test("two assistants on one page keep their own bookkeeping; destroying one leaves the other working", { timeout: 30000 }, async () => {
+  test("two assistants on one page keep their own bookkeeping; destroying one leaves the other working", { timeout: 180000 }, async () => {
     const { ctx } = await newContext();
     try {
       const page = await readyPage(ctx);
@@ -715,11 +805,11 @@ describe("mounted assistant", { concurrency: 4 }, () => {
     }
   });
 
-  test("createInteraction, navigate, configureApp, getStatus and their events", { timeout: 30000 }, async () => {
+  test("createInteraction, navigate, configureApp, getStatus and their events", { timeout: 180000 }, async () => {
     const { ctx } = await newContext();
     try {
       const page = await readyPage(ctx);
-      const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 5000 });
+      const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 20000 });
       assert.ok(m.ok, JSON.stringify(m.error));
       const r = await page.evaluate(() => window.t.try(async () => {
         const a = window.t.A.a;
@@ -735,7 +825,8 @@ describe("mounted assistant", { concurrency: 4 }, () => {
         const c1 = await a.configureApp({ appearance: { primaryColor: "#123456" }, ui: { aiChat: false } });
         const c2 = await a.configureApp({ debug: true, locale: { dictationLanguage: "da" } });
         const st = await a.getStatus();
-        await new Promise((r) => setTimeout(r, 200));
+        // the events come on their own (not as the responses): poll for them, then unsubscribe
+        for (let end = Date.now() + 10000; !(seen.created.length && seen.navigated.length) && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
         off1();
         return { it, nav: nav === undefined ? "undefined" : nav, c1, c2, st, seen: JSON.parse(JSON.stringify(seen)) };
       }));
@@ -771,11 +862,11 @@ describe("mounted assistant", { concurrency: 4 }, () => {
     }
   });
 
-  test("logout({navigate:false}) → the assistant emits ended, requests reject with session_ended, nothing more is posted", { timeout: 30000 }, async () => {
+  test("logout({navigate:false}) → the assistant emits ended, requests reject with session_ended, nothing more is posted", { timeout: 180000 }, async () => {
     const { ctx, rec } = await newContext();
     try {
       const page = await readyPage(ctx);
-      const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 5000 });
+      const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 20000 });
       assert.ok(m.ok, JSON.stringify(m.error));
       await paneFrame(page, "#pane-a");
       const lo = await page.evaluate(() => window.t.try(() => window.t.session.logout({ navigate: false })));
@@ -805,7 +896,7 @@ describe("mounted assistant", { concurrency: 4 }, () => {
 
 // The stand-in's query hooks: one server-wide hook at a time, so one test at a time.
 describe("hooked stand-in", { concurrency: 1 }, () => {
-  test(`ready timeout (noReady hook) → assistant_timeout after readyTimeoutMs`, { timeout: 60000 }, async () => {
+  test(`ready timeout (noReady hook) → assistant_timeout after readyTimeoutMs`, { timeout: 180000 }, async () => {
     const { ctx } = await newContext();
     try {
       const page = await readyPage(ctx);
@@ -815,14 +906,17 @@ describe("hooked stand-in", { concurrency: 1 }, () => {
       const took = Date.now() - t0;
       assert.equal(m.ok, false);
       assert.equal(m.error.code, "assistant_timeout");
-      assert.ok(took >= 1400 && took < 8000, `rejected after ${took} ms`);
+      // Which timeout fired is in the message; time only bounds it from below (not before readyTimeoutMs),
+      // which no loaded machine can break.
+      assert.match(m.error.message, /no embedded\.ready within 1\.5s/);
+      assert.ok(took >= 1400, `rejected after ${took} ms`);
       assert.ok(taken(), "the iframe loaded the noReady stub");
     } finally {
       await ctx.close();
     }
   });
 
-  test(`request timeout (silent hook) → assistant_timeout, on mount and on getStatus`, { timeout: 60000 }, async () => {
+  test(`request timeout (silent hook) → assistant_timeout, on mount and on getStatus`, { timeout: 180000 }, async () => {
     const { ctx, rec } = await newContext();
     try {
       const page = await readyPage(ctx);
@@ -834,12 +928,13 @@ describe("hooked stand-in", { concurrency: 1 }, () => {
       let took = Date.now() - t0;
       assert.equal(m1.ok, false);
       assert.equal(m1.error.code, "assistant_timeout");
-      assert.ok(took >= 900 && took < 10000, `mount rejected after ${took} ms (a ready timeout would take 20 s)`);
+      assert.match(m1.error.message, /no response to auth within 1s/, "the request timeout, not the 20 s ready timeout");
+      assert.ok(took >= 900, `mount rejected after ${took} ms`);
       assert.ok(taken(), "the iframe loaded the silent stub");
       if (rec) assert.ok(authRequests(rec).some((r) => r.href.includes("silent=1") && r.data.action === "auth"), "the silent frame got the auth");
 
       // 2. an authenticated Assistant that goes silent (reloaded with the hook): getStatus times out
-      const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 1000 });
+      const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 8000 }); // the mount's own auth is answered within it on a loaded machine (1 s was not)
       assert.ok(m.ok, JSON.stringify(m.error));
       const frame = await paneFrame(page, "#pane-a");
       await page.evaluate((u) => { window.t.A.a.iframe.src = u; }, `${h.env.assistantBaseURL}/embedded?silent=1`);
@@ -851,19 +946,20 @@ describe("hooked stand-in", { concurrency: 1 }, () => {
       took = Date.now() - t0;
       assert.equal(st.ok, false);
       assert.equal(st.error.code, "assistant_timeout");
-      assert.ok(took >= 900 && took < 10000, `getStatus rejected after ${took} ms`);
+      assert.match(st.error.message, /no response to getStatus within 8s/);
+      assert.ok(took >= 7900, `getStatus rejected after ${took} ms`);
       assert.ok(await frame.evaluate(() => window.__assistant.received.some((r) => r.data && r.data.action === "getStatus")), "the request was delivered");
     } finally {
       await ctx.close();
     }
   });
 
-  test(`legacy response shape (data / error object, legacy hook): auth, getStatus, createInteraction, errors`, { timeout: 60000 }, async () => {
+  test(`legacy response shape (data / error object, legacy hook): auth, getStatus, createInteraction, errors`, { timeout: 180000 }, async () => {
     const { ctx } = await newContext();
     try {
       const page = await readyPage(ctx);
       const taken = hookEmbedded("legacy=1");
-      const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 5000 });
+      const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 20000 });
       assert.ok(taken(), "the iframe loaded the legacy stub");
       assert.ok(m.ok, JSON.stringify(m.error));
       assert.equal(m.value.user?.email, h.env.user.email, "user read from data");
@@ -892,16 +988,16 @@ describe("hooked stand-in", { concurrency: 1 }, () => {
   });
 });
 
-test("revokeAll() then a refresh → the session ends, the assistant emits ended, requests reject with session_ended", { timeout: 30000 }, async () => {
+test("revokeAll() then a refresh → the session ends, the assistant emits ended, requests reject with session_ended", { timeout: 180000 }, async () => {
   const { ctx } = await newContext();
   try {
     const page = await readyPage(ctx);
-    const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 5000 });
+    const m = await mount(page, "a", "#pane-a", { requestTimeoutMs: 20000 });
     assert.ok(m.ok, JSON.stringify(m.error));
     await h.env.control.revokeAll();
     const ref = await page.evaluate(() => window.t.try(() => window.t.session.refresh()));
     assert.equal(ref.ok, false, "the refresh fails");
-    await until(async () => (await events(page, "a")).some((e) => e.name === "ended"), { timeout: 8000, what: "assistant ended" });
+    await until(async () => (await events(page, "a")).some((e) => e.name === "ended"), { what: "assistant ended" });
     const x = await page.evaluate(() => window.t.try(() => window.t.A.a.request("getStatus")));
     assert.equal(x.ok, false);
     assert.equal(x.error.code, "session_ended");

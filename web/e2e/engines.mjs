@@ -46,6 +46,13 @@ export async function launch(engine, { popupBlocker = false } = {}) {
     const b = await launchChromium(popupBlocker ? { ignoreDefaultArgs: ["--disable-popup-blocking"] } : {});
     b.name = "chromium";
     b.can = CAN.chromium;
+    // Playwright's waits default to 30 s: hang guards of 60 s, as the other engines' drivers have here.
+    const newContext = b.newContext.bind(b);
+    b.newContext = async (...args) => {
+      const ctx = await newContext(...args);
+      ctx.setDefaultTimeout(60000);
+      return ctx;
+    };
     return b;
   }
   if (engine === "firefox") return new FirefoxBrowser(await launchFirefox(popupBlocker ? { prefs: { "dom.disable_open_during_load": true } } : {}));
@@ -58,21 +65,36 @@ export async function launch(engine, { popupBlocker = false } = {}) {
  * event, puppeteer's "popup" event (WebDriver BiDi), a new WebDriver window handle in WebKit. Call it before the
  * action that opens the window.
  */
-export function waitForPopup(page, { timeout = 15000 } = {}) {
+export function waitForPopup(page, { timeout = 60000 } = {}) {
   if (typeof page.waitForPopup === "function") return page.waitForPopup({ timeout });
   return page.waitForEvent("popup", { timeout }); // Playwright
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Anything that took over 20 s but still succeeded is said on stderr (a job's output is printed whole when it
+ * fails): when a test runs into its own time limit, its log tells which steps ate the time.
+ */
+export function slow(start, what) {
+  const ms = Date.now() - start;
+  if (ms > 20000) console.error(`# slow: ${what.replace(/\s+/g, " ").slice(0, 200)}: ${(ms / 1000).toFixed(1)} s`);
+}
+
 /** Polls fn until it returns a truthy value (errors count as falsy: a page may be navigating); the harness's waitFor. */
-export async function poll(fn, { timeout = 30000, interval = 50, what = "condition" } = {}) {
-  const end = Date.now() + timeout;
+export async function poll(fn, { timeout = 60000, interval = 50, what = "condition" } = {}) {
+  const start = Date.now();
+  const end = start + timeout;
   let last;
   for (;;) {
     try {
+      // A call is not cut short at the deadline: WebKitWebDriver holds a command while a popup it cannot reach is
+      // closing (up to the popup's own 30 s), then answers; a call with no answer at all fails at commandLimit.
       const v = await fn();
-      if (v) return v;
+      if (v) {
+        slow(start, `waiting for ${what}`);
+        return v;
+      }
       last = v;
     } catch (e) {
       last = e;
@@ -84,15 +106,17 @@ export async function poll(fn, { timeout = 30000, interval = 50, what = "conditi
 
 /** Shared page helpers over evaluate(): the same DOM reads in every engine. */
 class PageBase {
-  async waitForFunction(fn, arg, { timeout = 30000 } = {}) {
-    const v = await poll(() => this.evaluate(fn, arg), { timeout, what: `waitForFunction ${String(fn).slice(0, 80)}` });
+  /** evaluate for a polled predicate: WebKit gives it a short script limit (see WebKitFrame.evaluate). */
+  probe(fn, arg) { return this.evaluate(fn, arg); }
+  async waitForFunction(fn, arg, { timeout = 60000 } = {}) {
+    const v = await poll(() => this.probe(fn, arg), { timeout, what: `waitForFunction ${String(fn).slice(0, 80)}` });
     return { jsonValue: async () => v };
   }
-  async waitForURL(pred, { timeout = 30000 } = {}) {
+  async waitForURL(pred, { timeout = 60000 } = {}) {
     await poll(async () => pred(new URL(await this.url())), { timeout, what: `URL ${String(pred).slice(0, 80)}` });
   }
-  async waitForSelector(sel, { timeout = 30000, state } = {}) {
-    await poll(() => this.evaluate(({ sel, state }) => {
+  async waitForSelector(sel, { timeout = 60000, state } = {}) {
+    await poll(() => this.probe(({ sel, state }) => {
       const e = document.querySelector(sel);
       if (!e) return false;
       if (state === "attached") return true;
@@ -193,7 +217,7 @@ class FirefoxPage extends FirefoxFrame {
     return new FirefoxFrame(await el.contentFrame());
   }
   // puppeteer's "popup" event misses a window opened by an iframe: the context's next new page target instead.
-  async waitForPopup({ timeout = 15000 } = {}) {
+  async waitForPopup({ timeout = 60000 } = {}) {
     const c = this.p.browserContext();
     const known = new Set(c.targets());
     const t = await c.waitForTarget((t) => t.type() === "page" && !known.has(t), { timeout });
@@ -222,8 +246,9 @@ class WebKitBrowser {
     const s = await launchWebKitSession();
     const caps = await s.driver.getCapabilities();
     this._version = `MiniBrowser (WebKitGTK) ${caps.get("browserVersion")}`;
-    await s.driver.manage().setTimeouts({ script: 300000 });
+    await s.driver.manage().setTimeouts({ script: scriptLimit, pageLoad: scriptLimit }); // under commandLimit: a script that never ends is told apart from a driver that never answers
     const c = new WebKitContext(this, s, await s.driver.getWindowHandle(), viewport);
+    c.limit = scriptLimit;
     if (viewport) await s.driver.manage().window().setRect({ width: viewport.width, height: viewport.height }).catch(() => {});
     this.contexts.add(c);
     return c;
@@ -231,9 +256,12 @@ class WebKitBrowser {
   async close() { await Promise.all([...this.contexts].map((c) => c.close())); }
 }
 
-// No WebDriver command takes longer than the script timeout set on the session (300 s) plus a margin: one that does
-// has lost its browser, and fails its test instead of hanging the run.
-const commandLimit = 310000;
+// A WebDriver command that has no answer after 90 s (every test's limit is 180 s; no script a test runs waits over
+// 60 s, the harness's longest condition wait) has lost its page or its browser: it fails its test naming the command, what it ran, and where, instead of
+// leaving the test to its timeout with nothing to say.
+const commandLimit = 90000;
+const scriptLimit = 80000; // the driver's limit for a script a test runs
+const probeLimit = 15000; // and for a polled predicate (WebKitFrame.probe)
 
 function withLimit(p, ms, what) {
   let timer;
@@ -250,9 +278,14 @@ class WebKitContext {
     this.browser = browser; this.s = s; this.d = s.driver; this.free = first; this.viewport = viewport;
     this.current = first; this.frame = null; this.queue = Promise.resolve();
   }
-  /** Runs fn(driver) with the given window (and iframe selector, or null) selected. */
-  run(handle, frameSel, fn) {
+  /**
+   * Runs fn(driver) with the given window (and iframe selector, or null) selected, and the driver's script and
+   * page-load limits at limit (a probe's are short; every other command has scriptLimit). The page-load limit counts
+   * too: before a script or a click the driver waits for the window's navigation to finish, and that wait is what hung.
+   */
+  run(handle, frameSel, fn, what = "a WebKit WebDriver command", limit = scriptLimit) {
     const go = async () => {
+      if (this.limit !== limit) { await this.d.manage().setTimeouts({ script: limit, pageLoad: limit }); this.limit = limit; }
       if (this.current !== handle) { await this.d.switchTo().window(handle); this.current = handle; this.frame = null; }
       if (this.frame !== frameSel) {
         await this.d.switchTo().defaultContent();
@@ -265,8 +298,9 @@ class WebKitContext {
       }
       return fn(this.d);
     };
-    const r = this.queue.then(go, go);
-    const limited = withLimit(r, commandLimit, "a WebKit WebDriver command");
+    const queued = Date.now();
+    const r = this.queue.then(go, go).finally(() => slow(queued, `${what} (queued and run)`));
+    const limited = withLimit(r, commandLimit, `${what} (window ${handle}${frameSel ? `, frame ${frameSel}` : ""})`);
     this.queue = limited.catch(() => {});
     return limited;
   }
@@ -293,18 +327,24 @@ Promise.resolve().then(() => (${src})(arg)).then(
 
 class WebKitFrame extends PageBase {
   constructor(ctx, handle, frameSel) { super(); this.ctx = ctx; this.handle = handle; this.frameSel = frameSel; }
-  async evaluate(fn, arg) {
-    const r = await this.ctx.run(this.handle, this.frameSel, (d) => d.executeAsyncScript(asyncScript(String(fn)), arg === undefined ? null : arg));
+  async evaluate(fn, arg, { limit = scriptLimit } = {}) {
+    const r = await this.ctx.run(this.handle, this.frameSel, (d) => d.executeAsyncScript(asyncScript(String(fn)), arg === undefined ? null : arg),
+      `evaluate ${String(fn).replace(/\s+/g, " ").slice(0, 160)}`, limit);
     if (!r.ok) throw new Error(`evaluate: ${r.e}`);
     return r.v === null ? undefined : JSON.parse(r.v);
   }
   url() { return this.evaluate(() => location.href); }
+  // A polled predicate is a DOM read: one that has no answer in probeLimit waits on a navigation the driver lost track
+  // of (WebKitWebDriver, a popup's first command while its navigation to a provider page with COOP same-origin swaps
+  // its process: it hung to the 80 s limit, past the poll's 60 s, in a fresh-clone run and a soak run). It fails then,
+  // and the poll asks again, in the page as it is now.
+  probe(fn, arg) { return this.evaluate(fn, arg, { limit: probeLimit }); }
 }
 
 class WebKitPage extends WebKitFrame {
   constructor(ctx, handle) { super(ctx, handle, null); }
-  goto(url) { return this.ctx.run(this.handle, null, (d) => d.get(url)); }
-  url() { return this.ctx.run(this.handle, null, (d) => d.getCurrentUrl()); }
+  goto(url) { return this.ctx.run(this.handle, null, (d) => d.get(url), `goto ${url}`); }
+  url() { return this.ctx.run(this.handle, null, (d) => d.getCurrentUrl(), "getCurrentUrl"); }
   async element(sel) {
     const { By } = await import("selenium-webdriver");
     await this.waitForSelector(sel);
@@ -330,7 +370,7 @@ class WebKitPage extends WebKitFrame {
     writeFileSync(path, Buffer.from(png, "base64"));
   }
   on() { throw new Error("webkit driver: no page events (WebDriver classic); check browser.can.events"); }
-  async waitForPopup({ timeout = 15000 } = {}) {
+  async waitForPopup({ timeout = 60000 } = {}) {
     const known = new Set(await this.ctx.run(this.handle, null, (d) => d.getAllWindowHandles()));
     const handle = await poll(async () => {
       const all = await this.ctx.run(this.handle, null, (d) => d.getAllWindowHandles());

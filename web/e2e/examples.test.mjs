@@ -109,12 +109,12 @@ async function signInThrough(page, url) {
   if (can.events) page.on("pageerror", (e) => pageErrors.push(e.message));
   assert.equal((await fetch(url)).headers.get("content-security-policy"), csp, "served with the policy");
   await page.goto(url);
-  await page.waitForSelector('#status[data-state="signed-out"]', { timeout: 15000 });
+  await page.waitForSelector('#status[data-state="signed-out"]', { timeout: 60000 });
   await Promise.all([page.waitForURL((u) => u.href.startsWith(h.env.authBaseURL)), page.click("#sign-in")]);
   await page.fill("#username", h.env.user.username);
   await page.fill("#password", h.env.user.password);
   await Promise.all([page.waitForURL((u) => u.href.startsWith(h.env.hostURL)), page.click("#kc-login")]);
-  await page.waitForSelector('#status[data-state="signed-in"], #status[data-state="error"]', { timeout: 15000 });
+  await page.waitForSelector('#status[data-state="signed-in"], #status[data-state="error"]', { timeout: 60000 });
   const state = await page.getAttribute("#status", "data-state");
   assert.equal(state, "signed-in", `${await page.textContent("#status")}: ${await page.textContent("#error")}`);
   assert.deepEqual(pageErrors, []);
@@ -168,12 +168,12 @@ test(`iframe-host: the Assistant in the side panel shows the signed-in user, und
   try {
     const page = await ctx.newPage();
     await signInThrough(page, `${h.env.hostURL}/examples/iframe-host/`);
-    await page.waitForFunction(() => /Assistant signed in as /.test(document.getElementById("assistant-status").textContent), null, { timeout: 15000 });
+    await page.waitForFunction(() => /Assistant signed in as /.test(document.getElementById("assistant-status").textContent), null, { timeout: 180000 });
     assert.equal(await page.textContent("#assistant-status"), `Assistant signed in as ${h.env.user.email}`);
     assert.ok(await page.isVisible("#side-panel iframe.corti-assistant"));
     const frame = await frameOf(page, "#side-panel iframe.corti-assistant");
     assert.ok((await frame.url()).startsWith(h.env.assistantBaseURL), "the Assistant frame");
-    await frame.waitForSelector('#status[data-state="authenticated"]', { timeout: 15000 });
+    await frame.waitForSelector('#status[data-state="authenticated"]', { timeout: 60000 });
     assert.match(await frame.textContent("#user"), new RegExp(`${h.env.user.name} <${h.env.user.email}>`));
     if (can.initScript) assert.deepEqual(await read(page), [], "no securitypolicyviolation");
   } finally {
@@ -187,7 +187,7 @@ test(`connect-src without 'self' is not enough: the page cannot fetch its own wa
   try {
     const page = await ctx.newPage();
     await page.goto(`${h.env.hostURL}/examples/script-tag/`);
-    await page.waitForSelector('#status[data-state="error"]', { timeout: 15000 });
+    await page.waitForSelector('#status[data-state="error"]', { timeout: 60000 });
     if (can.initScript) {
       const violations = await read(page);
       assert.ok(violations.some((v) => v.directive === "connect-src" && /\/config\.json$|\.wasm$/.test(v.blocked)), JSON.stringify(violations));

@@ -9,7 +9,7 @@
 // (console.warn wrapped, Resource Timing, sessionStorage across a navigation), so the same test runs everywhere.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { setup, openApp, signIn, withContext as harnessWithContext, forEachEngine, CAN } from "./harness.mjs";
+import { setup, openApp, signIn, withContext as harnessWithContext, forEachEngine, CAN, sidOf, tokenRequests } from "./harness.mjs";
 
 const TTL = 10;
 forEachEngine((engine) => {
@@ -72,6 +72,17 @@ async function app(ctx, query = "") {
 
 const withContext = (fn) => harnessWithContext(h.browser, fn);
 
+/** Whether pages a and b come to hold the same access token (read in rounds: either may refresh between reads). */
+async function waitForSame(a, b, timeout = 60000) {
+  const end = Date.now() + timeout;
+  while (Date.now() < end) {
+    const [ta, tb] = await Promise.all([a, b].map((p) => p.evaluate(() => window.t.session.tokens.access_token)));
+    if (ta && ta === tb) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 const token = () => h.env.control.passwordToken(); // a real token response of the corti-ropc client
 const stats = () => h.env.control.stats();
 
@@ -81,7 +92,8 @@ test("bearer mode: 5 concurrent getAccessToken() when a refresh is due → 1 cal
   await withContext(async (ctx) => {
     const page = await app(ctx);
     const tokens = await token();
-    const before = stats().token.refresh_token;
+    const refreshes = () => tokenRequests(h.env, "refresh_token", sidOf(tokens)).length; // this grant's only
+    const before = refreshes();
     const r = await page.evaluate(async ({ tokens, tokenURL, clientId }) => {
       const f = window.f;
       const calls = [];
@@ -103,12 +115,16 @@ test("bearer mode: 5 concurrent getAccessToken() when a refresh is due → 1 cal
         while (Date.now() < due + 150) { /* busy */ }
         const callsBefore = calls.length;
         const got = await Promise.all(Array.from({ length: 5 }, () => s.getAccessToken()));
-        await f.sleep(300); // a stray second call would show up here
-        cycles.push({ byCallers: calls.length > 0 && calls[calls.length - 1].at >= due + 150, calls: calls.length - callsBefore, distinct: new Set(got).size, same: got[0] === s.tokens.access_token, renewed: got[0] !== old });
-        // Expiries are dated from when the refresh was sent (the callback called), less 1 s (README).
+        // No pause to catch a stray second call: each cycle's calls are counted up to the next cycle's callers
+        // (the ~4 s this loop waits anyway), the last cycle's up to close() below. The one source of a stray
+        // call, the session's own timer for the old token, was overdue when the callers began and fired (or
+        // not) while the callback's 600 ms ran, before Promise.all resolved.
+        cycles.push({ byCallers: calls.length > 0 && calls[calls.length - 1].at >= due + 150, callsBefore, distinct: new Set(got).size, same: got[0] === s.tokens.access_token, renewed: got[0] !== old });
+        // Expiries are dated from when the refresh was sent (the callback called), less 1 s (docs/api.md, Session).
         since = calls[calls.length - 1].at - 1000;
       }
       s.close();
+      for (const [i, c] of cycles.entries()) c.calls = (cycles[i + 1]?.callsBefore ?? calls.length) - c.callsBefore;
       return { cycles, calls: calls.map((c) => ({ hadRefreshToken: !!c.refreshToken })), refreshed: f.view("bearer").filter((e) => e.name === "refreshed"), errors: f.view("bearer").filter((e) => e.name === "error") };
     }, { tokens, tokenURL: h.env.tokenURL, clientId: h.env.clients.ropc });
     for (const [i, c] of r.cycles.entries()) {
@@ -122,7 +138,7 @@ test("bearer mode: 5 concurrent getAccessToken() when a refresh is due → 1 cal
     assert.equal(r.refreshed.length, 2, "a refreshed event per cycle");
     assert.ok(r.refreshed.every((e) => typeof e.access_token === "string" && e.access_token.split(".").length === 3));
     assert.deepEqual(r.errors, []);
-    assert.equal(stats().token.refresh_token - before, 2, "the provider saw the callback's 2 refreshes, no more");
+    assert.equal(refreshes() - before, 2, "the provider saw the callback's 2 refreshes, no more");
   });
 });
 
@@ -214,7 +230,8 @@ test("fromTokens with a refresh_token and no callback refreshes at the token end
   await withContext(async (ctx) => {
     const page = await app(ctx, `?clientId=${h.env.clients.ropc}`);
     const tokens = await token();
-    const before = stats().token.refresh_token;
+    const refreshes = () => tokenRequests(h.env, "refresh_token", sidOf(tokens)).length; // this grant's only
+    const before = refreshes();
     const r = await page.evaluate(async ({ tokens }) => {
       const f = window.f;
       const s = f.rec(window.t.client.fromTokens(tokens), "own");
@@ -228,7 +245,7 @@ test("fromTokens with a refresh_token and no callback refreshes at the token end
     assert.notEqual(r.now, r.old);
     assert.equal(r.now, r.tokens.access_token);
     assert.equal(r.tokens.refresh_token, tokens.refresh_token, "no rotation: the refresh token is kept");
-    assert.equal(stats().token.refresh_token - before, 1, "one refresh_token grant at the provider");
+    assert.equal(refreshes() - before, 1, "one refresh_token grant at the provider");
   });
 });
 
@@ -313,7 +330,7 @@ test("logout revokes the refresh token at the provider, emits ended {reason: log
     const revBefore = stats().revocations;
     const post = `${h.env.hostURL}/e2e/app.html?loggedout=1`;
     await Promise.all([
-      page.waitForURL((u) => u.href === post, { timeout: 15000 }),
+      page.waitForURL((u) => u.href === post, { timeout: 60000 }),
       page.evaluate((post) => { window.t.session.logout({ redirectUri: post }); }, post),
     ]);
     const seen = await page.evaluate(() => JSON.parse(sessionStorage.getItem("e2e-seen") || "[]"));
@@ -348,7 +365,8 @@ test("logout with shareAcrossTabs: the other tab (signed in via restore()) ends 
     // Tab B: same browser context, gets the session from tab A.
     const b = await app(ctx, "?share=1");
     const rb = await b.evaluate(() => window.t.try(async () => {
-      const s = await window.t.client.restore();
+      let s = null; // the sibling's session (the silent step would start another): asked again while a loaded machine's sibling misses its 500 ms
+      for (let i = 0; i < 30 && !s; i++) s = await window.t.client.restore({ silent: false });
       if (!s) return null;
       window.f.rec(s, "b");
       window.t.session = s;
@@ -356,12 +374,14 @@ test("logout with shareAcrossTabs: the other tab (signed in via restore()) ends 
     }));
     assert.ok(rb.ok, JSON.stringify(rb.error));
     assert.ok(rb.value, "restore() found the sibling's session");
-    assert.equal(rb.value.access_token, ra.value, "one shared session");
+    // One shared session: B holds what A holds now (A may have refreshed on its 10 s schedule since its callback,
+    // and then B holds that newer token; the two are read until one round agrees).
+    assert.ok(await waitForSame(a, b), "one shared session: A and B hold one token");
     assert.equal(rb.value.user, h.env.user.username);
     const revBefore = stats().revocations;
     const post = `${h.env.hostURL}/e2e/app.html?loggedout=1`;
     await Promise.all([
-      a.waitForURL((u) => u.href === post, { timeout: 15000 }),
+      a.waitForURL((u) => u.href === post, { timeout: 60000 }),
       a.evaluate((post) => { window.t.session.logout({ redirectUri: post }); }, post),
     ]);
     assert.ok(stats().revocations > revBefore);
@@ -529,17 +549,22 @@ test("bearer mode: a refresh callback that never settles → timeout after refre
         return f.refreshVia(tokenURL, clientId, cur);
       };
       const c = window.t.corti.createClient({ ...window.t.config, shareAcrossTabs: true });
-      const s = f.rec(c.fromTokens(tokens, { refresh, refreshTimeoutMs: 400 }), "hang");
+      // The limit applies to the retry too, which asks the real token endpoint: 400 ms was less than a loaded
+      // machine's round trip (a second retry, 3 calls, in two fresh-clone runs in Firefox).
+      const s = f.rec(c.fromTokens(tokens, { refresh, refreshTimeoutMs: 3000 }), "hang");
       const forced = s.refresh().then(() => ({ ok: true }), (e) => ({ ok: false, code: e.code, message: e.message, at: Date.now() }));
       await f.waitFor(() => calls.length === 1, 5000);
       const heldDuring = await ours();
       const res = await Promise.race([forced, f.sleep(10000).then(() => ({ ok: "still pending after 10 s" }))]);
       const recovered = await f.waitFor(() => f.of("hang", "refreshed").length > 0, 12000);
+      // The calls up to the recovery: the recovered token's own schedule may call again later (a loaded machine
+      // reaches it during the reads below: 3 calls were seen once).
+      const callsToRecovery = calls.slice();
       let heldAfter = await ours();
       const end = Date.now() + 3000;
       while (heldAfter.length && Date.now() < end) { await f.sleep(50); heldAfter = await ours(); }
       const out = {
-        res, calls, heldDuring, heldAfter, recovered,
+        res, calls: callsToRecovery, heldDuring, heldAfter, recovered,
         errors: f.view("hang").filter((e) => e.name === "error"),
         ended: f.of("hang", "ended").length,
         token: await Promise.race([s.getAccessToken(), f.sleep(3000).then(() => "getAccessToken hangs")]), old: tokens.access_token,
@@ -550,7 +575,7 @@ test("bearer mode: a refresh callback that never settles → timeout after refre
     assert.equal(r.heldDuring.length, 1, `the refresh holds the Web Lock while the callback hangs: ${JSON.stringify(r.heldDuring)}`);
     assert.equal(r.res.ok, false, JSON.stringify(r.res));
     assert.equal(r.res.code, "timeout", JSON.stringify(r.res));
-    assert.ok(r.res.at - r.calls[0] >= 350, `not before the limit: ${r.res.at - r.calls[0]} ms`);
+    assert.ok(r.res.at - r.calls[0] >= 2950, `not before the limit: ${r.res.at - r.calls[0]} ms`);
     assert.equal(r.errors[0]?.code, "timeout", `an error event with code timeout: ${JSON.stringify(r.errors)}`);
     assert.equal(r.ended, 0, "a timeout is retried, not the end of the session");
     assert.ok(r.recovered, "a later attempt recovers (refreshed)");
@@ -647,7 +672,7 @@ test(`logout sends id_token_hint in a form POST to the end-session endpoint: the
     page.on("framenavigated", (f) => urls.push(f.url()));
     const post = `${h.env.hostURL}/e2e/app.html?loggedout=1`;
     await Promise.all([
-      page.waitForURL((u) => u.href === post, { timeout: 15000 }),
+      page.waitForURL((u) => u.href === post, { timeout: 60000 }),
       page.evaluate((post) => { window.t.session.logout({ redirectUri: post }); }, post),
     ]);
     const first = logoutRequests[0];
@@ -663,7 +688,7 @@ test(`logout sends id_token_hint in a form POST to the end-session endpoint: the
     await page.waitForFunction(() => document.body.dataset.ready === "1");
     const again = await page.evaluate(() => window.t.client.authorizeURL());
     await page.goto(again);
-    await page.waitForSelector("#password", { timeout: 15000 });
+    await page.waitForSelector("#password", { timeout: 60000 });
   });
 });
 });

@@ -66,7 +66,8 @@ export async function openApp(context, env, query = "") {
   const page = await context.newPage();
   try { page.on("pageerror", (e) => console.error("pageerror:", e.message)); } catch { /* an engine without page events */ }
   await page.goto(`${env.hostURL}/e2e/app.html${query}`);
-  await page.waitForFunction(() => document.body.dataset.ready === "1");
+  // 60 s: a hang guard, as the harness's other condition waits (a loaded machine took over 30 s to load the wasm)
+  await page.waitForFunction(() => document.body.dataset.ready === "1", undefined, { timeout: 60000 });
   return page;
 }
 
@@ -77,7 +78,7 @@ export async function signIn(page, env, { password = env.user.password, authoriz
   await page.fill("#username", env.user.username);
   await page.fill("#password", password);
   await Promise.all([
-    page.waitForURL((u) => u.searchParams.has("state") || u.hash.includes("state="), { timeout: 15000 }),
+    page.waitForURL((u) => u.searchParams.has("state") || u.hash.includes("state="), { timeout: 60000 }),
     page.click("#kc-login"),
   ]);
   await page.waitForFunction(() => document.body.dataset.ready === "1");
@@ -113,7 +114,7 @@ export async function frameOf(page, sel) {
 }
 
 /** Polls fn (async; a throw counts as not yet) until it returns a truthy value, which it returns. */
-export const waitFor = (fn, { timeout = 20000, interval = 100, what = "condition" } = {}) => poll(fn, { timeout, interval, what });
+export const waitFor = (fn, { timeout = 60000, interval = 100, what = "condition" } = {}) => poll(fn, { timeout, interval, what });
 
 /** A PNG of the page's viewport, or of the element sel, in any engine. */
 export async function shoot(page, path, sel) {
@@ -121,3 +122,15 @@ export async function shoot(page, path, sel) {
   const opts = { path, animations: "disabled", caret: "hide" }; // Playwright
   return sel ? page.locator(sel).screenshot(opts) : page.screenshot(opts);
 }
+
+/** The provider's session id (sid) of a token response or an access token (a JWT), read without verifying. */
+export function sidOf(tokensOrJWT) {
+  const jwt = typeof tokensOrJWT === "string" ? tokensOrJWT : tokensOrJWT.access_token;
+  return JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString()).sid;
+}
+
+/**
+ * The provider's token requests of one kind (grant "refresh_token", "authorization_code", …) for one provider
+ * session (sid): what a test caused, not what another session's own refresh schedule did meanwhile.
+ */
+export const tokenRequests = (env, grant, sid) => env.control.tokenRequests({ grant, sid });

@@ -3,7 +3,9 @@
 // warns ("idle", secondsLeft) and then ends "idle", the refresh token revoked
 // at the provider; input (and session.touch()) cancels a warning ("active")
 // and keeps the session; with shareAcrossTabs input in tab 2 keeps tab 1
-// alive, and the end reaches every tab; a tab becoming visible is activity.
+// alive, and the end reaches every tab. Issue 22 §5, activity is a person:
+// input a script dispatches, a tab becoming visible, and the Assistant's
+// answers to the page's own requests do not postpone the end.
 //
 // Runs in every engine of ENGINES (harness.mjs forEachEngine). Input is real in each engine: mouse moves in
 // Chromium (Playwright's page.mouse), clicks on the page's heading elsewhere (the driver subset's click: a
@@ -37,12 +39,21 @@ async function signedInPage(ctx, env, query) {
 /** Records the session's idle, active and ended events in window.idleLog ({name, at, secondsLeft, reason}). */
 const watch = (page) => page.evaluate(() => {
   window.idleLog = [];
+  window.inputAt = window.inputAt || [];
+  for (const type of ["pointerdown", "mousemove"]) addEventListener(type, (e) => { if (e.isTrusted) window.inputAt.push(Date.now()); }, true);
   for (const name of ["idle", "active", "ended"]) {
     window.t.session.on(name, (d) => window.idleLog.push({ name, at: Date.now(), secondsLeft: d && d.secondsLeft, reason: d && d.reason }));
   }
 });
 const log = (page) => page.evaluate(() => window.idleLog);
-const waitForEvent = (page, name, timeout = 15000) =>
+/** The longest pause between the trusted inputs the page saw (said next to an assertion that input kept a session). */
+const inputGaps = (page) => page.evaluate(() => {
+  const at = window.inputAt || [];
+  let max = 0;
+  for (let i = 1; i < at.length; i++) max = Math.max(max, at[i] - at[i - 1]);
+  return `${at.length} trusted inputs seen, longest pause ${max} ms`;
+});
+const waitForEvent = (page, name, timeout = 60000) =>
   page.waitForFunction((n) => window.idleLog.some((e) => e.name === n), name, { polling: 50, timeout });
 
 /** Whether the provider still honours refreshToken (a refresh_token grant made from Node, as the page's client). */
@@ -82,7 +93,9 @@ test("no input: the idle warning, then the end with reason idle; the refresh tok
     assert.equal(events[0].secondsLeft, 2);
     assert.equal(events[1].reason, "idle");
     const lead = events[1].at - events[0].at;
-    assert.ok(lead > 1200 && lead < 3500, `warned ${lead} ms before the end (idleWarningSeconds 2)`);
+    // The contract: the warning comes idleWarningSeconds (2) before the end. A loaded machine fires timers late, both
+    // alike in one page: the upper bound leaves 8 s for a late end; the lower one, 0.8 s for a warning later than it.
+    assert.ok(lead > 1200 && lead < 10000, `warned ${lead} ms before the end (idleWarningSeconds 2)`);
     assert.equal(h.env.control.stats().revocations, revocations + 1, "one revocation");
     assert.deepEqual(await refreshWorks(rt), { status: 400, error: "invalid_grant" }, "the provider no longer honours the refresh token");
     const r = await page.evaluate(() => window.t.try(() => window.t.session.getAccessToken()));
@@ -92,14 +105,16 @@ test("no input: the idle warning, then the end with reason idle; the refresh tok
 
 test("activity cancels the warning (session.touch(), then page input) and keeps the session", async () => {
   await withContext(h.browser, async (ctx) => {
-    const page = await signedInPage(ctx, h.env, IDLE);
+    // 6 s from the last input to the warning: the driver's input every 500 ms keeps well inside it on a loaded
+    // machine (with IDLE's 2 s, a driver call slowed by load was a gap the module rightly took for a pause).
+    const page = await signedInPage(ctx, h.env, "?idle=8&idleWarn=2");
     await watch(page);
     await waitForEvent(page, "idle");
     await page.evaluate(() => window.t.session.touch());
-    await waitForEvent(page, "active", 2000);
-    await work(page, 7000); // longer than the timeout, with input all along
+    await waitForEvent(page, "active");
+    await work(page, 10000); // longer than the timeout, with input all along
     const events = await log(page);
-    assert.deepEqual(events.map((e) => e.name), ["idle", "active"], "no warning and no end while the user works");
+    assert.deepEqual(events.map((e) => e.name), ["idle", "active"], "no warning and no end while the user works; " + await inputGaps(page));
     assert.equal(await page.evaluate(() => window.t.session.ended), false);
     const rt = await page.evaluate(() => window.t.session.tokens.refresh_token);
     assert.equal((await refreshWorks(rt)).status, 200, "the refresh token still works");
@@ -108,35 +123,92 @@ test("activity cancels the warning (session.touch(), then page input) and keeps 
   });
 });
 
-test("the tab becoming visible is activity: it cancels the warning", async () => {
+/**
+ * Starts a script on page that dispatches synthetic input every 100 ms until the session ends: every kind the
+ * module listens to, an element.click(), and visibilitychange (the tab "becoming visible"). Counts the rounds in
+ * window.synthetic.
+ */
+const synthesize = (page) => page.evaluate(() => {
+  window.synthetic = 0;
+  const timer = setInterval(() => {
+    if (window.t.session.ended) { clearInterval(timer); return; }
+    const h1 = document.querySelector("h1");
+    for (const type of ["pointerdown", "pointermove"]) h1.dispatchEvent(new PointerEvent(type, { bubbles: true }));
+    document.body.dispatchEvent(new KeyboardEvent("keydown", { key: "a", bubbles: true }));
+    document.body.dispatchEvent(new WheelEvent("wheel", { deltaY: 10, bubbles: true }));
+    h1.click();
+    document.dispatchEvent(new Event("visibilitychange"));
+    window.dispatchEvent(new Event("focus"));
+    window.synthetic++;
+  }, 100);
+});
+
+test("synthetic input (dispatchEvent, element.click(), visibilitychange) does not postpone the idle end; session.touch() does", async () => {
   await withContext(h.browser, async (ctx) => {
     const page = await signedInPage(ctx, h.env, IDLE);
     await watch(page);
+    await synthesize(page);
     await waitForEvent(page, "idle");
-    assert.equal(await page.evaluate(() => document.visibilityState), "visible");
-    await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
-    await waitForEvent(page, "active", 2000);
-    assert.deepEqual((await log(page)).map((e) => e.name), ["idle", "active"]);
+    // A script's input all along, and still the warning came; touch() is a person: it cancels the warning.
+    await page.evaluate(() => window.t.session.touch());
+    await waitForEvent(page, "active");
+    const before = await page.evaluate(() => window.synthetic);
+    await waitForEvent(page, "ended");
+    const events = await log(page);
+    assert.deepEqual(events.map((e) => e.name), ["idle", "active", "idle", "ended"], "the synthetic input cancelled nothing");
+    assert.equal(events.at(-1).reason, "idle");
+    assert.ok(await page.evaluate(() => window.synthetic) > before, "synthetic input went on until the end");
+  });
+});
+
+test("an EHR pushing navigate into the Assistant every 300 ms does not keep the session: the Assistant's answers are not activity", async () => {
+  await withContext(h.browser, async (ctx) => {
+    // Longer than IDLE: mounting the Assistant must fit before the first warning.
+    const page = await signedInPage(ctx, h.env, "?idle=8&idleWarn=4");
+    const m = await page.evaluate(() => window.t.try(async () => {
+      const a = await window.t.session.mountAssistant("#pane-a");
+      window.t.navigated = 0;
+      a.on("embedded.navigated", () => window.t.navigated++);
+      window.t.pushing = setInterval(() => {
+        if (window.t.session.ended) { clearInterval(window.t.pushing); return; }
+        a.navigate(`/session/${Date.now()}`).catch(() => {});
+      }, 300);
+      return true;
+    }));
+    assert.ok(m.ok, JSON.stringify(m.error));
+    await watch(page);
+    await waitForEvent(page, "idle");
+    const atWarning = await page.evaluate(() => window.t.navigated);
+    await waitForEvent(page, "ended");
+    const events = await log(page);
+    assert.deepEqual(events.map((e) => e.name), ["idle", "ended"]);
+    assert.equal(events.at(-1).reason, "idle");
+    assert.ok(atWarning > 0, "embedded.navigated arrived before the warning");
+    assert.ok(await page.evaluate(() => window.t.navigated) > atWarning, "and after it, until the end");
   });
 });
 
 test("shareAcrossTabs: input in tab 2 keeps tab 1 alive; the idle end reaches both tabs", async () => {
   await withContext(h.browser, async (ctx) => {
-    // A longer timeout: opening tab 2 and restoring its session must fit before tab 1's first warning.
-    const q = "?idle=8&idleWarn=2&share=1";
+    // A longer timeout: a loaded machine's slowest driver input must fit inside the 10 s between inputs and the
+    // warning. While tab 2 opens and restores (20 s and more in WebKit under load), tab 1's own script keeps it
+    // active; what counts starts after that.
+    const q = "?idle=12&idleWarn=2&share=1";
     const tab1 = await signedInPage(ctx, h.env, q);
     await watch(tab1);
+    await tab1.evaluate(() => { window.keepActive = setInterval(() => window.t.session.touch(), 1000); });
     const tab2 = await openApp(ctx, h.env, q);
     const restored = await tab2.evaluate(() => window.t.try(async () => {
-      const s = await window.t.client.restore();
+      let s = null; // the sibling's session (the silent step would start another): asked again while a loaded machine's sibling misses its 500 ms
+      for (let i = 0; i < 30 && !s; i++) s = await window.t.client.restore({ silent: false });
       if (s) window.t.track(s);
       return !!s;
     }));
     assert.deepEqual(restored, { ok: true, value: true }, "tab 2 has the sibling's session");
     await watch(tab2);
-    await tab1.evaluate(() => window.t.session.touch()); // tab 1's last activity: now
-    await work(tab2, 11000); // then input only in tab 2, for longer than the timeout
-    assert.deepEqual((await log(tab1)).map((e) => e.name), [], "tab 1 was neither warned nor ended");
+    await tab1.evaluate(() => { clearInterval(window.keepActive); window.t.session.touch(); window.idleLog = []; }); // tab 1's last activity: now
+    await work(tab2, 14000); // then input only in tab 2, for longer than the timeout
+    assert.deepEqual((await log(tab1)).map((e) => e.name), [], "tab 1 was neither warned nor ended; tab 2: " + await inputGaps(tab2));
     assert.equal(await tab1.evaluate(() => window.t.session.ended), false);
     await Promise.all([waitForEvent(tab1, "ended"), waitForEvent(tab2, "ended")]);
     for (const tab of [tab1, tab2]) {
@@ -165,16 +237,16 @@ test("an Assistant event a clinician's action causes (recording.started, from a 
     // Input inside the cross-origin frame never reaches the host page's listeners: only the event tells it.
     if (frameClick) await frame.evaluate(() => document.querySelector("#record").click());
     else await frame.click("#record");
-    await page.waitForFunction(() => window.t.assistantEvents.includes("recording.started"), null, { polling: 50, timeout: 3000 });
-    await waitForEvent(page, "active", 2000);
+    await page.waitForFunction(() => window.t.assistantEvents.includes("recording.started"), null, { polling: 50, timeout: 60000 });
+    await waitForEvent(page, "active");
     assert.deepEqual((await log(page)).map((e) => e.name), ["idle", "active"]);
     assert.equal(await page.evaluate(() => window.t.session.ended), false);
     // The clinician walks away: at the idle end the Assistant's document is gone (issue 15: blanked and removed).
     const pageId = await frame.evaluate(() => window.__assistant.pageId);
-    await waitForEvent(page, "ended", 20000);
+    await waitForEvent(page, "ended");
     assert.equal((await log(page)).at(-1).reason, "idle");
-    await page.waitForFunction(() => document.querySelector("#pane-a iframe") === null, null, { polling: 50, timeout: 5000 });
-    await waitFor(() => h.env.control.assistantLog().some((r) => r.kind === "unload" && r.page === pageId), { timeout: 5000, what: "the stand-in's unload report" });
+    await page.waitForFunction(() => document.querySelector("#pane-a iframe") === null, null, { polling: 50, timeout: 60000 });
+    await waitFor(() => h.env.control.assistantLog().some((r) => r.kind === "unload" && r.page === pageId), { timeout: 60000, what: "the stand-in's unload report" });
   });
 });
 });

@@ -54,10 +54,10 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test("the tarball holds dist/ (wasm, wasm_exec.js, both loaders, types, the callback page), the README and package.json — nothing else", () => {
+test("the tarball holds dist/ (wasm, wasm_exec.js, both loaders, the element, types, the callback page), the README and package.json — nothing else", () => {
   const files = packed.files.map((f) => f.path).sort();
-  assert.deepEqual(files, ["README.md", "dist/callback.html", "dist/callback.js", "dist/corti-auth.d.ts", "dist/corti-auth.global.js", "dist/corti-auth.js",
-    "dist/corti-auth.wasm", "dist/wasm_exec.js", "package.json"]);
+  assert.deepEqual(files, ["README.md", "dist/callback.html", "dist/callback.js", "dist/corti-assistant.d.ts", "dist/corti-assistant.js",
+    "dist/corti-auth.d.ts", "dist/corti-auth.global.js", "dist/corti-auth.js", "dist/corti-auth.wasm", "dist/wasm_exec.js", "package.json"]);
   const pkg = JSON.parse(readFileSync(join(project, "node_modules", "corti-auth", "package.json"), "utf8"));
   assert.equal(pkg.name, "corti-auth");
   assert.notEqual(pkg.private, true);
@@ -66,12 +66,12 @@ test("the tarball holds dist/ (wasm, wasm_exec.js, both loaders, types, the call
 });
 
 test("the exports resolve from the consuming project", async () => {
-  const script = `console.log(JSON.stringify(["corti-auth", "corti-auth/global", "corti-auth/wasm", "corti-auth/corti-auth.wasm", "corti-auth/wasm_exec.js", "corti-auth/package.json"].map((s) => import.meta.resolve(s))))`;
+  const script = `console.log(JSON.stringify(["corti-auth", "corti-auth/global", "corti-auth/wasm", "corti-auth/corti-auth.wasm", "corti-auth/wasm_exec.js", "corti-auth/package.json", "corti-auth/corti-assistant.js"].map((s) => import.meta.resolve(s))))`;
   const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], project);
   const base = "file://" + join(project, "node_modules", "corti-auth");
   assert.deepEqual(JSON.parse(stdout), [
     `${base}/dist/corti-auth.js`, `${base}/dist/corti-auth.global.js`, `${base}/dist/corti-auth.wasm`,
-    `${base}/dist/corti-auth.wasm`, `${base}/dist/wasm_exec.js`, `${base}/package.json`,
+    `${base}/dist/corti-auth.wasm`, `${base}/dist/wasm_exec.js`, `${base}/package.json`, `${base}/dist/corti-assistant.js`,
   ]);
 });
 
@@ -84,10 +84,15 @@ const c: CortiAuthErrorCode = new CortiAuthError("x", { code: "timeout" }).code;
 corti.decodeToken(1);
 export { v, c };
 `);
+  writeFileSync(join(project, "element.ts"), `import "corti-auth/corti-assistant.js";
+const el = document.createElement("corti-assistant");
+el.addEventListener("signedout", (e) => console.log(e.detail.reason));
+export const n: Promise<void> = el.navigate("/session/1");
+`);
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
   const modes = [["--module", "esnext", "--moduleResolution", "bundler"], ["--module", "node16", "--moduleResolution", "node16"]];
   const runs = await Promise.all(modes.map((res) =>
-    run(process.execPath, [tsc, "--noEmit", "--strict", "--target", "es2022", "--lib", "es2022,dom", ...res, "app.ts"], project).catch((e) => e)));
+    run(process.execPath, [tsc, "--noEmit", "--strict", "--target", "es2022", "--lib", "es2022,dom", ...res, "app.ts", "element.ts"], project).catch((e) => e)));
   runs.forEach((r, i) => assert.equal((r.stdout || "") + (r.stderr || ""), "", `tsc ${modes[i].join(" ")}`));
 });
 
@@ -98,7 +103,7 @@ test("a page loads the installed package in Chromium: ES module and classic scri
     const errors = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(`${h.env.hostURL}/app/esm.html`);
-    await page.waitForFunction(() => window.result, null, { timeout: 15000 });
+    await page.waitForFunction(() => window.result, null, { timeout: 60000 });
     const r = await page.evaluate(() => window.result);
     assert.equal(typeof r.version, "string");
     assert.ok(r.version.length > 0);
@@ -109,7 +114,7 @@ test("a page loads the installed package in Chromium: ES module and classic scri
     const g = await ctx.newPage();
     g.on("pageerror", (e) => errors.push(e.message));
     await g.goto(`${h.env.hostURL}/app/global.html`);
-    await g.waitForFunction(() => window.result, null, { timeout: 15000 });
+    await g.waitForFunction(() => window.result, null, { timeout: 60000 });
     assert.deepEqual(await g.evaluate(() => window.result), { version: r.version });
     assert.deepEqual(errors, []);
   } finally {

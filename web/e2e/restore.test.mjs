@@ -44,7 +44,11 @@ const restore = (page, opts) => page.evaluate(async (o) => {
   const orig = console.error;
   console.error = (...a) => { errors.push(a.map(String).join(" ")); orig.apply(console, a); };
   const violations = [];
-  const onViolation = (e) => violations.push(e.effectiveDirective);
+  let marked = false;
+  const onViolation = (e) => {
+    if (e.blockedURI === "eval" && !marked) marked = true; // the marker below
+    else violations.push(e.effectiveDirective);
+  };
   document.addEventListener("securitypolicyviolation", onViolation);
   const t0 = performance.now();
   const r = await window.t.try(async () => {
@@ -54,7 +58,15 @@ const restore = (page, opts) => page.evaluate(async (o) => {
   });
   const t1 = performance.now();
   console.error = orig;
-  await new Promise((res) => setTimeout(res, 50)); // violation events are queued as tasks
+  // Violation events are queued as tasks, in order: a marker violation made now (an eval, which a CSP without
+  // 'unsafe-eval' refuses) comes after every one the library's DOM work caused, so once it is here they all are.
+  // No CSP refusing eval (the tests without one): no violation can come, nothing to wait for.
+  let refused = false;
+  try { (0, eval)("0"); } catch { refused = true; }
+  for (const end = Date.now() + 60000; refused && !marked;) { // a hang guard, not a speed bound
+    if (Date.now() > end) throw new Error("eval was refused but no securitypolicyviolation event came for it");
+    await new Promise((res) => setTimeout(res, 10));
+  }
   document.removeEventListener("securitypolicyviolation", onViolation);
   const keys = (st) => Object.keys(st).filter((k) => k.startsWith("corti-auth"));
   return { ...r, ms: t1 - t0, sinceNavigation: t1, errors, violations, iframes: document.querySelectorAll("iframe").length,
@@ -102,7 +114,7 @@ test("the provider's session ended → restore() resolves null at its answer (lo
     h.env.control.resetStats();
     await reload(page, h.env);
     // A limit far above the test's own wait: null within it is the provider's answer, not the timeout.
-    const r = await waitFor(() => restore(page, { timeoutMs: 120000 }), { timeout: 30000, what: "restore() to settle" });
+    const r = await waitFor(() => restore(page, { timeoutMs: 120000 }), { timeout: 60000, what: "restore() to settle" });
     assert.ok(r.ok, JSON.stringify(r.error));
     assert.equal(r.value, null);
     assert.equal(h.env.control.stats().token.authorization_code, 0, "no code to exchange");
@@ -132,7 +144,7 @@ test("a strict CSP whose frame-src lacks the provider: the silent step ends at o
       h.env.setHostHeaders({ "Content-Security-Policy": `${base}; frame-src 'self'` });
       await reload(page, h.env);
       // A limit far above the test's wait: an answer within it is the CSP watch, not the timeout.
-      const r = await waitFor(() => restore(page, { timeoutMs: 120000 }), { timeout: 30000, what: "restore() to settle" });
+      const r = await waitFor(() => restore(page, { timeoutMs: 120000 }), { timeout: 60000, what: "restore() to settle" });
       assert.ok(r.ok, JSON.stringify(r.error));
       assert.equal(r.value, null, "no session (the iframe was blocked)");
       assert.deepEqual(r.violations, ["frame-src"], "the frame, and nothing else (no inline style)");
@@ -172,7 +184,7 @@ test("the host page on another site than the provider: the silent step gives nul
       x.env.control.resetStats();
       // The last resort: a top-level prompt=none navigation, first-party, answered without a form.
       await page.evaluate(() => { window.t.client.restore({ redirect: true, timeoutMs: 8000 }); });
-      await page.waitForURL((u) => u.origin === new URL(x.env.hostURL).origin && u.searchParams.has("state"), { timeout: 30000 });
+      await page.waitForURL((u) => u.origin === new URL(x.env.hostURL).origin && u.searchParams.has("state"), { timeout: 60000 });
       await page.waitForFunction(() => document.body.dataset.ready === "1");
       const s = await page.evaluate(() => window.t.try(async () => window.t.track(await window.t.client.handleCallback()).claims.subject));
       assert.ok(s.ok, JSON.stringify(s.error));
@@ -183,7 +195,7 @@ test("the host page on another site than the provider: the silent step gives nul
       // And with the provider's session gone, the redirect comes back with login_required.
       x.env.control.revokeAll();
       await page.evaluate(() => { window.t.client.restore({ redirect: true, silent: false }); });
-      await page.waitForURL((u) => u.origin === new URL(x.env.hostURL).origin && u.searchParams.has("error"), { timeout: 30000 });
+      await page.waitForURL((u) => u.origin === new URL(x.env.hostURL).origin && u.searchParams.has("error"), { timeout: 60000 });
       await page.waitForFunction(() => document.body.dataset.ready === "1");
       const e = await page.evaluate(() => window.t.try(() => window.t.client.handleCallback()));
       assert.equal(e.ok, false);

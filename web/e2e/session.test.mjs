@@ -3,8 +3,8 @@
 // planned 5–5.5 s before expiry: one "cycle" every ~4.5–5 s.
 //
 // The machine is shared (2 cores, other test runs): every wait below is a wait
-// on a condition with a generous deadline; the only fixed waits are observation
-// windows where the assertion is that nothing happens (close(), hidden tab).
+// on a condition with a generous deadline; the only fixed waits are the timer windows where the assertion is that
+// a planned refresh did not run (close(), hidden tab): the session's timers are in Go, out of the page's sight.
 //
 // The tests share one provider and its global request counters, so they run
 // one after the other and each closes its browser context before the next.
@@ -12,7 +12,7 @@
 // Runs in every engine of ENGINES (harness.mjs forEachEngine); test 7's heap measurement needs CDP (Chromium).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { setup, openApp, signIn, signedInPage, sleep, withContext as harnessWithContext, forEachEngine, CAN } from "./harness.mjs";
+import { setup, openApp, signIn, signedInPage, sleep, withContext as harnessWithContext, forEachEngine, CAN, sidOf, tokenRequests } from "./harness.mjs";
 
 const TTL = 10; // access-token lifetime (s)
 const BUFFER = 5; // min(120, TTL / 2)
@@ -23,10 +23,11 @@ before(async () => { h = await setup({ accessTokenTTL: TTL }, engine); });
 after(async () => { await h?.close(); });
 
 const stats = () => h.env.control.stats();
-const refreshCount = () => stats().token.refresh_token;
+// Refreshes of one provider session (sid): what the test's own session did, whatever else runs on the provider.
+const refreshCount = (sid) => tokenRequests(h.env, "refresh_token", sid).length;
 
 /** Polls fn until it returns a truthy value; throws with `what` after timeout ms. */
-async function waitFor(fn, { timeout = 20000, interval = 200, what = "condition" } = {}) {
+async function waitFor(fn, { timeout = 60000, interval = 200, what = "condition" } = {}) {
   const deadline = Date.now() + timeout;
   for (;;) {
     const v = await fn();
@@ -40,20 +41,21 @@ const events = (page) => page.evaluate(() => window.t.events.slice());
 const tokens = (page) => page.evaluate(() => window.t.session.tokens);
 
 /** Waits until the page has recorded an event matching pred (after index from); returns it. */
-async function waitEvent(page, pred, { from = 0, timeout = 20000, what = "event" } = {}) {
+async function waitEvent(page, pred, { from = 0, timeout = 60000, what = "event" } = {}) {
   return waitFor(async () => (await events(page)).slice(from).find(pred), { timeout, what });
 }
 
 const withContext = (fn) => harnessWithContext(h.browser, fn);
 
-test("1. a planned refresh happens before expiry by itself; refreshed fires; expires_at moves on", { timeout: 60000 }, () => withContext(async (ctx) => {
+test("1. a planned refresh happens before expiry by itself; refreshed fires; expires_at moves on", { timeout: 180000 }, () => withContext(async (ctx) => {
   const page = await signedInPage(ctx, h.env);
   const t0 = await tokens(page);
   assert.equal(t0.expires_in, TTL);
-  const base = refreshCount();
+  const sid = sidOf(t0);
+  const base = refreshCount(sid);
   // No call from the test: only the session's own timer can refresh.
-  const ev = await waitEvent(page, (e) => e.name === "refreshed", { timeout: 30000, what: "refreshed" });
-  assert.equal(refreshCount(), base + 1, "one refresh request");
+  const ev = await waitEvent(page, (e) => e.name === "refreshed", { timeout: 60000, what: "refreshed" });
+  assert.equal(refreshCount(sid), base + 1, "one refresh request");
   assert.notEqual(ev.access_token, t0.access_token, "a new access token");
   assert.ok(ev.expires_at > t0.expires_at, `new expires_at ${ev.expires_at} later than ${t0.expires_at}`);
   // The refresh was sent before the event fired; the event fired while the old token was still valid.
@@ -67,7 +69,7 @@ test("1. a planned refresh happens before expiry by itself; refreshed fires; exp
   assert.deepEqual(errs, [], "no error / expiring / ended");
 }));
 
-test("2. three tabs with shareAcrossTabs: one refresh request per cycle, over 3 cycles, same token everywhere", { timeout: 90000 }, () => withContext(async (ctx) => {
+test("2. three tabs with shareAcrossTabs: one refresh request per cycle, over 3 cycles, same token everywhere", { timeout: 180000 }, () => withContext(async (ctx) => {
   // Tab 1 signs in. The callback lands on /e2e/app.html without the query string, so its page-made client is
   // not shared: the callback is handled by a client made with the same config plus shareAcrossTabs.
   const tab1 = await openApp(ctx, h.env, "?share=1");
@@ -82,7 +84,8 @@ test("2. three tabs with shareAcrossTabs: one refresh request per cycle, over 3 
   for (let i = 0; i < 2; i++) {
     const p = await openApp(ctx, h.env, "?share=1");
     const r = await p.evaluate(() => window.t.try(async () => {
-      const s = await window.t.client.restore();
+      let s = null; // the sibling's session (the silent step would start another): asked again while a loaded machine's sibling misses its 500 ms
+      for (let i = 0; i < 30 && !s; i++) s = await window.t.client.restore({ silent: false });
       if (!s) return null;
       window.t.track(s);
       return s.tokens.access_token;
@@ -91,17 +94,21 @@ test("2. three tabs with shareAcrossTabs: one refresh request per cycle, over 3 
     assert.ok(r.value, `tab ${i + 2}: restore() gave a session`);
     tabs.push(p);
   }
-  // restore() may land just after a refresh of tab 1: then its token is the newer one, which tab 1 also holds.
-  const now1 = (await tokens(tab1)).access_token;
-  for (const [i, p] of tabs.entries()) {
-    assert.equal((await tokens(p)).access_token, now1, `tab ${i + 1} holds tab 1's token`);
-  }
-
-  h.env.control.resetStats();
-  const marks = await Promise.all(tabs.map(async (p) => (await events(p)).length));
+  // The tabs refresh on their own schedule (10 s tokens) while they are read one after another: a cycle may fall
+  // between two reads, so the reads are repeated until one round finds a single token in every tab.
+  const now1 = await waitFor(async () => {
+    const cur = await Promise.all(tabs.map(async (p) => (await tokens(p)).access_token));
+    return cur.every((t) => t === cur[0]) ? cur[0] : null;
+  }, { timeout: 60000, what: "every tab holding tab 1's token" });
+  const sid = sidOf(now1);
+  // The cycles counted are those after now1, told by the provider's log (which lists the token each refresh
+  // issued), not by when the test reads: a refresh answered just before a read can reach the tabs just after it.
+  const logged = tokenRequests(h.env, "refresh_token", sid);
+  const base = logged.findIndex((e) => e.accessToken === now1) + 1; // 0: now1 came from the code exchange
+  const earlier = new Set([now1, ...logged.slice(0, base).map((e) => e.accessToken)]);
   const CYCLES = 3;
   const seen = async () => {
-    const per = await Promise.all(tabs.map(async (p, i) => (await events(p)).slice(marks[i])));
+    const per = await Promise.all(tabs.map(async (p) => (await events(p)).filter((e) => !earlier.has(e.access_token))));
     const order = [];
     for (const list of per) for (const e of list) if (e.name === "refreshed" && !order.includes(e.access_token)) order.push(e.access_token);
     return { per, order };
@@ -109,10 +116,10 @@ test("2. three tabs with shareAcrossTabs: one refresh request per cycle, over 3 
   // Wait until 3 distinct new tokens exist and every tab holds the last one. On each poll the provider's
   // count is sampled when a new cycle shows up: the per-cycle request counts for the report.
   const perCycle = [];
-  let lastCount = 0;
+  let lastCount = base;
   const done = await waitFor(async () => {
     const s = await seen();
-    const c = refreshCount();
+    const c = refreshCount(sid);
     if (s.order.length > perCycle.length) {
       while (perCycle.length < s.order.length) perCycle.push(perCycle.length === s.order.length - 1 ? c - lastCount : 0);
       lastCount = c;
@@ -121,19 +128,16 @@ test("2. three tabs with shareAcrossTabs: one refresh request per cycle, over 3 
     const cur = await Promise.all(tabs.map(async (p) => (await tokens(p)).access_token));
     return cur.every((t) => t === cur[0]) && s.order.includes(cur[0]) ? { ...s, cur } : null;
   }, { timeout: 60000, interval: 250, what: `${CYCLES} refresh cycles across 3 tabs` });
-  // A stable read: the provider counts a request on receipt, before its token reaches the tabs; so count and
-  // tokens are read twice, 1.5 s apart, and taken only when neither moved (a 4th cycle may be under way).
+  // A consistent read: every refresh the provider has answered for this session has reached the tabs (a 4th cycle
+  // may be under way: then its token is waited for too). The provider logs a request with the token it issued.
   let count, after;
   await waitFor(async () => {
-    const c1 = refreshCount();
-    const a = await seen();
-    await sleep(1500);
-    const c2 = refreshCount();
+    const answered = tokenRequests(h.env, "refresh_token", sid).slice(base);
     const b = await seen();
-    if (c1 !== c2 || a.order.length !== b.order.length) return false;
-    [count, after] = [c2, b];
+    if (!answered.every((r) => r.status === 200 && b.order.includes(r.accessToken))) return false;
+    [count, after] = [answered.length, b];
     return true;
-  }, { timeout: 30000, interval: 0, what: "a stable read of requests and tokens" });
+  }, { timeout: 60000, interval: 200, what: "every answered refresh to reach the tabs" });
   const cycles = after.order.length;
   const t0 = Math.min(...after.per.flat().map((e) => e.at));
   const timeline = after.order.map((tok) => after.per.map((l) => { const e = l.find((x) => x.access_token === tok); return e ? e.at - t0 : "-"; }).join("/"));
@@ -151,7 +155,7 @@ test("2. three tabs with shareAcrossTabs: one refresh request per cycle, over 3 
   }
 }));
 
-test("3. token endpoint 503 for 15 s: error events, recovery without ended, never an expired token", { timeout: 90000 }, () => withContext(async (ctx) => {
+test("3. token endpoint 503 for 15 s: error events, recovery without ended, never an expired token", { timeout: 180000 }, () => withContext(async (ctx) => {
   const page = await signedInPage(ctx, h.env);
   const mark = (await events(page)).length;
   const outageStart = Date.now();
@@ -174,9 +178,9 @@ test("3. token endpoint 503 for 15 s: error events, recovery without ended, neve
     })();
   });
   // Recovered: a refreshed event after the outage ended.
-  const rec = await waitEvent(page, (e) => e.name === "refreshed" && e.at >= outageEnd, { from: mark, timeout: 45000, what: "refreshed after the outage" });
+  const rec = await waitEvent(page, (e) => e.name === "refreshed" && e.at >= outageEnd, { from: mark, timeout: 60000, what: "refreshed after the outage" });
   // Keep polling a little after the recovery, then stop.
-  await waitFor(() => page.evaluate((t) => window.__poll.results.some((r) => r.at > t + 1000), rec.at), { timeout: 15000, what: "polls after recovery" });
+  await waitFor(() => page.evaluate((t) => window.__poll.results.some((r) => r.at > t + 1000), rec.at), { timeout: 60000, what: "polls after recovery" });
   const results = await page.evaluate(() => { window.__poll.stop = true; return window.__poll.results; });
   const evs = (await events(page)).slice(mark);
   const errors = evs.filter((e) => e.name === "error");
@@ -197,16 +201,20 @@ test("3. token endpoint 503 for 15 s: error events, recovery without ended, neve
   assert.equal(await page.evaluate(() => window.t.session.ended), false);
 }));
 
-test("4. grant revoked at the provider → ended {reason: invalid_grant} within one cycle; then session_ended", { timeout: 60000 }, () => withContext(async (ctx) => {
+test("4. grant revoked at the provider → ended {reason: invalid_grant} within one cycle; then session_ended", { timeout: 180000 }, () => withContext(async (ctx) => {
   const page = await signedInPage(ctx, h.env);
   const t0 = await tokens(page);
   const mark = (await events(page)).length;
   const revokedAt = Date.now();
   h.env.control.revokeAll();
-  const ev = await waitEvent(page, (e) => e.name === "ended", { from: mark, timeout: 30000, what: "ended" });
+  const ev = await waitEvent(page, (e) => e.name === "ended", { from: mark, timeout: 60000, what: "ended" });
   assert.equal(ev.reason, "invalid_grant");
-  // Within one cycle: the planned refresh of the current token (due ≤ 5.5 s before its expiry) found out.
-  assert.ok(ev.at <= (t0.expires_at + 1) * 1000 + 3000, `ended ${ev.at - revokedAt} ms after the revocation, ${ev.at - t0.expires_at * 1000} ms after expires_at`);
+  // Within one cycle: the planned refresh of the current token found out — told by what came before ended (the
+  // one final error of that refresh; no refreshed, no earlier failed attempt retried with backoff), not by the
+  // clock, which a loaded machine stretches.
+  const all = (await events(page)).slice(mark);
+  const beforeEnd = all.slice(0, all.indexOf(all.find((e) => e.name === "ended")));
+  assert.deepEqual(beforeEnd.map((e) => e.name), ["error"], `ended on the first refresh after the revocation (${ev.at - t0.expires_at * 1000} ms after expires_at)`);
   console.log(`# revoked: ended (${ev.reason}) ${ev.at - revokedAt} ms after the revocation`);
   const r = await page.evaluate(() => window.t.try(() => window.t.session.getAccessToken()));
   assert.equal(r.ok, false);
@@ -217,14 +225,14 @@ test("4. grant revoked at the provider → ended {reason: invalid_grant} within 
   assert.equal(evs.filter((e) => e.name === "refreshed").length, 0);
 }));
 
-test("5. rotation on at the provider: 5 cycles, a new refresh_token each, no invalid_grant, no ended", { timeout: 60000 }, () => withContext(async (ctx) => {
+test("5. rotation on at the provider: 5 cycles, a new refresh_token each, no invalid_grant, no ended", { timeout: 180000 }, () => withContext(async (ctx) => {
   h.env.control.setRotation(true);
   try {
     const page = await signedInPage(ctx, h.env);
     const mark = (await events(page)).length;
     const rts = [(await tokens(page)).refresh_token];
     // One cycle left to the timer, then forced ones (concurrent planned refreshes share the flight).
-    const ev = await waitEvent(page, (e) => e.name === "refreshed", { from: mark, timeout: 30000, what: "planned refresh" });
+    const ev = await waitEvent(page, (e) => e.name === "refreshed", { from: mark, timeout: 60000, what: "planned refresh" });
     void ev;
     rts.push((await tokens(page)).refresh_token);
     for (let i = 0; i < 4; i++) {
@@ -257,7 +265,7 @@ test("5. rotation on at the provider: 5 cycles, a new refresh_token each, no inv
 // JS calls into it, so what is checked here is the observable contract: after the token expired unseen,
 // getAccessToken() (wall-clock check) hands out a fresh token; and the wake-up signal — a visibilitychange to
 // visible — refreshes by itself, long before the postponed timer (≥ 60 s) could.
-test("6. a hidden tab whose timers cannot fire: after expiry getAccessToken gives a fresh token; visibilitychange refreshes", { timeout: 90000 }, () => withContext(async (ctx) => {
+test("6. a hidden tab whose timers cannot fire: after expiry getAccessToken gives a fresh token; visibilitychange refreshes", { timeout: 180000 }, () => withContext(async (ctx) => {
   const page = await openApp(ctx, h.env);
   await signIn(page, h.env);
   await page.evaluate(() => {
@@ -277,11 +285,12 @@ test("6. a hidden tab whose timers cannot fire: after expiry getAccessToken give
   assert.ok(r.ok, JSON.stringify(r.error));
   assert.equal(await page.evaluate(() => window.__vis.state()), "hidden");
   const t0 = await tokens(page);
-  const base = refreshCount();
+  const sid = sidOf(t0);
+  const base = refreshCount(sid);
 
   // A: hidden until the token has expired (plus slack; expires_at is floored to the second).
-  await waitFor(() => Date.now() > (t0.expires_at + 1) * 1000 + 500, { timeout: 30000, what: "token expiry" });
-  assert.equal(refreshCount(), base, "no refresh while hidden (the emulation holds the timer)");
+  await waitFor(() => Date.now() > (t0.expires_at + 1) * 1000 + 500, { timeout: 60000, what: "token expiry" });
+  assert.equal(refreshCount(sid), base, "no refresh while hidden (the emulation holds the timer)");
   assert.equal((await events(page)).filter((e) => e.name === "refreshed").length, 0);
   const got = await page.evaluate(() => window.t.try(async () => {
     const tok = await window.t.session.getAccessToken();
@@ -291,27 +300,28 @@ test("6. a hidden tab whose timers cannot fire: after expiry getAccessToken give
   assert.notEqual(got.value.tok, t0.access_token, "not the expired token");
   assert.ok(got.value.exp * 1000 > got.value.at, `a token in date (exp ${got.value.exp * 1000}, resolved at ${got.value.at})`);
   assert.ok(got.value.exp > (await page.evaluate((t) => window.t.corti.decodeToken(t).expiresAt, t0.access_token)), "a newer token");
-  assert.equal(refreshCount(), base + 1, "getAccessToken refreshed once");
+  assert.equal(refreshCount(sid), base + 1, "getAccessToken refreshed once");
 
   // B: still hidden; let the new token's planned refresh time pass unseen, then show the tab.
   const t1 = await tokens(page);
   assert.equal(t1.access_token, got.value.tok);
   const mark = (await events(page)).length;
-  await waitFor(() => Date.now() > (t1.expires_at - BUFFER + 1) * 1000 + 500, { timeout: 30000, what: "planned refresh time" });
-  assert.equal(refreshCount(), base + 1, "no refresh while hidden");
+  await waitFor(() => Date.now() > (t1.expires_at - BUFFER + 1) * 1000 + 500, { timeout: 60000, what: "planned refresh time" });
+  assert.equal(refreshCount(sid), base + 1, "no refresh while hidden");
   const shownAt = Date.now();
   await page.evaluate(() => window.__vis.show());
-  const ev = await waitEvent(page, (e) => e.name === "refreshed", { from: mark, timeout: 20000, what: "refreshed after visibilitychange" });
+  const ev = await waitEvent(page, (e) => e.name === "refreshed", { from: mark, timeout: 60000, what: "refreshed after visibilitychange" });
   console.log(`# hidden tab: refreshed ${ev.at - shownAt} ms after visibilitychange to visible`);
-  assert.ok(ev.at - shownAt < 20000, "well before the postponed timer (60 s)");
+  // Not a speed bound: it tells the wake-up refresh from the postponed timer, which cannot fire before 60 s.
+  assert.ok(ev.at - shownAt < 50000, "well before the postponed timer (60 s)");
   assert.notEqual(ev.access_token, t1.access_token);
-  assert.equal(refreshCount(), base + 2);
+  assert.equal(refreshCount(sid), base + 2);
   const evs = await events(page);
   assert.deepEqual(evs.filter((e) => e.name === "ended" || e.name === "error"), []);
 }));
 
 const heap = CAN[engine].cdp;
-test(`7. 500 forced refreshes back to back: 0 failures, ${heap ? "heap flat" : "heap not measured (needs CDP's Runtime.queryObjects: Chromium only)"}`, { timeout: 150000 }, () => withContext(async (ctx) => {
+test(`7. 500 forced refreshes back to back: 0 failures, ${heap ? "heap flat" : "heap not measured (needs CDP's Runtime.queryObjects: Chromium only)"}`, { timeout: 180000 }, () => withContext(async (ctx) => {
   const page = await signedInPage(ctx, h.env);
   const cdp = heap ? await ctx.newCDPSession(page) : null;
   // Go's heap lives in the wasm linear memory (a WebAssembly.Memory that the loader keeps private): found with
@@ -357,13 +367,14 @@ test(`7. 500 forced refreshes back to back: 0 failures, ${heap ? "heap flat" : "
   // Measured after 20, 250 and 500 refreshes: Go's heap settles during the first couple of hundred (the GC's
   // heap goal; wasm memory grows by whole 4 MB arenas and never shrinks), so "flat" is judged on the second half.
   const m0 = await measure();
-  const base = refreshCount();
+  const sid = sidOf(await tokens(page));
+  const base = refreshCount(sid);
   const N = 500;
   const r1 = await run(N / 2);
   const m1 = await measure();
   const r2 = await run(N / 2);
   const m2 = await measure();
-  const sent = refreshCount() - base;
+  const sent = refreshCount(sid) - base;
   const failures = r1.failures + r2.failures;
   const ms = r1.ms + r2.ms;
   const mb = (b) => (b / 1048576).toFixed(2);
@@ -382,14 +393,50 @@ test(`7. 500 forced refreshes back to back: 0 failures, ${heap ? "heap flat" : "
   await cdp?.detach();
 }));
 
-test("8. close(): no request and no event afterwards, over two token lifetimes and wake-up signals", { timeout: 60000 }, () => withContext(async (ctx) => {
-  const page = await signedInPage(ctx, h.env);
+/** In the page, before the session exists: counts the live listeners of the wake-up signals the session
+ * listens to (window focus/online/pageshow, document visibilitychange), window.__wakeListeners(). A page-side
+ * wrapper installed by page.evaluate, not an init script, so every engine can (WebKit has none). */
+function countWakeListeners() {
+  const live = new Set();
+  const wake = { focus: window, online: window, pageshow: window, visibilitychange: document };
+  for (const target of [window, document]) {
+    const add = target.addEventListener;
+    const rm = target.removeEventListener;
+    target.addEventListener = function (type, fn, o) {
+      if (wake[type] === target && (this === target || this == null)) live.add(fn);
+      return add.call(this == null ? target : this, type, fn, o);
+    };
+    target.removeEventListener = function (type, fn, o) {
+      if (wake[type] === target && (this === target || this == null)) live.delete(fn);
+      return rm.call(this == null ? target : this, type, fn, o);
+    };
+  }
+  window.__wakeListeners = () => live.size;
+}
+
+test("8. close(): no request and no event afterwards, over two token lifetimes and wake-up signals", { timeout: 180000 }, () => withContext(async (ctx) => {
+  // signedInPage's steps, with the wake-up listener count installed on the callback page before handleCallback
+  // makes the session (signIn navigates the page, so not earlier)
+  const page = await openApp(ctx, h.env);
+  await signIn(page, h.env);
+  await page.evaluate(countWakeListeners);
+  const cb = await page.evaluate(() => window.t.try(async () => { window.t.track(await window.t.client.handleCallback()); return true; }));
+  assert.ok(cb.ok, JSON.stringify(cb.error));
+  const live = await page.evaluate(() => window.__wakeListeners());
+  // focus, online, pageshow (twice: the wake-up check, and the back/forward-cache check of a sign-out elsewhere) and
+  // visibilitychange: the count works.
+  assert.ok(live >= 4, `the session listens to focus, online, pageshow and visibilitychange (${live} listeners)`);
   const t0 = await tokens(page);
+  const sid = sidOf(t0);
   await page.evaluate(() => window.t.session.close());
   const closedAt = Date.now();
-  const before = stats();
+  const before = tokenRequests(h.env, undefined, sid).length;
   const mark = (await events(page)).length;
-  // Observation window: two token lifetimes, during which the planned refreshes would have run…
+  // close() removed them: the wake-up signals below reach nothing of the library, so there is nothing to wait
+  // for after them (instead of a pause in which a re-check would have shown).
+  assert.equal(await page.evaluate(() => window.__wakeListeners()), 0, "close() removed the wake-up listeners");
+  // Observation window: two token lifetimes, during which the planned refreshes would have run (the session's
+  // timers are in Go, where the page cannot see them stopped)…
   await waitFor(() => Date.now() > closedAt + 2 * TTL * 1000, { timeout: 3 * TTL * 1000, interval: 500, what: "two lifetimes" });
   assert.ok(Date.now() > t0.expires_at * 1000, "the token has expired meanwhile");
   // …and the wake-up signals, which would re-check a live session.
@@ -397,14 +444,12 @@ test("8. close(): no request and no event afterwards, over two token lifetimes a
     for (const n of ["focus", "online", "pageshow"]) window.dispatchEvent(new Event(n));
     document.dispatchEvent(new Event("visibilitychange"));
   });
-  await sleep(1500);
-  const afterStats = stats();
-  assert.equal(afterStats.token.refresh_token, before.token.refresh_token, "no refresh request after close()");
-  assert.equal(afterStats.token.total, before.token.total, "no token request at all after close()");
+  assert.equal(await page.evaluate(() => window.__wakeListeners()), 0, "no wake-up listener came back");
+  assert.deepEqual(tokenRequests(h.env, undefined, sid).slice(before), [], "no token request of this session after close()");
   assert.deepEqual((await events(page)).slice(mark), [], "no event after close()");
   const r = await page.evaluate(() => window.t.try(() => window.t.session.getAccessToken()));
   assert.equal(r.ok, false, "getAccessToken after close() rejects");
   assert.equal(r.error.name, "CortiAuthError");
-  assert.equal(refreshCount(), before.token.refresh_token, "…without a request");
+  assert.deepEqual(tokenRequests(h.env, undefined, sid).slice(before), [], "…without a request");
 }));
 });

@@ -25,7 +25,7 @@ const handle = (page) => page.evaluate(() => window.t.try(async () => {
 
 /** Polls until the wall clock has passed epoch second s (auth_time has a resolution of one second). */
 async function pastSecond(page, s) {
-  await page.waitForFunction((sec) => Date.now() / 1000 > sec + 1, s, { polling: 100, timeout: 5000 });
+  await page.waitForFunction((sec) => Date.now() / 1000 > sec + 1, s, { polling: 100, timeout: 60000 });
 }
 
 test("prompt login + maxAge 0 before a sensitive action: the form again, a fresh auth_time", async () => {
@@ -44,12 +44,12 @@ test("prompt login + maxAge 0 before a sensitive action: the form again, a fresh
     assert.equal(new URL(url).searchParams.get("max_age"), "0");
     assert.equal(new URL(url).searchParams.get("acr_values"), "1");
     await page.goto(url);
-    await page.waitForSelector("#password", { timeout: 10000 }); // asked again, despite the live SSO session
+    await page.waitForSelector("#password", { timeout: 60000 }); // asked again, despite the live SSO session
     await page.fill("#username", h.env.user.username);
     await page.fill("#password", h.env.user.password);
     const before = Date.now() / 1000;
     await Promise.all([
-      page.waitForURL((u) => u.searchParams.has("state"), { timeout: 15000 }),
+      page.waitForURL((u) => u.searchParams.has("state"), { timeout: 60000 }),
       page.click("#kc-login"),
     ]);
     await page.waitForFunction(() => document.body.dataset.ready === "1");
@@ -72,7 +72,7 @@ test("maxAge the SSO session satisfies: no form, the old auth_time accepted", as
     const first = await idTokenClaims(page);
     const url = await page.evaluate(() => window.t.client.authorizeURL({ maxAge: 3600 }));
     await page.goto(url);
-    await page.waitForURL((u) => u.searchParams.has("state"), { timeout: 15000 }); // straight back, no form
+    await page.waitForURL((u) => u.searchParams.has("state"), { timeout: 60000 }); // straight back, no form
     await page.waitForFunction(() => document.body.dataset.ready === "1");
     const r = await handle(page);
     assert.ok(r.ok, JSON.stringify(r.error));

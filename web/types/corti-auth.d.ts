@@ -3,7 +3,7 @@
 
 /**
  * Every error code a CortiAuthError can carry (the unions of this file are checked against the Go table,
- * auth/codes.go). "internal" is a recovered Go panic and nothing else; "browser_error" a browser call that threw
+ * errcode/errcode.go). "internal" is a recovered Go panic and nothing else; "browser_error" a browser call that threw
  * (the DOM, postMessage, location.assign), or an error without a code of its own.
  */
 export type CortiAuthErrorCode =
@@ -27,6 +27,7 @@ export type CortiAuthErrorCode =
   | "password_grant_disabled"
   | "popup_blocked"
   | "popup_closed"
+  | "user_mismatch"
   | "browser_error"
   | "internal";
 
@@ -143,7 +144,7 @@ export interface ClientConfig {
   tenant?: string;
   authBaseURL?: string;
   assistantBaseURL?: string;
-  /** Default "openid profile"; openid is always included. */
+  /** Default "openid profile"; openid is always included. offline_access is refused (invalid_config): an offline token outlives every sign-out. */
   scope?: string;
   pendingLoginStorage?: "local" | "session";
   /** Seconds before expiry to refresh: more than 0, default 120, capped at half the token lifetime. */
@@ -153,13 +154,21 @@ export interface ClientConfig {
   /** Default true: a callback without RFC 9207 iss is refused (iss_mismatch); false only for a provider that does not send it. */
   requireIss?: boolean;
   /**
-   * Idle sign-out: after this many seconds without activity (input on the page, a tab becoming visible, the
-   * Assistant's events, session.touch(); in any tab with shareAcrossTabs) the refresh token is revoked and the
-   * session ends "idle". 0 (the default) is off; at most 86400.
+   * Idle sign-out: after this many seconds without activity (trusted input on the page — event.isTrusted, not a
+   * script's dispatchEvent —, session.touch(), the Assistant's events a clinician caused, i.e. no request of the
+   * page in flight or within the last second; in any tab with shareAcrossTabs) the refresh token is revoked and the
+   * session ends "idle". A tab becoming visible is not activity. 0 (the default) is off; at most 86400.
    */
   idleTimeoutSeconds?: number;
   /** How long before the idle end the "idle" event warns: more than 0, less than idleTimeoutSeconds; default 60 (at most half a shorter timeout). */
   idleWarningSeconds?: number;
+  /**
+   * What the idle end ends. "local" (the default): the refresh token is revoked and the session ends "idle" here; the
+   * sign-out sticks (restore() resolves null and sign-ins send prompt=login until a password sign-in). "provider":
+   * also the provider's session, as logout() does — after "ended" the page is sent (form POST with id_token_hint) to
+   * the end-session endpoint and lands on redirectUri. Anything else is invalid_config.
+   */
+  idleSignOut?: "local" | "provider";
   /**
    * Where restore()'s hidden iframe lands (default redirectUri): a page of this page's own origin that hands the
    * callback to its parent, such as dist/callback.html; registered for the client like redirectUri.
@@ -193,6 +202,7 @@ export interface ResolvedClientConfig {
   /** null when not set (idle sign-out off). */
   readonly idleTimeoutSeconds: number | null;
   readonly idleWarningSeconds: number | null;
+  readonly idleSignOut: "local" | "provider";
   readonly silentRedirectUri: string;
 }
 
@@ -270,6 +280,11 @@ export interface RestoreOptions {
 
 export interface Client {
   readonly config: ResolvedClientConfig;
+  /**
+   * The authorize URL of a new login (its pending login stored). After a sign-out (logout or idle, in any tab of the
+   * origin) and until a sign-in with a later auth_time, it and login()/loginWithPopup() send prompt=login: the
+   * provider asks for the password although its SSO session lives.
+   */
   authorizeURL(options?: AuthorizeOptions): Promise<string>;
   login(options?: AuthorizeOptions): Promise<void>;
   isCallback(url?: string): boolean;
@@ -296,7 +311,8 @@ export interface Client {
    * interaction_required, consent_required, account_selection_required), when the silent step has no answer within
    * timeoutMs, or when the page's CSP blocks its iframe (a console error names the frame-src source to add).
    * Rejects invalid_config (bad options; silentRedirectUri not on this page's origin) and, for a callback that
-   * fails handleCallback's checks or exchange, as handleCallback would.
+   * fails handleCallback's checks or exchange, as handleCallback would. After a sign-out (logout or idle, in any tab of
+   * the origin) it resolves null at once, asking nobody, until a sign-in whose ID token's auth_time is later.
    */
   restore(options?: RestoreOptions): Promise<Session | null>;
   fromTokens(tokens: TokenResponse, options?: FromTokensOptions): Session;
@@ -304,7 +320,9 @@ export interface Client {
   loginWithPassword(username: string, password: string): Promise<Session>;
   /**
    * Synchronous: the Assistant's iframe is created and starts loading at once, before any session exists, so its
-   * load overlaps with the sign-in; `assistant.authenticate(session)` signs it in once there is a session. Throws
+   * load overlaps with the sign-in (on the callback page: once handleCallback() has cleaned the code and state out of
+   * the address, before the exchange, or at authenticate()); `assistant.authenticate(session)` signs it in once there
+   * is a session. Throws
    * (invalid_config) for a target that is not an element or a selector matching one, or bad options.
    */
   mountAssistant(target: Element | string, options?: MountOptions): Assistant;
@@ -312,7 +330,8 @@ export interface Client {
 
 /**
  * Why a session ended. A final OAuth error of a refresh other than invalid_grant ends it with that error's own code
- * (invalid_client, …); a final 4xx without one gives "refresh_failed".
+ * (invalid_client, …); a final 4xx without one gives "refresh_failed". "closed" only on an Assistant's "ended": its
+ * session was closed (session.close() emits no "ended" itself).
  */
 export type EndedReason =
   | "invalid_grant"
@@ -323,6 +342,7 @@ export type EndedReason =
   | "logout"
   | "idle"
   | "user_changed"
+  | "closed"
   | (string & {});
 
 /** The detail each session event's listener receives. */
@@ -390,12 +410,35 @@ export interface Session {
   on<K extends SessionEventName>(name: K, listener: (detail: SessionEvents[K], name: K) => void): () => void;
   /** Every event. */
   on(name: "*", listener: (detail: SessionEvents[SessionEventName], name: SessionEventName) => void): () => void;
-  /** Activity the page's listeners cannot see (a dictation device, a backend event): resets the idle timeout. */
+  /** Activity of a person the page's listeners cannot see (a dictation device's button): resets the idle timeout. */
   touch(): void;
   /** client.mountAssistant and assistant.authenticate(this) in one: resolves once the Assistant is signed in. */
   mountAssistant(target: Element | string, options?: MountOptions): Promise<Assistant>;
+  /**
+   * Step-up that proves who confirmed: call it from a user gesture (it opens a popup synchronously, as
+   * client.loginWithPopup) with prompt=login, max_age (default 0) and login_hint = this session's user. The same user
+   * signs in: this session takes the new tokens (fresh auth_time, "refreshed", its Assistant re-authenticated) and the
+   * promise resolves to it. Another user: rejects "user_mismatch", this session keeps its tokens, the other's refresh
+   * token is revoked and their provider session ended. Also popup_blocked, popup_closed, timeout, id_token_invalid
+   * (check "auth_time" / "acr"), session_ended.
+   */
+  reauthenticate(options?: ReauthenticateOptions): Promise<Session>;
   logout(options?: LogoutOptions): Promise<void>;
+  /**
+   * Stops timers and listeners; emits no "ended". Every Assistant of the session is signed out as at an end (frame
+   * blanked and removed, its "ended" with reason "closed"), and a refresh token handed to one (assistantRefreshes,
+   * showDeviceLinkQR({ shareRefreshToken: true })) is revoked — unless shareAcrossTabs, whose sibling tabs go on with it.
+   */
   close(): void;
+}
+
+export interface ReauthenticateOptions {
+  /** max_age in seconds; default 0 (the password again, whatever the provider's SSO session). */
+  maxAge?: number;
+  /** acr_values: the ID token's acr must be one of them. */
+  acrValues?: string | string[];
+  /** Default 300000, as loginWithPopup. */
+  timeoutMs?: number;
 }
 
 export interface AssistantUser {
@@ -446,6 +489,11 @@ export interface NavigatePayload {
 /** setCredentials' payload: the password is required (an empty one is refused with invalid_config). */
 export interface SetCredentialsPayload {
   password: string;
+}
+
+export interface ShowDeviceLinkQROptions {
+  /** Hand the session's refresh token to an Assistant mounted without assistantRefreshes; default false. */
+  shareRefreshToken?: boolean;
 }
 
 /** showDeviceLinkQR's response. */
@@ -555,7 +603,8 @@ export interface Assistant {
   /** The Assistant (re-)authenticated the user after a refresh. */
   on(event: "auth", listener: (user: AssistantUser, name: "auth") => void): () => void;
   /**
-   * The session ended, for any reason (logout, revocation, expiry, idle, another user): the protocol has no
+   * The session ended, for any reason (logout, revocation, expiry, idle, another user), or was closed (reason
+   * "closed": session.close() signs its Assistants out too): the protocol has no
    * sign-out action, so the iframe was navigated to about:blank and removed (no Corti page keeps the clinician's
    * tokens); requests reject with session_ended, and no message reaches the Assistant any more.
    */
@@ -587,8 +636,11 @@ export interface Assistant {
   /**
    * Shows the device-link QR code in the Assistant: sends the session's tokens (as auth sends them; they must include
    * a refresh token, else invalid_config) and resolves with the Assistant's answer. Bounded by requestTimeoutMs.
+   * The refresh token goes to the Assistant only when it was mounted with assistantRefreshes: true or the call says
+   * { shareRefreshToken: true }; otherwise invalid_config, nothing posted. Once shared, the Assistant counts as a
+   * second holder of the refresh token (assistant_refresh_conflict when the provider refuses it; revoked at close()).
    */
-  showDeviceLinkQR(): Promise<ShowDeviceLinkQRResponse>;
+  showDeviceLinkQR(options?: ShowDeviceLinkQROptions): Promise<ShowDeviceLinkQRResponse>;
   startRecording(): Promise<unknown>;
   stopRecording(): Promise<unknown>;
   getStatus(): Promise<GetStatusResponse>;
@@ -601,4 +653,85 @@ export interface Assistant {
   readonly visible: boolean;
   /** Navigates the iframe to about:blank, removes it and its listener; pending requests reject (assistant_error). */
   destroy(): void;
+}
+
+// ---- <corti-assistant> (dist/corti-assistant.js): Corti's <corti-embedded> element API plus the sign-in.
+
+/** The detail of the element's "error" event, as <corti-embedded> raises it. */
+export interface CortiAssistantErrorDetail {
+  message: string;
+  /** The Assistant's error code (INVALID_PAYLOAD, …), or a CortiAuthErrorCode for a failed sign-in. */
+  code?: string;
+  details?: unknown;
+}
+
+/** An event of the Assistant, as the "event" stream carries it. */
+export interface CortiAssistantEventDetail {
+  name: string;
+  payload: unknown;
+}
+
+/** The element's events: <corti-embedded>'s (each raw Assistant event name, "event", "error"), plus the sign-in's. */
+export interface CortiAssistantEventMap extends Omit<HTMLElementEventMap, "error"> {
+  event: CustomEvent<CortiAssistantEventDetail>;
+  /** The component's legacy stream, the same detail as "event". */
+  "embedded-event": CustomEvent<CortiAssistantEventDetail>;
+  /** A failed answer of the Assistant, error.triggered, a version mismatch, a failed sign-in. */
+  error: CustomEvent<CortiAssistantErrorDetail>;
+  "embedded.ready": CustomEvent<unknown>;
+  "embedded.authenticated": CustomEvent<unknown>;
+  "embedded.navigated": CustomEvent<{ path: string }>;
+  "embedded.interactionCreated": CustomEvent<{ interaction: { id: string; createdAt: string } }>;
+  "recording.started": CustomEvent<unknown>;
+  "recording.stopped": CustomEvent<unknown>;
+  "document.generated": CustomEvent<unknown>;
+  "document.updated": CustomEvent<unknown>;
+  "document.synced": CustomEvent<unknown>;
+  /** Signed in (client-id): the session's claims. */
+  signedin: CustomEvent<{ claims: DecodedToken }>;
+  /** The session ended (logout, idle, a refused refresh, …). */
+  signedout: CustomEvent<{ reason: EndedReason | null }>;
+}
+
+/**
+ * <corti-assistant>. Methods reject like <corti-embedded>'s: an Error whose message is JSON ({ message, code? }) —
+ * here a CortiAuthError, with code (assistant_error, assistantCode, description) as well.
+ */
+export interface CortiAssistantElement extends HTMLElement {
+  /** The baseurl attribute: the Assistant's origin (default with client-id: the environment's). */
+  baseURL: string;
+  /** The visibility attribute, "hidden" (the default) or "visible". */
+  visibility: "hidden" | "visible" | (string & {});
+  /** The signed-in Session (client-id), or the bearer session auth(tokens) made; null before and after. */
+  readonly session: Session | null;
+  /** Starts a sign-in (client-id): a popup with the popup attribute (call it from a click), else a redirect. */
+  login(): Promise<void>;
+  /** session.logout(options): revokes, clears, ends the provider's session; the frame is blanked. */
+  logout(options?: LogoutOptions): Promise<void>;
+  /** Without client-id: signs the Assistant in with the page's token response (it includes the refresh token, as the component's). */
+  auth(tokens: TokenResponse): Promise<{ id: string; email: string; name?: string }>;
+  createInteraction(payload: CreateInteractionPayload): Promise<{ id: string; createdAt: string }>;
+  navigate(payload: string | NavigatePayload): Promise<void>;
+  addFacts(facts: Fact[] | AddFactsPayload): Promise<void>;
+  configureApp(config: ConfigureAppPayload): Promise<Record<string, unknown>>;
+  setInteractionOptions(options: SetInteractionOptionsPayload): Promise<void>;
+  startRecording(): Promise<void>;
+  stopRecording(): Promise<void>;
+  getStatus(): Promise<GetStatusResponse>;
+  getTemplates(): Promise<GetTemplatesResponse>;
+  setCredentials(credentials: SetCredentialsPayload): Promise<void>;
+  /** The page's token response (with its refresh token), as the component's; without it, the signed-in session's. */
+  showDeviceLinkQR(tokens?: TokenResponse & { refresh_token: string }): Promise<ShowDeviceLinkQRResponse>;
+  show(): void;
+  hide(): void;
+  addEventListener<K extends keyof CortiAssistantEventMap>(type: K, listener: (this: CortiAssistantElement, ev: CortiAssistantEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof CortiAssistantEventMap>(type: K, listener: (this: CortiAssistantElement, ev: CortiAssistantEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "corti-assistant": CortiAssistantElement;
+  }
 }

@@ -3,7 +3,7 @@
 // legacy=1 speaks the shape of Corti's docs: responses {type, requestId, success, data?, error?:{message, code}}
 // (no action, no version), events {type, event, payload}; repeatReady=1 is a faulty frame that keeps announcing
 // embedded.ready every 25 ms, requests or not; readyVersion=<v> announces that protocol version instead of v1;
-// parentOrigin=<origin> when document.referrer is empty. window.__assistant.emit(event, payload) posts an event
+// parentOrigin=<origin> when document.referrer is empty (or the frame's own). window.__assistant.emit(event, payload) posts an event
 // (error.triggered, say) from the frame itself; window.__assistant.qrStatus is showDeviceLinkQR's answer;
 // window.__assistant.override[action] = {success, error, ...} answers that action with exactly these members
 // (plus type and requestId; action and version too unless legacy), to send shapes the handlers never would.
@@ -27,10 +27,19 @@
   var readyDelayMs = num('readyDelayMs', 0);
   var selfRefreshAt = Math.min(num('selfRefreshAt', 0.4), 0.95);
 
+  // The parent's origin: the referrer, unless it is this frame's own origin (location.reload() in the frame, or a
+  // navigation it made itself, gives its own URL as referrer in Chromium: the parent is not in it); then the query,
+  // location.ancestorOrigins, and last the origin the frame's earlier document found (sessionStorage, which a
+  // reload keeps; Firefox has no ancestorOrigins).
   var parentOrigin = null;
   try { if (document.referrer) parentOrigin = new URL(document.referrer).origin; } catch (e) { /* ignore */ }
+  if (parentOrigin === location.origin) parentOrigin = null;
   if (!parentOrigin && params.get('parentOrigin')) parentOrigin = params.get('parentOrigin');
   if (!parentOrigin && location.ancestorOrigins && location.ancestorOrigins.length) parentOrigin = location.ancestorOrigins[0];
+  try {
+    if (!parentOrigin) parentOrigin = sessionStorage.getItem('stand-in-parent-origin');
+    else sessionStorage.setItem('stand-in-parent-origin', parentOrigin);
+  } catch (e) { /* storage refused */ }
   if (parentOrigin === 'null') parentOrigin = null;
 
   var state = {

@@ -1,6 +1,6 @@
 // The end-to-end tests' page: loads corti-auth and exposes it; the tests drive
 // it with page.evaluate. Configured from /config.json and the query string
-// (?buffer=seconds&share=1&storage=session&idle=seconds&idleWarn=seconds&popup=path). restore()'s silent step lands on
+// (?buffer=seconds&share=1&storage=session&idle=seconds&idleWarn=seconds&idleSignOut=local|provider&popup=path). restore()'s silent step lands on
 // dist/callback.html (silentRedirectUri).
 import { load } from "/dist/corti-auth.js";
 
@@ -21,6 +21,7 @@ if (q.has("storage")) config.pendingLoginStorage = q.get("storage");
 if (q.has("ropc")) config.allowPasswordGrant = true;
 if (q.has("idle")) config.idleTimeoutSeconds = Number(q.get("idle"));
 if (q.has("idleWarn")) config.idleWarningSeconds = Number(q.get("idleWarn"));
+if (q.has("idleSignOut")) config.idleSignOut = q.get("idleSignOut");
 if (q.has("silentApp")) delete config.silentRedirectUri; // the default: the silent step lands on this page itself
 if (q.has("popup")) config.popupRedirectUri = new URL(q.get("popup"), location.href).href; // e.g. /dist/callback.html
 
@@ -48,4 +49,7 @@ window.t = {
 // Loaded as restore()'s hidden iframe (?silentApp: silentRedirectUri left at its default, this page): like an app,
 // it handles the callback, which hands it to the tab that framed it (resolving null here).
 if (window.parent !== window && client.isCallback()) client.handleCallback().catch(() => {});
+// Loaded as a popup's popupRedirectUri (?popupApp, e.g. ?popup=/e2e/app.html%3FpopupApp%3D1): like an app, it handles
+// the callback, which hands it to the tab that opened it — no driver command into the popup needed.
+if (q.has("popupApp") && window.opener && client.isCallback()) client.handleCallback().catch(() => {});
 document.body.dataset.ready = "1";

@@ -23,6 +23,7 @@ export async function misuse(secretFromSomewhere: string, maybeSession: ReturnTy
   await client.authorizeURL({ extraParams: { max_age: 0 } }); // misuse: extra params are strings
   await client.authorizeURL({ maxAge: "0" }); // misuse: maxAge is a number of seconds
   corti.createClient({ ...base, idleTimeoutSeconds: "900" }); // misuse: idleTimeoutSeconds is a number
+  corti.createClient({ ...base, idleSignOut: "remote" }); // misuse: idleSignOut is "local" or "provider"
   const s = (await client.handleCallback())!; // (null only in a popup)
   s.on("refresh", () => {}); // misuse: the event is "refreshed"
   s.on("ended", (d) => d.code); // misuse: ended's detail is {reason}
@@ -65,4 +66,11 @@ export async function misuse(secretFromSomewhere: string, maybeSession: ReturnTy
   }
   new CortiAuthError("x", { code: "nope" }); // misuse: no such code
   await client.loginWithPopup({ timeoutMs: "300000" }); // misuse: timeoutMs is a number
+}
+
+export async function misuseElement(): Promise<void> {
+  const el = document.createElement("corti-assistant");
+  el.addEventListener("signedout", (e) => e.detail.user); // misuse: signedout carries { reason }
+  await el.navigate(42); // misuse: navigate takes a path or { path }
+  el.visibility = true; // misuse: visibility is a string
 }

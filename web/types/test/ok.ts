@@ -14,6 +14,7 @@ import {
   type TokenErrorResponse,
   type TokenResponse,
 } from "../corti-auth.js";
+import { CortiAssistantElement, type CortiAssistantErrorDetail } from "../corti-assistant.js";
 
 function plainWords(e: unknown): string {
   if (!(e instanceof CortiAuthError)) return String(e);
@@ -93,6 +94,8 @@ async function main(): Promise<void> {
   session.touch();
   const idleCfg = corti.createClient({ clientId: "c", redirectUri: "https://app.example/", idleTimeoutSeconds: 900, idleWarningSeconds: 60 });
   const idleSecs: number | null = idleCfg.config.idleTimeoutSeconds;
+  const idleEnds: "local" | "provider" = corti.createClient({ clientId: "c", redirectUri: "https://app.example/", idleTimeoutSeconds: 900, idleSignOut: "provider" }).config.idleSignOut;
+  console.log(idleEnds);
   console.log(idleSecs);
   // Popup sign-in from a click (inside an EHR's frame too), and a step-up in a popup.
   const popupClient = corti.createClient({ clientId: "c", redirectUri: "https://app.example/", popupRedirectUri: "https://app.example/callback.html" });
@@ -179,12 +182,16 @@ async function main(): Promise<void> {
   const { templates } = await assistant.getTemplates();
   console.log(templates.length, templates[0]?.language.code, templates[0]?.language.name, templates[0]?.isCustom === true);
   const typed: boolean = (await assistant.request("getStatus")).auth.isAuthenticated;
+  const viaLink = await assistant.showDeviceLinkQR({ shareRefreshToken: true });
+  console.log(viaLink.status);
   const linked: "approved" | "denied" | "expired" | "dismissed" = (await assistant.request("showDeviceLinkQR", { access_token: "a", token_type: "Bearer", refresh_token: "r" })).status;
   console.log(typed, linked, await assistant.request("anyOtherAction", { any: "payload" }));
   const custom = await assistant.request<{ ok: boolean }>("getStatus");
   console.log(custom.ok);
   assistant.destroy();
 
+  const confirmed: Session = await session.reauthenticate({ maxAge: 0, acrValues: ["1"], timeoutMs: 60000 });
+  await confirmed.reauthenticate().catch((e: unknown) => { if (e instanceof CortiAuthError && e.code === "user_mismatch") console.log("not them"); });
   await session.logout({ redirectUri: `${location.origin}/`, navigate: false });
   session.close();
 
@@ -217,3 +224,33 @@ main().catch((e: unknown) => {
   if (e instanceof CortiAuthError && e.code === "invalid_config") console.error("fix the config:", e.message);
   else console.error(plainWords(e));
 });
+
+// <corti-assistant> (dist/corti-assistant.js), typed by HTMLElementTagNameMap and its event map.
+export async function useElement(tokens: { access_token: string; token_type: string; refresh_token: string; expires_in: number }): Promise<void> {
+  const el = document.createElement("corti-assistant"); // typed by HTMLElementTagNameMap
+  el.setAttribute("client-id", "my-client");
+  el.baseURL = "https://assistant.eu.corti.app";
+  el.addEventListener("signedin", (e) => console.log(e.detail.claims.email));
+  el.addEventListener("signedout", (e) => console.log(e.detail.reason));
+  el.addEventListener("event", (e) => console.log(e.detail.name, e.detail.payload));
+  el.addEventListener("embedded.navigated", (e) => console.log(e.detail.path));
+  el.addEventListener("error", (e) => { const d: CortiAssistantErrorDetail = e.detail; console.error(d.message, d.code); });
+  document.body.append(el);
+
+  const found = document.querySelector("corti-assistant");
+  if (found) {
+    found.show();
+    const user = await found.auth(tokens);
+    console.log(user.email);
+    const it = await found.createInteraction({ encounter: { identifier: "e", status: "planned", type: "first_consultation", period: { startedAt: new Date().toISOString() } } });
+    await found.navigate(`/session/${it.id}`);
+    await found.addFacts([{ text: "Allergic to penicillin", group: "allergies" }]);
+    const status = await found.getStatus();
+    if (status.auth.isAuthenticated) await found.startRecording();
+    const qr = await found.showDeviceLinkQR();
+    console.log(qr.status, found.session?.claims.email);
+    await found.logout({ navigate: false });
+  }
+  const ctor: typeof CortiAssistantElement | undefined = customElements.get("corti-assistant") as typeof CortiAssistantElement | undefined;
+  console.log(ctor === undefined ? "not defined" : "defined");
+}

@@ -1,4 +1,4 @@
-package auth
+package errcode
 
 import (
 	"context"
@@ -7,14 +7,17 @@ import (
 	"go/ast"
 	"go/parser"
 	gotoken "go/token"
+	"path"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/corti-auth/corti-auth/assistant"
-	"github.com/corti-auth/corti-auth/errcode"
+	"github.com/corti-auth/corti-auth/auth"
+	"github.com/corti-auth/corti-auth/internal/fault"
 	"github.com/corti-auth/corti-auth/pkce"
 	"github.com/corti-auth/corti-auth/session"
 	"github.com/corti-auth/corti-auth/storage"
@@ -36,19 +39,22 @@ func TestCode(t *testing.T) {
 		{&pkce.OAuthError{ErrorCode: "invalid_grant", Status: 400}, "oauth_error"},
 		{fmt.Errorf("refresh: %w", &pkce.OAuthError{Status: 503}), "oauth_error"},
 		{&assistant.Error{Action: "auth", Code: "UNAUTHORIZED"}, "assistant_error"},
-		{fmt.Errorf("wrapped: %w", ErrStateMismatch), "state_mismatch"},
-		{&ConfigError{Key: "clientSecret"}, "invalid_config"},
-		{fmt.Errorf("%w: x", errcode.ErrNetwork), "network_error"},
-		{fmt.Errorf("%w: x", errcode.ErrTimeout), "timeout"},
+		{fmt.Errorf("wrapped: %w", auth.ErrStateMismatch), "state_mismatch"},
+		{&auth.ConfigError{Key: "clientSecret"}, "invalid_config"},
+		{fmt.Errorf("%w: x", fault.ErrNetwork), "network_error"},
+		{fmt.Errorf("%w: x", fault.ErrTimeout), "timeout"},
 		{context.DeadlineExceeded, "timeout"},
+		{auth.ErrCallbackTimeout, "timeout"},
+		{&auth.PopupTimeoutError{Severed: true}, "timeout"},
+		{fmt.Errorf("%w: 123", auth.ErrPopupClosed), "popup_closed"},
 		{context.Canceled, "session_ended"},
-		{fmt.Errorf("%w: boom", errcode.ErrPanic), "internal"},
-		{fmt.Errorf("%w: location.assign: %w", errcode.ErrBrowser, coder{""}), "browser_error"},
+		{fmt.Errorf("%w: boom", fault.ErrPanic), "internal"},
+		{fmt.Errorf("%w: location.assign: %w", fault.ErrBrowser, coder{""}), "browser_error"},
 		{fmt.Errorf("%w", pkce.ErrBadResponse), "bad_response"},
 		{&token.IDTokenError{Check: token.CheckNonce}, "id_token_invalid"},
 		// JWKS fetched over a failing network: the transport's code wins, as it
 		// is retried (check "jwks").
-		{&token.IDTokenError{Check: token.CheckJWKS, Err: fmt.Errorf("%w: %w", token.ErrJWKS, errcode.ErrNetwork)}, "network_error"},
+		{&token.IDTokenError{Check: token.CheckJWKS, Err: fmt.Errorf("%w: %w", token.ErrJWKS, fault.ErrNetwork)}, "network_error"},
 		{&session.EndedError{Reason: "logout"}, "session_ended"},
 		{&session.EndedError{Reason: "closed", Closed: true}, "session_ended"},
 		{session.Final("invalid_grant", &pkce.OAuthError{ErrorCode: "invalid_grant"}), "oauth_error"},
@@ -57,10 +63,10 @@ func TestCode(t *testing.T) {
 		{coder{"network_error"}, "network_error"},
 		{fmt.Errorf("refresh: %w", coder{"session_ended"}), "session_ended"},
 		// …but not an unknown one, nor internal (the module's own panics only).
-		{coder{"no_such_code"}, CodeUnknown},
-		{coder{"internal"}, CodeUnknown},
-		{coder{""}, CodeUnknown},
-		{errors.New("something else"), CodeUnknown},
+		{coder{"no_such_code"}, fault.CodeUnknown},
+		{coder{"internal"}, fault.CodeUnknown},
+		{coder{""}, fault.CodeUnknown},
+		{errors.New("something else"), fault.CodeUnknown},
 	} {
 		if c := Code(tc.err); c != tc.code {
 			t.Errorf("Code(%v) = %q, want %q", tc.err, c, tc.code)
@@ -68,14 +74,45 @@ func TestCode(t *testing.T) {
 	}
 }
 
+// TestProps: the properties of the CortiAuthError for each kind of error
+// (the bridge adds the message and a thrown JS value as cause).
+func TestProps(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want map[string]any
+	}{
+		{"nil", nil, map[string]any{}},
+		{"sentinel", fmt.Errorf("%w: x", fault.ErrNetwork), map[string]any{"code": "network_error"}},
+		{"oauth error, every field", fmt.Errorf("refresh: %w", &pkce.OAuthError{ErrorCode: "invalid_grant", Description: "expired", URI: "https://x/e", Status: 400}),
+			map[string]any{"code": "oauth_error", "oauthError": "invalid_grant", "description": "expired", "errorUri": "https://x/e", "status": 400}},
+		{"oauth error, bare", &pkce.OAuthError{ErrorCode: "invalid_client"},
+			map[string]any{"code": "oauth_error", "oauthError": "invalid_client"}},
+		{"assistant error", &assistant.Error{Action: "auth", Code: "UNAUTHORIZED", Message: "no"},
+			map[string]any{"code": "assistant_error", "assistantCode": "UNAUTHORIZED", "description": "no"}},
+		{"assistant error without a code", &assistant.Error{Action: "auth"}, map[string]any{"code": "assistant_error"}},
+		{"assistant message wins over an OAuth description", fmt.Errorf("%w; %w", &pkce.OAuthError{ErrorCode: "x", Description: "oauth"}, &assistant.Error{Message: "assistant"}),
+			map[string]any{"code": "oauth_error", "oauthError": "x", "description": "assistant"}},
+		{"ID token", fmt.Errorf("login: %w", &token.IDTokenError{Check: token.CheckNonce}),
+			map[string]any{"code": "id_token_invalid", "check": "nonce"}},
+		{"JWKS over a failing network keeps its check", &token.IDTokenError{Check: token.CheckJWKS, Err: fmt.Errorf("%w: %w", token.ErrJWKS, fault.ErrNetwork)},
+			map[string]any{"code": "network_error", "check": "jwks"}},
+		{"unknown", errors.New("x"), map[string]any{"code": fault.CodeUnknown}},
+	} {
+		if got := Props(tc.err); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: Props = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
 // TestOnlyPanicIsInternal: "internal" means a recovered Go panic and nothing
 // else — no table entry but ErrPanic's gives it, and neither does the fallback.
 func TestOnlyPanicIsInternal(t *testing.T) {
-	if CodeUnknown == CodeInternal || !KnownCode(CodeUnknown) {
-		t.Fatalf("the fallback code %q must be a documented code other than internal", CodeUnknown)
+	if fault.CodeUnknown == fault.CodeInternal || !fault.KnownCode(fault.CodeUnknown) {
+		t.Fatalf("the fallback code %q must be a documented code other than internal", fault.CodeUnknown)
 	}
 	for _, c := range codes {
-		if (c.code == CodeInternal) != (c.err == errcode.ErrPanic) {
+		if (c.code == fault.CodeInternal) != (c.err == fault.ErrPanic) {
 			t.Errorf("%v gives %q", c.err, c.code)
 		}
 	}
@@ -84,9 +121,9 @@ func TestOnlyPanicIsInternal(t *testing.T) {
 // TestTableUsesKnownCodes: every code the table gives is one of Codes, and
 // every code of Codes is given by something (no dead entry in the contract).
 func TestTableUsesKnownCodes(t *testing.T) {
-	given := map[string]bool{"oauth_error": true, "assistant_error": true, CodeUnknown: true}
+	given := map[string]bool{"oauth_error": true, "assistant_error": true, fault.CodeUnknown: true}
 	for _, c := range codes {
-		if !KnownCode(c.code) {
+		if !fault.KnownCode(c.code) {
 			t.Errorf("%v gives %q, which is not in Codes", c.err, c.code)
 		}
 		given[c.code] = true
@@ -107,19 +144,20 @@ func TestTableUsesKnownCodes(t *testing.T) {
 // TestEverySentinelIsMapped finds in their source. A new sentinel fails that
 // test until it is mapped in codes and listed here.
 var sentinels = map[string]error{
-	"errcode.ErrPanic":              errcode.ErrPanic,
-	"errcode.ErrNetwork":            errcode.ErrNetwork,
-	"errcode.ErrTimeout":            errcode.ErrTimeout,
-	"errcode.ErrBrowser":            errcode.ErrBrowser,
-	"auth.ErrInvalidConfig":         ErrInvalidConfig,
-	"auth.ErrNoPendingLogin":        ErrNoPendingLogin,
-	"auth.ErrStateMismatch":         ErrStateMismatch,
-	"auth.ErrLoginExpired":          ErrLoginExpired,
-	"auth.ErrIssMismatch":           ErrIssMismatch,
-	"auth.ErrPasswordGrantDisabled": ErrPasswordGrantDisabled,
-	"auth.ErrNotCallback":           ErrNotCallback,
-	"auth.ErrPopupBlocked":          ErrPopupBlocked,
-	"auth.ErrPopupClosed":           ErrPopupClosed,
+	"fault.ErrPanic":                fault.ErrPanic,
+	"fault.ErrNetwork":              fault.ErrNetwork,
+	"fault.ErrTimeout":              fault.ErrTimeout,
+	"fault.ErrBrowser":              fault.ErrBrowser,
+	"auth.ErrInvalidConfig":         auth.ErrInvalidConfig,
+	"auth.ErrNoPendingLogin":        auth.ErrNoPendingLogin,
+	"auth.ErrStateMismatch":         auth.ErrStateMismatch,
+	"auth.ErrLoginExpired":          auth.ErrLoginExpired,
+	"auth.ErrIssMismatch":           auth.ErrIssMismatch,
+	"auth.ErrPasswordGrantDisabled": auth.ErrPasswordGrantDisabled,
+	"auth.ErrNotCallback":           auth.ErrNotCallback,
+	"auth.ErrPopupBlocked":          auth.ErrPopupBlocked,
+	"auth.ErrPopupClosed":           auth.ErrPopupClosed,
+	"auth.ErrUserMismatch":          auth.ErrUserMismatch,
 	"pkce.ErrBadResponse":           pkce.ErrBadResponse,
 	"pkce.ErrInvalidParam":          pkce.ErrInvalidParam,
 	"pkce.ErrInvalidCallback":       pkce.ErrInvalidCallback,
@@ -150,14 +188,14 @@ var sentinels = map[string]error{
 
 // scanned are the packages whose sentinels reach JS. bridge is scanned too: it
 // may define none of its own (a native test cannot see them), only re-use
-// errcode's.
-var scanned = []string{"errcode", "auth", "pkce", "token", "session", "assistant", "storage", "bridge"}
+// internal/fault's.
+var scanned = []string{"internal/fault", "errcode", "auth", "pkce", "token", "session", "assistant", "storage", "bridge"}
 
 // packageDecls parses the non-test Go files of the module's package dir
 // (whatever their build tags).
 func packageDecls(t *testing.T, dir string) []ast.Decl {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("..", dir, "*.go"))
+	files, err := filepath.Glob(filepath.Join("..", filepath.FromSlash(dir), "*.go"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no Go files in %s: %v", dir, err)
 	}
@@ -216,14 +254,14 @@ func TestEverySentinelIsMapped(t *testing.T) {
 			if !ast.IsExported(name) {
 				continue
 			}
-			q := dir + "." + name
+			q := path.Base(dir) + "." + name
 			found[q] = true
 			if dir == "bridge" {
-				t.Errorf("bridge defines its own sentinel %s: define it in a pure package (errcode) and map it in auth/codes.go", q)
+				t.Errorf("bridge defines its own sentinel %s: define it in a pure package (internal/fault) and map it in errcode/errcode.go", q)
 				continue
 			}
 			if _, ok := sentinels[q]; !ok {
-				t.Errorf("%s is not mapped: give it a code in auth/codes.go and list it in sentinels", q)
+				t.Errorf("%s is not mapped: give it a code in errcode/errcode.go and list it in sentinels", q)
 			}
 		}
 	}
@@ -237,8 +275,8 @@ func TestEverySentinelIsMapped(t *testing.T) {
 		c, ok := lookup(fmt.Errorf("context: %w", err))
 		switch {
 		case !ok:
-			t.Errorf("%s has no code in the table (it would get the fallback %q)", q, CodeUnknown)
-		case c == CodeInternal && err != errcode.ErrPanic:
+			t.Errorf("%s has no code in the table (it would get the fallback %q)", q, fault.CodeUnknown)
+		case c == fault.CodeInternal && err != fault.ErrPanic:
 			t.Errorf("%s gives internal", q)
 		}
 	}

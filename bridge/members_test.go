@@ -1,0 +1,82 @@
+//go:build js && wasm
+
+package bridge
+
+import (
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/hack-pad/safejs"
+)
+
+// interfaceMembers reads the member names of interface name in the .d.ts
+// source: the lines at two spaces of indentation between its opening line and
+// its closing brace (doc comments and overloads skipped or merged).
+func interfaceMembers(t *testing.T, dts, name string) []string {
+	t.Helper()
+	body := regexp.MustCompile(`(?s)\nexport interface ` + name + ` \{\n(.*?)\n\}\n`).FindStringSubmatch(dts)
+	if body == nil {
+		t.Fatalf("no interface %s in corti-auth.d.ts", name)
+	}
+	seen := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^  (?:readonly )?([A-Za-z_]\w*)\??[(<:]`).FindAllStringSubmatch(body[1], -1) {
+		seen[m[1]] = true
+	}
+	var out []string
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// runtimeMembers lists the property names of v and its prototypes (Object's
+// own excepted): what a page can reach on the object.
+func runtimeMembers(t *testing.T, v safejs.Value) []string {
+	t.Helper()
+	fn, _ := safejs.Global().Get("Function")
+	names, err := fn.New("o", `const s = new Set();
+	for (let p = o; p && p !== Object.prototype; p = Object.getPrototypeOf(p))
+		for (const n of Object.getOwnPropertyNames(p)) if (n !== "constructor") s.add(n);
+	return [...s].sort().join(",");`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := names.Invoke(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := r.String()
+	return strings.Split(s, ",")
+}
+
+// TestRuntimeMembersAreTheTypes: each object the module hands a page has
+// exactly the members its interface in web/types/corti-auth.d.ts declares —
+// none missing (a typed call that throws), none extra (an undocumented API a
+// page may come to rely on).
+func TestRuntimeMembersAreTheTypes(t *testing.T) {
+	src, err := os.ReadFile("../web/types/corti-auth.d.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dts := string(src)
+	cl, s, a := mountedAssistant(t)
+	for _, c := range []struct {
+		iface string
+		obj   safejs.Value
+	}{
+		{"CortiAuth", Namespace("test")},
+		{"Client", cl},
+		{"Session", s},
+		{"Assistant", a},
+	} {
+		want := interfaceMembers(t, dts, c.iface)
+		got := runtimeMembers(t, c.obj)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: runtime members %v\n.d.ts members %v", c.iface, got, want)
+		}
+	}
+}

@@ -1,0 +1,143 @@
+// The browser tests, spread over a few workers: `make test-e2e` runs this. Each job is one test file in one engine
+// (a `node --test` process of its own, with its own environment, browser and TMPDIR), so jobs share nothing but the
+// machine; E2E_JOBS of them run at once (3 by default: a job uses a fifth to a third of one core alone, measured with
+// /usr/bin/time, but 4 at once brought the load average to 15–28 and WebKit's page loads to 20 s and more, where
+// timing-sensitive tests failed more often; E2E_JOBS=4 is faster where the machine has room). A job's output is printed whole when it ends, so the log reads file by file;
+// at the end come a table of jobs and their times and the closing count line.
+//
+//   node web/e2e/run.mjs                          every file in every engine of ENGINES, and web/types/, web/dev/
+//   node web/e2e/run.mjs web/e2e/popup.test.mjs   one file (in every engine of ENGINES)
+//   ENGINES=webkit E2E_JOBS=1 node web/e2e/run.mjs
+//   E2E_REPEAT=5 node web/e2e/run.mjs …           every job five times
+//   E2E_BURN=2 …                                  with two CPU-burning processes beside the run (make soak-e2e)
+//
+// Files that do not use forEachEngine (Chromium only: bench, bff, package) run once, in Chromium; the Node-only
+// tests (web/types/, web/dev/) are one job each.
+import { spawn } from "node:child_process";
+import { readFileSync, readdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ENGINES } from "./engines.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const rel = (p) => relative(root, p);
+const JOBS = Math.max(1, Number(process.env.E2E_JOBS) || 3);
+const REPEAT = Math.max(1, Number(process.env.E2E_REPEAT) || 1);
+const JOB_LIMIT_MS = Number(process.env.E2E_JOB_LIMIT_MS) || 20 * 60 * 1000; // a job still running then has hung
+const base = process.env.TMPDIR || tmpdir();
+
+// Slowest first, so the long jobs do not start last (measured: make test-e2e's table). Files not named here follow
+// in name order.
+const SLOW_FIRST = [
+  "bench", "session", "assistant", "reauth", "assistant-protocol", "flows", "signout-sticks", "idle", "popup",
+  "assistant-refresh", "element", "login", "restore", "assistant-early", "demo", "examples", "assistant-end", "tokens",
+  "tabs-users", "package", "stepup", "assistant-auth", "bff", "outage", "storage",
+];
+
+function jobsFor(args) {
+  const files = args.length
+    ? args.map((a) => join(process.cwd(), a))
+    : readdirSync(join(root, "web/e2e")).filter((f) => f.endsWith(".test.mjs")).map((f) => join(root, "web/e2e", f));
+  const weight = (f) => {
+    const i = SLOW_FIRST.indexOf(f.replace(/^.*\//, "").replace(/\.test\.mjs$/, ""));
+    return i < 0 ? SLOW_FIRST.length : i;
+  };
+  files.sort((a, b) => weight(a) - weight(b) || a.localeCompare(b));
+  const jobs = [];
+  for (const file of files) {
+    if (!file.includes("/web/e2e/")) { jobs.push({ name: rel(file), args: [file], env: {} }); continue; }
+    const perEngine = readFileSync(file, "utf8").includes("forEachEngine(");
+    for (const engine of perEngine ? ENGINES : ["chromium"]) {
+      if (!perEngine && !ENGINES.includes("chromium")) continue;
+      jobs.push({ name: `${rel(file)} [${engine}]`, args: [file], env: { ENGINES: engine } });
+    }
+  }
+  if (!args.length) {
+    // The Node-only tests: first, short, and a check of the environment every browser job relies on.
+    jobs.unshift({ name: "web/dev/", args: [join(root, "web/dev/")], env: {} });
+    jobs.unshift({ name: "web/types/", args: [join(root, "web/types/")], env: {} });
+  }
+  const out = [];
+  for (let r = 1; r <= REPEAT; r++) for (const j of jobs) out.push({ ...j, key: j.name, name: REPEAT > 1 ? `${j.name} #${r}` : j.name });
+  return out;
+}
+
+function runJob(job) {
+  return new Promise((resolve) => {
+    const dir = mkdtempSync(join(base, "e2e-"));
+    const t0 = Date.now();
+    const child = spawn(process.execPath, ["--test", "--test-concurrency=1", "--test-force-exit", "--test-reporter=tap", ...job.args], {
+      cwd: root,
+      env: { ...process.env, ...job.env, TMPDIR: dir },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // its own process group: a hung job is ended with everything it started
+    });
+    let out = "";
+    child.stdout.on("data", (d) => { out += d; });
+    child.stderr.on("data", (d) => { out += d; });
+    let timedOut = false;
+    const limit = setTimeout(() => {
+      timedOut = true;
+      try { process.kill(-child.pid, "SIGKILL"); } catch { /* gone */ }
+    }, JOB_LIMIT_MS);
+    child.on("close", (code) => {
+      clearTimeout(limit);
+      try { process.kill(-child.pid, "SIGKILL"); } catch { /* its group is gone */ }
+      rmSync(dir, { recursive: true, force: true });
+      const count = (k) => { const m = out.match(new RegExp(`^# ${k} (\\d+)$`, "m")); return m ? Number(m[1]) : 0; };
+      const r = {
+        ...job, code, timedOut, ms: Date.now() - t0, out,
+        pass: count("pass"), fail: count("fail") + count("cancelled"), skipped: count("skipped") + count("todo"),
+      };
+      // A job that exits non-zero without a failing test (a crash in before(), a hang) counts as one failure.
+      if ((code !== 0 || timedOut) && r.fail === 0) r.fail = 1;
+      resolve(r);
+    });
+  });
+}
+
+const jobs = jobsFor(process.argv.slice(2));
+// A loaded machine on purpose: busy loops at the lowest priority would yield to the tests, so they run at the
+// tests' own priority, as another build or test run on the machine would.
+const burners = Array.from({ length: Math.max(0, Number(process.env.E2E_BURN) || 0) }, () =>
+  spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
+process.on("exit", () => { for (const b of burners) b.kill("SIGKILL"); });
+if (burners.length) console.log(`# ${burners.length} CPU burners running beside the tests`);
+const t0 = Date.now();
+const results = [];
+let next = 0;
+async function worker() {
+  while (next < jobs.length) {
+    const job = jobs[next++];
+    const r = await runJob(job);
+    results.push(r);
+    const status = r.fail ? "FAIL" : "ok";
+    process.stdout.write(`\n======== ${status} ${r.name} — ${(r.ms / 1000).toFixed(0)} s, ${r.pass} passed, ${r.fail} failed, ${r.skipped} skipped` +
+      `${r.timedOut ? ` (killed after ${JOB_LIMIT_MS / 1000} s)` : ""} [${results.length}/${jobs.length}, ${((Date.now() - t0) / 60000).toFixed(1)} min]\n`);
+    process.stdout.write(r.out.endsWith("\n") ? r.out : r.out + "\n");
+  }
+}
+await Promise.all(Array.from({ length: Math.min(JOBS, jobs.length) }, worker));
+
+const wall = (Date.now() - t0) / 1000;
+const sum = (k) => results.reduce((a, r) => a + r[k], 0);
+console.log(`\n======== e2e jobs (${JOBS} at a time; ${wall.toFixed(0)} s wall, ${(sum("ms") / 1000).toFixed(0)} s of jobs)`);
+for (const r of [...results].sort((a, b) => b.ms - a.ms)) {
+  console.log(`${r.fail ? "FAIL" : "  ok"} ${String((r.ms / 1000).toFixed(0)).padStart(5)} s  ${r.name}  (${r.pass}/${r.fail}/${r.skipped})`);
+}
+if (REPEAT > 1) {
+  const by = new Map();
+  for (const r of results) {
+    const e = by.get(r.key) || { runs: 0, failed: 0, ms: [] };
+    e.runs++; if (r.fail) e.failed++; e.ms.push(r.ms);
+    by.set(r.key, e);
+  }
+  console.log(`\n| file [engine] | runs | failed runs | slowest run |\n|---|---:|---:|---:|`);
+  for (const [k, e] of [...by].sort((a, b) => a[0].localeCompare(b[0]))) console.log(`| ${k} | ${e.runs} | ${e.failed} | ${(Math.max(...e.ms) / 1000).toFixed(0)} s |`);
+}
+const failed = results.filter((r) => r.fail);
+if (failed.length) console.log(`failed jobs: ${failed.map((r) => r.name).join(", ")}`);
+console.log(`e2e: ${sum("pass")} passed, ${sum("fail")} failed, ${sum("skipped")} skipped`);
+for (const b of burners) b.kill("SIGKILL");
+process.exitCode = failed.length ? 1 : 0;
