@@ -169,7 +169,10 @@ func (p *Pending) noteKept(l PendingLogin, now time.Time) {
 // named after the entry's key, so that of two tabs handling one callback at the
 // same instant only one gets the login (the other finds nothing, instead of
 // exchanging the code a second time: a provider may then revoke the tokens the
-// first exchange gave). If the lock cannot be had, Take goes on without it.
+// first exchange gave). When another tab holds that lock for longer than
+// LockWait (ErrLockHeld), it is taking the login: Take returns an error
+// wrapping ErrNoPending, rather than racing the other waiters without the
+// lock. When the lock cannot be had at all, Take goes on without it.
 func (p *Pending) Take(state string) (PendingLogin, error) {
 	if state == "" {
 		return PendingLogin{}, fmt.Errorf("%w: empty state", ErrNoPending)
@@ -180,9 +183,12 @@ func (p *Pending) Take(state string) (PendingLogin, error) {
 			err error
 			ran bool
 		)
-		_ = lk.Exclusive(PendingPrefix+state, func() { l, err = p.take(state); ran = true })
+		lockErr := lk.Exclusive(PendingPrefix+state, func() { l, err = p.take(state); ran = true })
 		if ran {
 			return l, err
+		}
+		if errors.Is(lockErr, ErrLockHeld) {
+			return PendingLogin{}, fmt.Errorf("%w: another tab is taking it (%v)", ErrNoPending, lockErr)
 		}
 		// The lock could not be had: take it as a store without locks would.
 	}

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -224,4 +225,52 @@ func TestHandoffSign(t *testing.T) {
 	if _, ok, _ := p.Peek("y"); ok {
 		t.Error("an entry without a verifier nor handoff read back")
 	}
+}
+
+// A context that holds the pending login's lock for longer than LockWait (a tab
+// stuck mid-Take, or taking the login) keeps it: the tabs that waited report
+// no pending login rather than racing each other for it without the lock — the
+// race that had both exchange the code (CI: login [firefox], two tabs, one
+// callback, the test's third tab holding the lock past LockWait).
+func TestPendingTakeLockHeldPastTheWait(t *testing.T) {
+	login := storage.PendingLogin{State: "s", Verifier: "v", Nonce: "n", RedirectURI: "https://app/cb", ClientID: "c"}
+	synctest.Test(t, func(t *testing.T) {
+		lock := make(chan struct{}, 1)
+		lock <- struct{}{} // the holder has it, and does not let go during the test
+		defer func() { <-lock }()
+		base := &rendezvousStore{Store: storage.NewMemory(), wait: 200 * time.Millisecond, arrived: make(chan struct{})}
+		s := storage.Lazy{
+			Open: func() (storage.Store, error) { return base, nil },
+			Lock: func(ctx context.Context, _ string, fn func(context.Context) error) error {
+				select {
+				case lock <- struct{}{}:
+					defer func() { <-lock }()
+					return fn(ctx)
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			},
+		}
+		if err := (&storage.Pending{Store: s}).Save(login); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i := range errs {
+			wg.Go(func() { _, errs[i] = (&storage.Pending{Store: s}).Take("s") })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if !errors.Is(err, storage.ErrNoPending) {
+				t.Errorf("tab %d: Take = %v, want ErrNoPending (the lock's holder takes the login)", i, err)
+			}
+		}
+		if waited := time.Since(start); waited != storage.LockWait {
+			t.Errorf("the tabs waited %v, want LockWait (%v)", waited, storage.LockWait)
+		}
+		if _, ok, _ := base.Store.Get(storage.PendingPrefix + "s"); !ok {
+			t.Error("the pending login was removed by a tab without the lock")
+		}
+	})
 }
