@@ -9,13 +9,13 @@ import (
 
 // LockWait bounds a Lazy store's wait for another tab's hold on a lock (a
 // pending login is held for the few storage calls of a Take; longer means the
-// holder is stuck, and Exclusive then returns ErrLockHeld).
+// holder is stuck, and Exclusive then returns errLockHeld).
 const LockWait = 3 * time.Second
 
-// ErrLockHeld reports that another holder kept a lock for longer than
+// errLockHeld reports that another holder kept a lock for longer than
 // LockWait. The holder still owns what the lock guards: a caller must not go
 // on without the lock, as it may where locks are unavailable.
-var ErrLockHeld = errors.New("storage: lock held by another tab")
+var errLockHeld = errors.New("storage: lock held by another tab")
 
 // Lazy is a Store that opens its backing store at each use, so that storage
 // that is unavailable (a sandboxed frame, a browser setting) fails the call
@@ -62,7 +62,7 @@ func (l Lazy) Keys() ([]string, error) {
 }
 
 // Exclusive runs fn holding the lock name, waiting at most LockWait for it.
-// When the wait runs out it returns an error wrapping ErrLockHeld; any other
+// When the wait runs out it returns an error wrapping errLockHeld; any other
 // error of the lock (unavailable) is returned as it is, and the caller decides
 // whether to go on without the lock.
 func (l Lazy) Exclusive(name string, fn func()) error {
@@ -75,7 +75,7 @@ func (l Lazy) Exclusive(name string, fn func()) error {
 	ran := false
 	err := l.Lock(ctx, name, func(context.Context) error { fn(); ran = true; return nil })
 	if err != nil && !ran && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("%w: %s, for over %v", ErrLockHeld, name, LockWait)
+		return fmt.Errorf("%w: %s, for over %v", errLockHeld, name, LockWait)
 	}
 	return err
 }

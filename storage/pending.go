@@ -170,7 +170,7 @@ func (p *Pending) noteKept(l PendingLogin, now time.Time) {
 // same instant only one gets the login (the other finds nothing, instead of
 // exchanging the code a second time: a provider may then revoke the tokens the
 // first exchange gave). When another tab holds that lock for longer than
-// LockWait (ErrLockHeld), it is taking the login: Take returns an error
+// LockWait (errLockHeld), it is taking the login: Take returns an error
 // wrapping ErrNoPending, rather than racing the other waiters without the
 // lock. When the lock cannot be had at all, Take goes on without it.
 func (p *Pending) Take(state string) (PendingLogin, error) {
@@ -187,7 +187,7 @@ func (p *Pending) Take(state string) (PendingLogin, error) {
 		if ran {
 			return l, err
 		}
-		if errors.Is(lockErr, ErrLockHeld) {
+		if errors.Is(lockErr, errLockHeld) {
 			return PendingLogin{}, fmt.Errorf("%w: another tab is taking it (%v)", ErrNoPending, lockErr)
 		}
 		// The lock could not be had: take it as a store without locks would.

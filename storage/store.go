@@ -22,9 +22,9 @@ type Store interface {
 // Locker is a Store whose other users can be shut out for a moment: Exclusive
 // runs fn while holding a lock named name that every tab of the origin honours
 // (in the browser, a Web Lock). It returns an error, without running fn, when
-// the lock could not be had — wrapping ErrLockHeld when another holder kept it
-// past the wait; it runs fn unlocked when the store is not shared
-// beyond this program. Pending.Take uses it so that two tabs handling one
+// the lock could not be had (Lazy's error tells when another holder kept it
+// past LockWait: Pending.Take then leaves the login to that holder); it runs fn
+// unlocked when the store is not shared beyond this program. Pending.Take uses it so that two tabs handling one
 // callback cannot both read a pending login before either removes it.
 type Locker interface {
 	Exclusive(name string, fn func()) error
