@@ -224,7 +224,7 @@ func lazyStore(kind string) storage.Lazy {
 	if kind == "session" {
 		open = storage.Session
 	}
-	return storage.Lazy{Open: func() (storage.Store, error) { return open() }, Lock: webLock}
+	return storage.Lazy{Open: func() (storage.Store, error) { return open() }, Lock: webLock, TryHold: webClaim}
 }
 
 // jsCallback is the bridge's half of a bearer-mode refresh callback: it calls

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/corti-auth/corti-auth/internal/serial"
 	"github.com/corti-auth/corti-auth/session"
@@ -123,17 +124,60 @@ func (c *bcChannel) Close() {
 	c.q.Close() // messages not yet handed on are dropped
 }
 
+// webClaim takes the Web Lock name only if no one holds it (ifAvailable) and
+// keeps it for hold; won is false when another holder has it. Without Web
+// Locks, or where every request is refused (opaque origins), every claim is
+// won: there is nothing to claim with (storage.Claimer).
+func webClaim(name string, hold time.Duration) (won bool, err error) {
+	locks := webLocks()
+	if locks.IsUndefined() || locks.IsNull() {
+		return true, nil
+	}
+	got := make(chan bool, 2)
+	cb, err := funcOf("tabs.claim", reportInternal, func(_ safejs.Value, args []safejs.Value) any {
+		if a := arg(args, 0); a.IsNull() || a.IsUndefined() {
+			got <- false // held by another
+			return nil
+		}
+		got <- true
+		// Kept for hold: the lock is let go when this promise settles.
+		return NewPromise(func(context.Context) (any, error) { time.Sleep(hold); return nil, nil })
+	})
+	if err != nil {
+		return true, nil
+	}
+	p, err := locks.Call("request", name, map[string]any{"mode": "exclusive", "ifAvailable": true}, cb.Value())
+	if err != nil {
+		cb.Release()
+		return true, nil
+	}
+	goSafe(reportInternal, func() {
+		_, err := Await(context.Background(), p)
+		cb.Release()
+		if err != nil {
+			got <- true // refused before the callback: no Web Locks here
+		}
+	})
+	return <-got, nil
+}
+
+// webLocks is navigator.locks, or undefined.
+func webLocks() safejs.Value {
+	nav, _ := safejs.Global().Get("navigator")
+	if nav.IsUndefined() {
+		return safejs.Undefined()
+	}
+	locks, _ := nav.Get("locks")
+	return locks
+}
+
 // webLock runs f holding the exclusive Web Lock name, which every tab of the
 // origin honours; without Web Locks (old browsers, Node), or where every
 // request is refused (opaque origins), it runs f without the lock.
 // When ctx ends before the lock is granted, the request is aborted and f does
 // not run (webLock returns ctx's error); f never runs after webLock returned.
 func webLock(ctx context.Context, name string, f func(ctx context.Context) error) error {
-	nav, _ := safejs.Global().Get("navigator")
-	locks := safejs.Undefined()
-	if !nav.IsUndefined() {
-		locks, _ = nav.Get("locks")
-	}
+	locks := webLocks()
 	if locks.IsUndefined() || locks.IsNull() {
 		return f(ctx)
 	}

@@ -62,6 +62,41 @@ func TestWebLockGrantedAndAborted(t *testing.T) {
 	}
 }
 
+// webClaim asks for the lock only if free (ifAvailable) and keeps it for the
+// hold: a free name is won and held until the hold passes, a held one is lost
+// at once, and where requests are refused every claim is won.
+func TestWebClaim(t *testing.T) {
+	stubLocks(t, `if (!options.ifAvailable) return Promise.reject(new Error("want ifAvailable"));
+		if (name === "refused") return Promise.reject(new Error("SecurityError: the origin is opaque"));
+		globalThis.__claimHeld = globalThis.__claimHeld || {};
+		if (globalThis.__claimHeld[name]) return Promise.resolve(callback(null));
+		globalThis.__claimHeld[name] = true;
+		return Promise.resolve(callback({name})).then((v) => { globalThis.__claimHeld[name] = false; return v; })`)
+	held := func(name string) bool {
+		m, _ := safejs.Global().Get("__claimHeld")
+		v, _ := m.Get(name)
+		b, _ := v.Bool()
+		return b
+	}
+	if won, err := webClaim("free", 300*time.Millisecond); !won || err != nil {
+		t.Fatalf("free: won %v, err %v", won, err)
+	}
+	if !held("free") {
+		t.Fatal("the claim was let go at once; want it kept for the hold")
+	}
+	if won, err := webClaim("free", time.Second); won || err != nil {
+		t.Fatalf("held by the first claim: won %v, err %v; want lost", won, err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); held("free"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the claim was never let go")
+		}
+	}
+	if won, err := webClaim("refused", time.Second); !won || err != nil {
+		t.Fatalf("refused: won %v, err %v; want won (nothing to claim with)", won, err)
+	}
+}
+
 // The BroadcastChannel glue: a message reaches the other channel of the name
 // (not the sender), as bytes, in the order posted.
 func TestBroadcastChannelGlue(t *testing.T) {

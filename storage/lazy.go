@@ -27,6 +27,10 @@ type Lazy struct {
 	// Lock runs fn holding the named lock (Web Locks in the browser); nil: fn
 	// runs at once.
 	Lock func(ctx context.Context, name string, fn func(context.Context) error) error
+	// TryHold takes the named lock if no one holds it and keeps it for hold
+	// (Web Locks' ifAvailable in the browser), reporting whether it did; nil:
+	// every claim is won.
+	TryHold func(name string, hold time.Duration) (bool, error)
 }
 
 func (l Lazy) Get(k string) (string, bool, error) {
@@ -78,4 +82,12 @@ func (l Lazy) Exclusive(name string, fn func()) error {
 		return fmt.Errorf("%w: %s, for over %v", errLockHeld, name, LockWait)
 	}
 	return err
+}
+
+// Claim is TryHold's answer: whether this caller holds name now, for hold.
+func (l Lazy) Claim(name string, hold time.Duration) (bool, error) {
+	if l.TryHold == nil {
+		return true, nil
+	}
+	return l.TryHold(name, hold)
 }

@@ -86,7 +86,20 @@ func TestLazyExclusive(t *testing.T) {
 	}
 }
 
+func TestLazyClaim(t *testing.T) {
+	if won, err := (Lazy{}).Claim("x", time.Second); !won || err != nil {
+		t.Fatalf("without TryHold: %v, %v; want every claim won", won, err)
+	}
+	var gotName string
+	var gotHold time.Duration
+	l := Lazy{TryHold: func(name string, hold time.Duration) (bool, error) { gotName, gotHold = name, hold; return false, nil }}
+	if won, err := l.Claim("corti-auth:taken:s", 5*time.Second); won || err != nil || gotName != "corti-auth:taken:s" || gotHold != 5*time.Second {
+		t.Fatalf("Claim = %v, %v; TryHold got %q, %v", won, err, gotName, gotHold)
+	}
+}
+
 var _ interface {
 	Store
 	Locker
+	Claimer
 } = Lazy{}

@@ -49,6 +49,14 @@ func (l PendingLogin) IsSign() bool { return l.Handoff && l.Verifier == "" }
 // PendingPrefix starts the key of every pending login; the state follows it.
 const PendingPrefix = "corti-auth:pending:"
 
+// TakenPrefix names the claim a tab makes on a pending login as it takes it
+// (Claimer): a lock name, not a storage key.
+const TakenPrefix = "corti-auth:taken:"
+
+// ClaimHold is how long the tab that took a pending login keeps its claim:
+// far longer than a removal takes to reach the other tabs' storage.
+const ClaimHold = 5 * time.Second
+
 // PendingTTL is how long a pending login waits for its callback by default.
 const PendingTTL = 10 * time.Minute
 
@@ -172,7 +180,9 @@ func (p *Pending) noteKept(l PendingLogin, now time.Time) {
 // first exchange gave). When another tab holds that lock for longer than
 // LockWait (errLockHeld), it is taking the login: Take returns an error
 // wrapping ErrNoPending, rather than racing the other waiters without the
-// lock. When the lock cannot be had at all, Take goes on without it.
+// lock. When the lock cannot be had at all, Take goes on without it. When the
+// Store is also a Claimer, a Take that finds the entry claims the state before
+// removing it, and finds nothing when another tab claimed it first.
 func (p *Pending) Take(state string) (PendingLogin, error) {
 	if state == "" {
 		return PendingLogin{}, fmt.Errorf("%w: empty state", ErrNoPending)
@@ -203,6 +213,13 @@ func (p *Pending) take(state string) (PendingLogin, error) {
 	}
 	if !ok {
 		return PendingLogin{}, ErrNoPending
+	}
+	if c, ok := p.Store.(Claimer); ok {
+		// The lock alone does not make a removal visible to the next holder
+		// (see Claimer): the first claim on the state decides who has it.
+		if won, err := c.Claim(TakenPrefix+state, ClaimHold); err == nil && !won {
+			return PendingLogin{}, fmt.Errorf("%w: another tab took it", ErrNoPending)
+		}
 	}
 	if err := p.Store.Remove(key); err != nil {
 		return PendingLogin{}, unavailable("delete pending login", err)

@@ -274,3 +274,71 @@ func TestPendingTakeLockHeldPastTheWait(t *testing.T) {
 		}
 	})
 }
+
+// laggingStore is one tab's view of a store shared with another tab, in which
+// a removal made by the other tab reaches this one late: Firefox commits a
+// tab's localStorage writes at the end of its task, and Chromium passes them
+// to another renderer a moment later — after the Web Lock may have passed to
+// this tab. Its Remove is seen by its own Get at once, by the other view's
+// never (within the test).
+type laggingStore struct {
+	shared storage.Store // the entries as saved
+	gone   map[string]bool
+}
+
+func (s *laggingStore) Get(k string) (string, bool, error) {
+	if s.gone[k] {
+		return "", false, nil
+	}
+	return s.shared.Get(k)
+}
+func (s *laggingStore) Set(k, v string) error   { return s.shared.Set(k, v) }
+func (s *laggingStore) Remove(k string) error   { s.gone[k] = true; return nil }
+func (s *laggingStore) Keys() ([]string, error) { return s.shared.Keys() }
+
+// Two tabs handle one callback, one after the other under the pending
+// login's lock, but the second still reads the entry the first removed (CI:
+// login [firefox], both tabs exchanged the code). The claim, decided by the
+// lock manager rather than by storage, lets only the first have the login —
+// and a tab taking the same state again sees its own removal and claims
+// nothing.
+func TestPendingTakeRemovalSeenLate(t *testing.T) {
+	login := storage.PendingLogin{State: "s", Verifier: "v", Nonce: "n", RedirectURI: "https://app/cb", ClientID: "c"}
+	shared := storage.NewMemory()
+	held := map[string]time.Duration{} // the lock manager's claims: name → hold
+	var claims []string
+	tab := func() *storage.Pending {
+		view := &laggingStore{shared: shared, gone: map[string]bool{}}
+		return &storage.Pending{Store: storage.Lazy{
+			Open: func() (storage.Store, error) { return view, nil },
+			Lock: func(ctx context.Context, _ string, fn func(context.Context) error) error { return fn(ctx) },
+			TryHold: func(name string, hold time.Duration) (bool, error) {
+				claims = append(claims, name)
+				if _, ok := held[name]; ok {
+					return false, nil
+				}
+				held[name] = hold
+				return true, nil
+			},
+		}}
+	}
+	tab1, tab2 := tab(), tab()
+	if err := tab1.Save(login); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := tab1.Take("s"); err != nil || got.Verifier != "v" {
+		t.Fatalf("tab 1: Take = %+v, %v; want the login", got, err)
+	}
+	if _, err := tab2.Take("s"); !errors.Is(err, storage.ErrNoPending) {
+		t.Fatalf("tab 2, reading the removed entry late: Take = %v, want ErrNoPending", err)
+	}
+	if _, err := tab1.Take("s"); !errors.Is(err, storage.ErrNoPending) {
+		t.Fatalf("tab 1 again: Take = %v, want ErrNoPending", err)
+	}
+	if len(claims) != 2 || claims[0] != storage.TakenPrefix+"s" {
+		t.Errorf("claims %q: want tab 1's and tab 2's, of %q (tab 1's second Take sees its own removal)", claims, storage.TakenPrefix+"s")
+	}
+	if h := held[storage.TakenPrefix+"s"]; h != storage.ClaimHold || h <= 0 {
+		t.Errorf("the claim is held %v, want ClaimHold (%v)", h, storage.ClaimHold)
+	}
+}

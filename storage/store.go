@@ -4,6 +4,8 @@
 // Tokens are never stored.
 package storage
 
+import "time"
+
 // Store is a string key/value store with the semantics of the Web Storage API
 // (https://developer.mozilla.org/docs/Web/API/Storage). Every method may fail
 // with an error wrapping ErrUnavailable (storage disabled, a SecurityError in a
@@ -28,4 +30,16 @@ type Store interface {
 // callback cannot both read a pending login before either removes it.
 type Locker interface {
 	Exclusive(name string, fn func()) error
+}
+
+// Claimer is a Store that can claim a name for a while: Claim reports whether
+// this caller is the one holding name now (in the browser, a Web Lock taken
+// only if free, kept for hold). A lock alone does not order storage across
+// tabs: Firefox commits a tab's localStorage writes at the end of its task,
+// and Chromium passes them to another renderer a moment later, so the next
+// holder of a Locker's lock can still read an entry its last holder removed.
+// The claim is decided by the browser's lock manager, not by storage: of the
+// tabs that find a pending login, the first to claim it takes it.
+type Claimer interface {
+	Claim(name string, hold time.Duration) (won bool, err error)
 }
