@@ -100,9 +100,12 @@ function runJob(job) {
 const jobs = jobsFor(process.argv.slice(2));
 // A loaded machine on purpose: busy loops at the lowest priority would yield to the tests, so they run at the
 // tests' own priority, as another build or test run on the machine would.
+// A burner also stops by itself once this runner is gone (killed by a signal it could not handle, say): it checks
+// now and then that its parent is still this process.
 const burners = Array.from({ length: Math.max(0, Number(process.env.E2E_BURN) || 0) }, () =>
-  spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
+  spawn(process.execPath, ["-e", `for (let i = 0; ; i++) if ((i & 0xffffff) === 0 && process.ppid !== ${process.pid}) process.exit();`], { stdio: "ignore" }));
 process.on("exit", () => { for (const b of burners) b.kill("SIGKILL"); });
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => process.exit(130));
 if (burners.length) console.log(`# ${burners.length} CPU burners running beside the tests`);
 const t0 = Date.now();
 const results = [];
