@@ -408,6 +408,7 @@ func TestPackageLayers(t *testing.T) {
 func TestDocsStateContractValues(t *testing.T) {
 	for _, c := range []struct{ file, doc, what string }{
 		{"docs/api.md", "it waits " + strconv.FormatInt(session.SiblingWait.Milliseconds(), 10) + " ms for an answer", "restore()'s wait for a sibling tab (session.SiblingWait)"},
+		{"docs/api.md", "another tab waits up to " + strconv.FormatInt(int64(session.PublishSettle.Seconds()), 10) + " s for that tab's tokens", "a lock holder's wait for the last holder's tokens (session.PublishSettle)"},
 		{"README.md", "| `refreshBufferSeconds` | `" + strconv.Itoa(int(session.DefaultBuffer.Seconds())) + "` |", "the refresh buffer's default (session.DefaultBuffer)"},
 	} {
 		b, err := os.ReadFile(c.file)

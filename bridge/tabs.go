@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/corti-auth/corti-auth/internal/jsx"
 	"github.com/corti-auth/corti-auth/internal/serial"
 	"github.com/corti-auth/corti-auth/session"
 	"github.com/corti-auth/corti-auth/token"
@@ -107,8 +108,42 @@ func (c *bcChannel) Post(msg []byte) {
 	}
 }
 
+// WithLock is webLock; when another holder has the lock as it is asked for,
+// f's context says so (session.LockWaited): that holder's tokens may still be
+// on their way.
 func (c *bcChannel) WithLock(ctx context.Context, name string, f func(context.Context) error) error {
+	if lockHeld(ctx, name) {
+		ctx = session.LockWaited(ctx)
+	}
 	return webLock(ctx, name, f)
+}
+
+// lockHeld reports whether the Web Lock name is held now (navigator.locks.query).
+func lockHeld(ctx context.Context, name string) bool {
+	locks := webLocks()
+	if locks.IsUndefined() || locks.IsNull() {
+		return false
+	}
+	p, err := locks.Call("query")
+	if err != nil {
+		return false
+	}
+	snap, err := Await(ctx, p)
+	if err != nil || snap.Type() != safejs.TypeObject {
+		return false
+	}
+	held, err := snap.Get("held")
+	if err != nil {
+		return false
+	}
+	n, _ := held.Length()
+	for i := 0; i < n; i++ {
+		l, _ := held.Index(i)
+		if jsx.String(l, "name") == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *bcChannel) Close() {

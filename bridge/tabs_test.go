@@ -97,6 +97,25 @@ func TestWebClaim(t *testing.T) {
 	}
 }
 
+// A refresh lock asked for while another holder has it hands f a context
+// that says so (session.LockWaited is read by session.Tabs); a free one not.
+func TestLockHeldByAnother(t *testing.T) {
+	stubLocks(t, `return Promise.resolve(callback({name}))`)
+	nav, _ := safejs.Global().Get("navigator")
+	locks, _ := nav.Get("locks")
+	fn, _ := safejs.Global().Get("Function")
+	q, err := fn.New(`return Promise.resolve({held: [{name: "busy", mode: "exclusive"}], pending: []})`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := locks.Set("query", q); err != nil {
+		t.Fatal(err)
+	}
+	if !lockHeld(context.Background(), "busy") || lockHeld(context.Background(), "free") {
+		t.Fatalf("lockHeld: busy %v, free %v; want true, false", lockHeld(context.Background(), "busy"), lockHeld(context.Background(), "free"))
+	}
+}
+
 // The BroadcastChannel glue: a message reaches the other channel of the name
 // (not the sender), as bytes, in the order posted.
 func TestBroadcastChannelGlue(t *testing.T) {

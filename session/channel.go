@@ -30,3 +30,18 @@ type OpenChannel func(name string, onMessage func(msg []byte)) (Channel, error)
 func ChannelName(issuer, clientID string) string {
 	return "corti-auth:" + issuer + "|" + clientID
 }
+
+type lockWaitedKey struct{}
+
+// LockWaited marks ctx — the context a Channel's WithLock hands to f — as
+// that of a lock granted after waiting for another holder. The holder before
+// may have published tokens that have not arrived yet: a BroadcastChannel
+// message and a Web Lock's next grant travel apart (Tabs.WithLock).
+func LockWaited(ctx context.Context) context.Context {
+	return context.WithValue(ctx, lockWaitedKey{}, true)
+}
+
+func waitedForLock(ctx context.Context) bool {
+	v, _ := ctx.Value(lockWaitedKey{}).(bool)
+	return v
+}

@@ -333,6 +333,7 @@ type Tabs struct {
 	activity func()        // the idle policy's hook for a sibling's activity (setActivity)
 	handling int           // messages being handled (receive)
 	idle     chan struct{} // closed when handling drops to 0
+	news     chan struct{} // closed when a message has been handled (awaitTokens)
 }
 
 // lockSettle bounds how long a lock holder waits for the messages being
@@ -403,6 +404,10 @@ func (t *Tabs) receive(b []byte) {
 		t.mu.Lock()
 		if t.handling--; t.handling == 0 {
 			close(t.idle)
+		}
+		if t.news != nil { // a message was handled: awaitTokens looks again
+			close(t.news)
+			t.news = nil
 		}
 		t.mu.Unlock()
 	}()
@@ -511,14 +516,61 @@ func (t *Tabs) PublishEnd(reason string) {
 // lets the messages being handled finish (at most lockSettle): tokens the
 // previous holder published may be under verification, and f should find them
 // adopted rather than refresh again.
+//
+// A lock granted after waiting for another holder (LockWaited) also waits for
+// that holder's tokens, which may not have arrived yet: until this session's
+// token is no longer the one it held when it asked for the lock, a message is
+// handled that changes it, or PublishSettle passes.
 func (t *Tabs) WithLock(ctx context.Context, f func(ctx context.Context) error) error {
 	t.mu.Lock()
-	ch := t.ch
+	ch, s := t.ch, t.s
 	t.mu.Unlock()
+	before := ""
+	if s != nil {
+		before = s.Current().AccessToken()
+	}
 	return ch.WithLock(ctx, t.cfg.Name, func(ctx context.Context) error {
 		t.settle(ctx)
+		if s != nil && waitedForLock(ctx) {
+			t.awaitTokens(ctx, s, before)
+		}
 		return f(ctx)
 	})
+}
+
+// PublishSettle bounds how long a tab granted the refresh lock after waiting
+// for another holder waits for the tokens that holder may have published.
+const PublishSettle = time.Second
+
+// awaitTokens waits until s's token is no longer before, for at most
+// PublishSettle (or until ctx ends).
+func (t *Tabs) awaitTokens(ctx context.Context, s *Session, before string) {
+	clock := t.cfg.Clock
+	if clock == nil {
+		clock = RealClock
+	}
+	late := make(chan struct{})
+	stop := clock.AfterFunc(PublishSettle, func() { close(late) })
+	defer stop()
+	for {
+		t.mu.Lock()
+		news := t.news
+		if news == nil {
+			news = make(chan struct{})
+			t.news = news
+		}
+		t.mu.Unlock()
+		if s.Current().AccessToken() != before {
+			return
+		}
+		select {
+		case <-news:
+		case <-late:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 func (t *Tabs) settle(ctx context.Context) {

@@ -717,3 +717,98 @@ func TestAskSiblingsSlowVerification(t *testing.T) {
 		t.Fatal("the answer that arrived in time was dropped")
 	}
 }
+
+// gatedLock is a Channel whose lock is a bare mutex that says, in f's context,
+// whether it was granted after waiting for another holder (as the bridge's Web
+// Lock does), and whose deliveries to this tab wait at a gate: a browser's
+// BroadcastChannel message and its Web Lock's next grant travel apart, and
+// under load the grant can come first (soak: session [webkit], two refresh
+// requests in one cycle).
+type gatedLock struct {
+	session.Channel
+	mu      *sync.Mutex
+	queued  chan struct{} // a send each time a caller found the lock held
+	entered chan struct{} // a send each time a holder got the lock
+}
+
+func (c gatedLock) WithLock(ctx context.Context, _ string, f func(context.Context) error) error {
+	if !c.mu.TryLock() {
+		c.queued <- struct{}{}
+		c.mu.Lock()
+		ctx = session.LockWaited(ctx)
+	}
+	defer c.mu.Unlock()
+	c.entered <- struct{}{}
+	return f(ctx)
+}
+
+// TestTabsLockGrantedBeforeTheTokens: b waits for the lock while a refreshes;
+// a publishes its tokens and lets go, and b is granted the lock before a's
+// tokens reach it. b waits for them (up to PublishSettle) and uses them,
+// instead of refreshing a second time.
+func TestTabsLockGrantedBeforeTheTokens(t *testing.T) {
+	w := newWorld(t)
+	var mu sync.Mutex
+	queued, entered := make(chan struct{}, 10), make(chan struct{}, 10)
+	gate := make(chan struct{})
+	refreshing, proceed := make(chan struct{}, 10), make(chan struct{})
+	mk := func(initial session.Tokens, join *session.Sibling, gated bool) *session.Session {
+		open := func(name string, on func([]byte)) (session.Channel, error) {
+			recv := on
+			if gated {
+				recv = func(b []byte) { <-gate; on(b) }
+			}
+			ch, err := w.bus.Open(name, recv)
+			return gatedLock{ch, &mu, queued, entered}, err
+		}
+		tabs, err := session.OpenTabs(open, w.tabsConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		refresh := func(ctx context.Context, cur session.Tokens) (*pkce.TokenResponse, error) {
+			refreshing <- struct{}{}
+			<-proceed
+			return w.refresh(ctx, cur)
+		}
+		s := session.New(session.Config{Clock: w.clock, Rand: func() float64 { return 0 }, Refresh: refresh, Coordinator: tabs}, initial)
+		tabs.Attach(s, join)
+		t.Cleanup(func() { s.Close(); tabs.Close() })
+		return s
+	}
+	initial := userTokens("alice", 1, t0, 300)
+	a := mk(initial, nil, false)
+	sid := ""
+	for _, m := range w.bus.Posted() {
+		var x struct{ SID string }
+		_ = json.Unmarshal(m, &x)
+		sid = x.SID
+	}
+	b := mk(initial, &session.Sibling{ID: sid, Tokens: initial}, true)
+	w.clock.Jump(290 * time.Second) // both inside the buffer
+	aDone := make(chan error, 1)
+	go func() { _, err := a.Refresh(context.Background()); aDone <- err }()
+	<-entered
+	<-refreshing // a holds the lock, at the provider
+	bDone := make(chan string, 1)
+	go func() {
+		at, err := b.AccessToken(context.Background())
+		if err != nil {
+			t.Error(err)
+		}
+		bDone <- at
+	}()
+	<-queued // b waits for the lock
+	close(proceed)
+	if err := <-aDone; err != nil {
+		t.Fatal(err)
+	}
+	<-entered   // b holds the lock; a's tokens are still at the gate
+	close(gate) // they arrive
+	at := <-bDone
+	if n := w.calls.Load(); n != 1 {
+		t.Fatalf("%d refreshes, want 1: b refreshed although a's tokens were on their way", n)
+	}
+	if at != a.Current().AccessToken() {
+		t.Fatal("b has another token than a")
+	}
+}
