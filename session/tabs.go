@@ -545,12 +545,7 @@ const PublishSettle = time.Second
 // awaitTokens waits until s's token is no longer before, for at most
 // PublishSettle (or until ctx ends).
 func (t *Tabs) awaitTokens(ctx context.Context, s *Session, before string) {
-	clock := t.cfg.Clock
-	if clock == nil {
-		clock = RealClock
-	}
-	late := make(chan struct{})
-	stop := clock.AfterFunc(PublishSettle, func() { close(late) })
+	late, stop := t.after(PublishSettle)
 	defer stop()
 	for {
 		t.mu.Lock()
@@ -573,6 +568,17 @@ func (t *Tabs) awaitTokens(ctx context.Context, s *Session, before string) {
 	}
 }
 
+// after is a channel closed once d has passed on the tabs' clock, and the
+// timer's stop.
+func (t *Tabs) after(d time.Duration) (<-chan struct{}, func() bool) {
+	clock := t.cfg.Clock
+	if clock == nil {
+		clock = RealClock
+	}
+	late := make(chan struct{})
+	return late, clock.AfterFunc(d, func() { close(late) })
+}
+
 func (t *Tabs) settle(ctx context.Context) {
 	t.mu.Lock()
 	if t.handling == 0 {
@@ -581,12 +587,7 @@ func (t *Tabs) settle(ctx context.Context) {
 	}
 	idle := t.idle
 	t.mu.Unlock()
-	clock := t.cfg.Clock
-	if clock == nil {
-		clock = RealClock
-	}
-	late := make(chan struct{})
-	stop := clock.AfterFunc(lockSettle, func() { close(late) })
+	late, stop := t.after(lockSettle)
 	defer stop()
 	select {
 	case <-idle:

@@ -167,6 +167,32 @@ func (tb *tab) ended() string {
 	return ""
 }
 
+// start opens a tab's Tabs (open, cfg) and starts its session on initial,
+// refreshing with refresh (join: restored from that sibling; nil: signed in
+// here), with no jitter.
+func (w *world) start(open session.OpenChannel, cfg session.TabsConfig, refresh session.RefreshFunc, initial session.Tokens, join *session.Sibling) *session.Session {
+	w.tb.Helper()
+	tabs, err := session.OpenTabs(open, cfg)
+	if err != nil {
+		w.tb.Fatal(err)
+	}
+	s := session.New(session.Config{Clock: w.clock, Rand: func() float64 { return 0 }, Refresh: refresh, Coordinator: tabs}, initial)
+	tabs.Attach(s, join)
+	w.tb.Cleanup(func() { s.Close(); tabs.Close() })
+	return s
+}
+
+// lastSID is the session id of the last message posted on the Bus.
+func (w *world) lastSID() string {
+	sid := ""
+	for _, m := range w.bus.Posted() {
+		var x struct{ SID string }
+		_ = json.Unmarshal(m, &x)
+		sid = x.SID
+	}
+	return sid
+}
+
 // forger posts raw messages on the channel, as any script of the origin can.
 func (w *world) forger() session.Channel {
 	ch, _ := w.bus.Open(session.ChannelName(testIss, testAzp), nil)
@@ -645,23 +671,11 @@ func TestTabsLockWaitsForVerification(t *testing.T) {
 		return w.v.verify(ctx, raw)
 	}
 	mk := func(initial session.Tokens, join *session.Sibling) *session.Session {
-		tabs, err := session.OpenTabs(open, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := session.New(session.Config{Clock: w.clock, Rand: func() float64 { return 0 }, Refresh: w.refresh, Coordinator: tabs}, initial)
-		tabs.Attach(s, join)
-		t.Cleanup(func() { s.Close(); tabs.Close() })
-		return s
+		return w.start(open, cfg, w.refresh, initial, join)
 	}
 	initial := userTokens("alice", 1, t0, 300)
 	a := mk(initial, nil)
-	sid := ""
-	for _, m := range w.bus.Posted() {
-		var x struct{ SID string }
-		_ = json.Unmarshal(m, &x)
-		sid = x.SID
-	}
+	sid := w.lastSID()
 	b := mk(initial, &session.Sibling{ID: sid, Tokens: initial})
 	w.clock.Jump(290 * time.Second) // both inside the buffer
 	if _, err := a.Refresh(context.Background()); err != nil {
@@ -761,28 +775,16 @@ func TestTabsLockGrantedBeforeTheTokens(t *testing.T) {
 			ch, err := w.bus.Open(name, recv)
 			return gatedLock{ch, &mu, queued, entered}, err
 		}
-		tabs, err := session.OpenTabs(open, w.tabsConfig())
-		if err != nil {
-			t.Fatal(err)
-		}
 		refresh := func(ctx context.Context, cur session.Tokens) (*pkce.TokenResponse, error) {
 			refreshing <- struct{}{}
 			<-proceed
 			return w.refresh(ctx, cur)
 		}
-		s := session.New(session.Config{Clock: w.clock, Rand: func() float64 { return 0 }, Refresh: refresh, Coordinator: tabs}, initial)
-		tabs.Attach(s, join)
-		t.Cleanup(func() { s.Close(); tabs.Close() })
-		return s
+		return w.start(open, w.tabsConfig(), refresh, initial, join)
 	}
 	initial := userTokens("alice", 1, t0, 300)
 	a := mk(initial, nil, false)
-	sid := ""
-	for _, m := range w.bus.Posted() {
-		var x struct{ SID string }
-		_ = json.Unmarshal(m, &x)
-		sid = x.SID
-	}
+	sid := w.lastSID()
 	b := mk(initial, &session.Sibling{ID: sid, Tokens: initial}, true)
 	w.clock.Jump(290 * time.Second) // both inside the buffer
 	aDone := make(chan error, 1)
