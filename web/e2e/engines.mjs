@@ -178,7 +178,7 @@ class FirefoxContext {
   }
   async newPage() {
     const p = await this.browser.newTab(() => this.c.newPage());
-    if (this.viewport) await p.setViewport(this.viewport);
+    if (this.viewport) await setFirefoxViewport(p, this.viewport);
     for (const fn of this.inits) await p.evaluateOnNewDocument(fn);
     const page = new FirefoxPage(p);
     this.pages.push(page);
@@ -187,17 +187,67 @@ class FirefoxContext {
   async close() { await this.c.close(); }
 }
 
+// Firefox ESR differs by release in the WebDriver BiDi commands it knows, and puppeteer-core uses the newest: Debian's
+// firefox-esr 140 refuses emulation.setScreenOrientationOverride (sent by page.setViewport) and the "context" locator
+// of browsingContext.locateNodes (sent by a click inside a frame), and does not report history.replaceState to
+// page.url(); 153 does all three. The driver works with both: it asks the page where the newer commands fail.
+const unknownToThisFirefox = (e) => /unknown command|"locator\.type"/.test(String(e && e.message));
+
+/** page.setViewport, or where Firefox refuses its screen-orientation half, the viewport alone (then checked). */
+async function setFirefoxViewport(p, viewport) {
+  try {
+    await p.setViewport(viewport);
+  } catch (e) {
+    if (!unknownToThisFirefox(e)) throw e;
+    await p.mainFrame().browsingContext.setViewport({ viewport: { width: viewport.width, height: viewport.height } });
+    // The window takes the size a moment later: polled.
+    await poll(async () => {
+      const [w, h] = await p.evaluate(() => [innerWidth, innerHeight]);
+      return w === viewport.width && h === viewport.height;
+    }, { timeout: 10000, what: `the viewport ${viewport.width}×${viewport.height} (after ${e.message.split("\n")[0]})` });
+  }
+}
+
 class FirefoxFrame extends PageBase {
-  constructor(f) { super(); this.f = f; }
+  /** f: puppeteer's frame; in, where it is an iframe of a page: that FirefoxPage and the iframe's selector. */
+  constructor(f, inside) { super(); this.f = f; this.inside = inside; }
   evaluate(fn, arg) { return this.f.evaluate(fn, arg); }
   async url() { return this.f.url(); }
-  async click(sel) { await this.waitForSelector(sel); await this.f.click(sel); }
+  async click(sel) {
+    await this.waitForSelector(sel);
+    try {
+      await this.f.click(sel);
+    } catch (e) {
+      if (!this.inside || !unknownToThisFirefox(e)) throw e;
+      // A trusted click all the same: the mouse of the page, at the element's centre in the page's coordinates.
+      const at = await this.evaluate((s) => {
+        const el = document.querySelector(s);
+        el.scrollIntoView({ block: "center", inline: "center" });
+        const r = el.getBoundingClientRect();
+        return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+      }, sel);
+      const frame = await this.inside.page.evaluate((s) => {
+        const el = document.querySelector(s);
+        const r = el.getBoundingClientRect();
+        const st = getComputedStyle(el);
+        return { x: r.left + el.clientLeft + parseFloat(st.paddingLeft), y: r.top + el.clientTop + parseFloat(st.paddingTop) };
+      }, this.inside.sel);
+      await this.inside.page.p.mouse.click(frame.x + at.x, frame.y + at.y);
+    }
+  }
 }
 
 class FirefoxPage extends FirefoxFrame {
   constructor(p) { super(p.mainFrame()); this.p = p; }
   async goto(url) { await this.p.goto(url, { waitUntil: "load" }); }
-  url() { return this.p.url(); }
+  /** The page's own location (page.url() misses history.replaceState in Firefox 140); puppeteer's while it navigates. */
+  async url() {
+    try {
+      return await this.p.evaluate(() => location.href);
+    } catch {
+      return this.p.url();
+    }
+  }
   evaluate(fn, arg) { return this.p.evaluate(fn, arg); }
   async fill(sel, text) {
     await this.waitForSelector(sel);
@@ -214,7 +264,7 @@ class FirefoxPage extends FirefoxFrame {
   }
   async contentFrame(sel) {
     const el = await this.p.waitForSelector(sel);
-    return new FirefoxFrame(await el.contentFrame());
+    return new FirefoxFrame(await el.contentFrame(), { page: this, sel });
   }
   // puppeteer's "popup" event misses a window opened by an iframe: the context's next new page target instead.
   async waitForPopup({ timeout = 60000 } = {}) {
