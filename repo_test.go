@@ -214,8 +214,8 @@ func TestPurePackagesDoNotTouchJS(t *testing.T) {
 	}
 }
 
-// TestGoBuildsNoFunctionFromSource: the JS helpers the bridge needs (once,
-// wrapSync, CortiAuthError) exist once, in web/loader/core.js, and reach Go
+// TestGoBuildsNoFunctionFromSource: the JS the bridge needs (the API's classes
+// of makeObjects, CortiAuthError) exists once, in web/loader/core.js, and reaches Go
 // through the loader's hooks. A Go copy built with the Function constructor
 // or eval would drift from the loader's and fail under a strict
 // Content-Security-Policy (no 'unsafe-eval'). Test files may build fixtures.

@@ -3,7 +3,6 @@
 package bridge
 
 import (
-	"context"
 	"encoding/json"
 
 	"github.com/corti-auth/corti-auth/auth"
@@ -82,29 +81,15 @@ func (a *argReader) object(i int) (safejs.Value, bool) {
 	return v, true
 }
 
-// asyncMethod makes a JS method that returns a Promise: read runs at call time,
-// reads the arguments and returns the work, which runs in its own goroutine.
-// An argument read rejects the promise with its error.
-func asyncMethod(key string, read func(a *argReader) func(ctx context.Context) (any, error)) safejs.Value {
-	return Func(func(args []safejs.Value) func(context.Context) (any, error) {
-		a := &argReader{args: args, key: key}
-		work := read(a)
-		if err := a.err; err != nil {
-			return func(context.Context) (any, error) { return nil, err }
-		}
-		return work
-	})
-}
-
-// syncMethod makes a JS method that answers at once (SyncFunc). fn checks
-// a.err itself before acting on what it read; an argument error wins anyway.
-func syncMethod(key string, fn func(a *argReader) (any, error)) safejs.Value {
-	return SyncFunc(func(args []safejs.Value) (any, error) {
-		a := &argReader{args: args, key: key}
-		v, err := fn(a)
-		if a.err != nil {
-			return nil, a.err
-		}
-		return v, err
-	})
+// argString reads args[i] as a string; undefined and null give def.
+func argString(args []safejs.Value, i int, def string) (string, bool) {
+	a := arg(args, i)
+	switch a.Type() {
+	case safejs.TypeUndefined, safejs.TypeNull:
+		return def, true
+	case safejs.TypeString:
+		s, err := a.String()
+		return s, err == nil
+	}
+	return "", false
 }

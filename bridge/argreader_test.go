@@ -52,10 +52,11 @@ func TestArgReader(t *testing.T) {
 // the work never runs.
 func TestAsyncMethodRejectsOnArguments(t *testing.T) {
 	ran := false
-	m := asyncMethod("handleCallback", func(a *argReader) func(context.Context) (any, error) {
+	obj, _ := testObject(t, methods{"refresh": {key: "handleCallback", async: func(a *argReader) func(context.Context) (any, error) {
 		a.str(0, "", "takes a URL string")
 		return func(context.Context) (any, error) { ran = true; return "ok", nil }
-	})
+	}}})
+	m := mustGet(obj, "refresh")
 	p, err := m.Invoke(42)
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ package bridge
 
 import (
 	"context"
-	"sync"
 
 	"github.com/corti-auth/corti-auth/assistant"
 	"github.com/corti-auth/corti-auth/auth"
@@ -49,37 +48,13 @@ func (m *mount) authenticateJS(a *argReader) func(context.Context) (any, error) 
 	}
 }
 
-// The live sessions of the module, by their JS object: authenticate(session)
-// finds its argument's Go side here. A session leaves at its end or close().
-var sessions = struct {
-	mu   sync.Mutex
-	live map[*jsSession]struct{}
-}{live: map[*jsSession]struct{}{}}
-
-func registerSession(js *jsSession) {
-	sessions.mu.Lock()
-	sessions.live[js] = struct{}{}
-	sessions.mu.Unlock()
-}
-
-func unregisterSession(js *jsSession) {
-	sessions.mu.Lock()
-	delete(sessions.live, js)
-	sessions.mu.Unlock()
-}
-
 // sessionOf finds the session whose object v is. An ended or closed session
 // gives ErrEnded; anything else, invalid_config.
 func sessionOf(v safejs.Value) (*jsSession, error) {
 	if v.Type() == safejs.TypeObject && !v.IsNull() {
-		sessions.mu.Lock()
-		for js := range sessions.live {
-			if js.obj.Equal(v) {
-				sessions.mu.Unlock()
-				return js, nil
-			}
+		if found := liveOf(func(js *jsSession, obj safejs.Value) bool { return obj.Equal(v) }); len(found) == 1 && !found[0].isReleased() {
+			return found[0], nil
 		}
-		sessions.mu.Unlock()
 		if e := mustGet(v, "ended"); e.Type() == safejs.TypeBoolean {
 			if ended, _ := e.Bool(); ended {
 				return nil, assistant.ErrEnded

@@ -75,13 +75,33 @@ func TestPanicRejectsWithInternalAndModuleKeepsWorking(t *testing.T) {
 	}
 }
 
-func TestSyncFuncThrowsCortiAuthError(t *testing.T) {
-	f := SyncFunc(func(args []safejs.Value) (any, error) {
-		if len(args) == 0 {
-			return nil, &auth.ConfigError{Key: "x", Reason: "missing"}
-		}
-		return "fine", nil
+// testObject publishes an object of the loader's Session class whose methods
+// are ms, plus an "on" that accepts any listener, with an emitter of its own;
+// it ends when the test does.
+func testObject(t *testing.T, ms methods) (safejs.Value, *emitter) {
+	t.Helper()
+	if ms == nil {
+		ms = methods{}
+	}
+	ms["on"] = method{sync: func(a *argReader) (any, error) { return nil, nil }}
+	e := newEmitter()
+	obj, h := publish("Session", nil, ms, nil)
+	e.to(obj)
+	t.Cleanup(func() { e.stop(); end(h, errors.New("test over")) })
+	return obj, e
+}
+
+func TestSyncMethodThrowsCortiAuthError(t *testing.T) {
+	obj, _ := testObject(t, methods{
+		"touch": {sync: func(a *argReader) (any, error) {
+			if len(a.args) == 0 {
+				return nil, &auth.ConfigError{Key: "x", Reason: "missing"}
+			}
+			return "fine", nil
+		}},
+		"close": {sync: func(*argReader) (any, error) { panic(fmt.Errorf("boom")) }},
 	})
+	f := mustGet(obj, "touch")
 	_, err := f.Invoke()
 	if err == nil {
 		t.Fatal("no throw")
@@ -97,10 +117,12 @@ func TestSyncFuncThrowsCortiAuthError(t *testing.T) {
 	if s, _ := v.String(); s != "fine" {
 		t.Fatalf("value %q", s)
 	}
-	boom := SyncFunc(func([]safejs.Value) (any, error) { panic(fmt.Errorf("boom")) })
-	_, err = boom.Invoke()
+	_, err = mustGet(obj, "close").Invoke()
 	if c := str(jsErrorValue(err), "code"); c != "internal" {
-		t.Fatalf("panic in a sync func: code %q", c)
+		t.Fatalf("panic in a sync method: code %q", c)
+	}
+	if v, err := f.Invoke(2); err != nil || jsString(v) != "fine" {
+		t.Fatalf("the object after a panic: %v, %v", v, err)
 	}
 }
 
@@ -228,11 +250,11 @@ func TestFetcher(t *testing.T) {
 }
 
 func TestUnsubscribeTwiceIsHarmless(t *testing.T) {
-	e := newEmitter()
+	obj, e := testObject(t, nil)
 	fn, _ := safejs.Global().Get("Function")
 	counter, _ := fn.New("const f = function () { f.n = (f.n || 0) + 1 }; return f")
 	listener, _ := counter.Invoke()
-	off := e.on("refreshed", listener)
+	off := call(t, obj, "on", "refreshed", listener)
 	e.emit("refreshed", 1)
 	waitJS(t, "the first event", func() bool { n, _ := mustGet(listener, "n").Int(); return n == 1 })
 	for i := 0; i < 3; i++ {
@@ -243,7 +265,7 @@ func TestUnsubscribeTwiceIsHarmless(t *testing.T) {
 	// The emitter delivers in order from one goroutine: once a later probe
 	// event reached its own listener, the second "refreshed" has been handled.
 	probe, _ := counter.Invoke()
-	e.on("probe", probe)
+	call(t, obj, "on", "probe", probe)
 	e.emit("refreshed", 2)
 	e.emit("probe", nil)
 	waitJS(t, "the probe event", func() bool { n, _ := mustGet(probe, "n").Int(); return n == 1 })
@@ -253,11 +275,11 @@ func TestUnsubscribeTwiceIsHarmless(t *testing.T) {
 }
 
 func TestEmitterStopDeliversQueuedThenEnds(t *testing.T) {
-	e := newEmitter()
+	obj, e := testObject(t, nil)
 	fn, _ := safejs.Global().Get("Function")
 	mk, _ := fn.New("const f = function (d, name) { (f.got = f.got || []).push(name) }; return f")
 	listener, _ := mk.Invoke()
-	e.on("*", listener)
+	call(t, obj, "on", "*", listener)
 	e.emit("refreshed", 1)
 	e.emit("ended", map[string]any{"reason": "logout"})
 	e.stop()

@@ -32,17 +32,18 @@ func newClient(cfg auth.Config, keys *token.KeySets) *client {
 }
 
 func (cl *client) object() safejs.Value {
-	return newObject().
-		set("config", mustJS(cl.cfg)).
-		set("authorizeURL", asyncMethod("authorizeURL options", cl.authorizeURL)).
-		set("login", asyncMethod("authorizeURL options", cl.login)).
-		set("isCallback", syncMethod("isCallback", cl.isCallback)).
-		set("handleCallback", asyncMethod("handleCallback", cl.handleCallback)).
-		set("restore", asyncMethod("restore", cl.restore)).
-		set("loginWithPopup", asyncMethod("loginWithPopup options", cl.loginWithPopup)).
-		set("fromTokens", syncMethod("fromTokens", cl.fromTokens)).
-		set("loginWithPassword", asyncMethod("loginWithPassword", cl.loginWithPassword)).
-		set("mountAssistant", syncMethod("mountAssistant", cl.mountAssistant)).v
+	obj, _ := publish("Client", cl, methods{
+		"authorizeURL":      {key: "authorizeURL options", async: cl.authorizeURL},
+		"login":             {key: "authorizeURL options", async: cl.login},
+		"isCallback":        {sync: cl.isCallback},
+		"handleCallback":    {async: cl.handleCallback},
+		"restore":           {async: cl.restore},
+		"loginWithPopup":    {key: "loginWithPopup options", async: cl.loginWithPopup},
+		"fromTokens":        {sync: cl.fromTokens},
+		"loginWithPassword": {async: cl.loginWithPassword},
+		"mountAssistant":    {sync: cl.mountAssistant},
+	}, map[string]any{"config": mustJS(cl.cfg)})
+	return obj
 }
 
 // authorizeURL(options?) → Promise<string>.
@@ -268,4 +269,13 @@ func jsErrorValue(err error) safejs.Value {
 	}
 	v, _ := safejs.ValueOf(err.Error())
 	return v
+}
+
+// locationHref is window.location.href, "" outside a page.
+func locationHref() string {
+	loc, err := safejs.Global().Get("location")
+	if err != nil || loc.IsUndefined() {
+		return ""
+	}
+	return str(loc, "href")
 }

@@ -72,12 +72,7 @@ func funcOf(site string, report func(error), fn func(this safejs.Value, args []s
 // (the tab channel, a login's handoff): an "error" event on every live
 // session, or a console line when there is none.
 func reportInternal(err error) {
-	sessions.mu.Lock()
-	var live []*jsSession
-	for js := range sessions.live {
-		live = append(live, js)
-	}
-	sessions.mu.Unlock()
+	live := liveOf(func(js *jsSession, _ safejs.Value) bool { return !js.isReleased() })
 	if len(live) == 0 {
 		console("error", "corti-auth: internal error:", err.Error())
 		return

@@ -3,6 +3,7 @@
 package bridge
 
 import (
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -49,19 +50,19 @@ func recorded(l safejs.Value) string {
 func liveSession(t *testing.T) safejs.Value {
 	t.Helper()
 	js := &jsSession{ev: newEmitter()}
-	registerSession(js)
-	t.Cleanup(func() { unregisterSession(js); js.ev.stop() })
+	obj, h := publish("Session", js, methods{"on": {sync: func(*argReader) (any, error) { return nil, nil }}}, nil)
+	js.ev.to(obj)
+	t.Cleanup(func() { js.ev.stop(); end(h, errors.New("test over")) })
 	l := recorder(t)
-	js.ev.on("error", l)
+	call(t, obj, "on", "error", l)
 	return l
 }
 
 func TestEmitterLoopRecoversAPanic(t *testing.T) {
 	panicOnce(t, "events.loop")
-	e := newEmitter()
-	defer e.stop()
+	obj, e := testObject(t, nil)
 	l := recorder(t)
-	e.on("*", l)
+	call(t, obj, "on", "*", l)
 	e.emit("refreshed", 1) // panics on its way: an internal error instead
 	e.emit("probe", 2)     // and the loop goes on
 	waitJS(t, "the probe", func() bool { n, _ := mustGet(l, "got").Length(); return n >= 2 })

@@ -100,8 +100,8 @@ func (js *jsSession) noteActivity() {
 	}
 }
 
-// touchJS is session.touch().
-func (js *jsSession) touchJS([]safejs.Value) (any, error) {
+// touch is session.touch().
+func (js *jsSession) touch(*argReader) (any, error) {
 	js.noteActivity()
 	return nil, nil
 }

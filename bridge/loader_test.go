@@ -23,7 +23,7 @@ func loaderHooks() safejs.Value {
 	}
 	mk, err := fn.New(string(src) + `
 const loader = makeLoader(() => "corti-auth.wasm");
-return { CortiAuthError: loader.CortiAuthError, wrapSync, once };`)
+return { CortiAuthError: loader.CortiAuthError, makeObjects };`)
 	if err != nil {
 		panic(err)
 	}
@@ -43,7 +43,7 @@ func TestInitRefusesIncompleteHooks(t *testing.T) {
 	if err := Init(safejs.Undefined()); err == nil {
 		t.Error("Init without hooks succeeded")
 	}
-	for _, drop := range []string{"CortiAuthError", "wrapSync", "once"} {
+	for _, drop := range []string{"CortiAuthError", "makeObjects"} {
 		h := loaderHooks()
 		if err := h.Delete(drop); err != nil {
 			t.Fatal(err)

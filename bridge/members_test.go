@@ -80,3 +80,42 @@ func TestRuntimeMembersAreTheTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryMemberReachesGo: each method and getter of the loader's classes
+// (web/loader/core.js, KINDS) has its entry in the Go table of the object
+// (objects.go), and the table has no entry the page cannot reach — a member
+// without one would answer "no such method" at its first call.
+func TestEveryMemberReachesGo(t *testing.T) {
+	fn, _ := safejs.Global().Get("Function")
+	calls, err := fn.New("o", `const out = [];
+	for (const n of Object.getOwnPropertyNames(o)) {
+		const d = Object.getOwnPropertyDescriptor(o, n);
+		if (d.get || typeof d.value === "function") out.push(n);
+	}
+	return out.sort().join(",");`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, s, a := mountedAssistant(t)
+	for kind, obj := range map[string]safejs.Value{"CortiAuth": Namespace("test"), "Client": cl, "Session": s, "Assistant": a} {
+		r, err := calls.Invoke(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := jsString(r)
+		var want []string
+		handles.mu.Lock()
+		for _, e := range handles.m {
+			if e.obj.Equal(obj) {
+				for name := range e.ms {
+					want = append(want, name)
+				}
+			}
+		}
+		handles.mu.Unlock()
+		sort.Strings(want)
+		if got != strings.Join(want, ",") {
+			t.Errorf("%s: the class's methods and getters %s\nGo's table %v", kind, got, want)
+		}
+	}
+}

@@ -33,8 +33,8 @@ type mount struct {
 	mu            sync.Mutex
 	stopListening func() // the window message listener's off (nil until listening)
 	destroyed     bool
-	srcSet        bool         // the iframe's src was set (setSrc)
-	obj           safejs.Value // the assistant object, released by destroy
+	srcSet        bool   // the iframe's src was set (setSrc)
+	h             uint32 // the assistant object's handle, ended by the unload
 }
 
 // prepareMount checks the arguments of mountAssistant synchronously: target is
@@ -237,13 +237,14 @@ func addressCleaned() {
 
 // publish makes the assistant object the page gets.
 func (m *mount) publish() safejs.Value {
-	obj := m.object()
+	obj, h := m.object()
+	m.ev.to(obj)
 	m.mu.Lock()
 	destroyed := m.destroyed
-	m.obj = obj
+	m.h = h
 	m.mu.Unlock()
 	if destroyed { // destroyed meanwhile (the session closed, say): hand out a dead object
-		release(obj, assistant.ErrDestroyed)
+		end(h, assistant.ErrDestroyed)
 	}
 	return obj
 }
@@ -324,7 +325,7 @@ func (m *mount) unload(u assistant.Unload, err error) {
 		return
 	}
 	m.destroyed = true
-	stop, obj := m.stopListening, m.obj
+	stop, h := m.stopListening, m.h
 	m.stopListening = nil
 	m.mu.Unlock()
 	m.hub.Unloaded(err) // authenticate now fails with err; the session forgets it
@@ -340,43 +341,41 @@ func (m *mount) unload(u assistant.Unload, err error) {
 			_, _ = m.iframe.Call("remove")
 		}
 	}
-	release(obj, err)
+	end(h, err)
 }
 
-// object is the assistant object mountAssistant resolves with.
-func (m *mount) object() safejs.Value {
-	o := newObject().
-		set("iframe", m.iframe).
-		set("origin", m.frame.Origin).
-		getter("user", m.user)
-	for _, p := range []struct {
-		name string
-		f    func(ctx context.Context, payload any) (json.RawMessage, error)
-	}{
-		{"createInteraction", m.ctrl.CreateInteraction},
-		{"configureApp", m.ctrl.ConfigureApp},
-		{"setInteractionOptions", m.ctrl.SetInteractionOptions},
-		{"addFacts", m.ctrl.AddFacts},
-	} {
-		o.set(p.name, asyncMethod(p.name, withPayload(p.f)))
+// object is the assistant object mountAssistant resolves with, and its handle.
+func (m *mount) object() (safejs.Value, uint32) {
+	ms := methods{
+		"user":             {get: m.user},
+		"visible":          {get: m.visible},
+		"navigate":         {async: m.rawArg(m.ctrl.NavigateTo)},
+		"setCredentials":   {async: m.rawArg(m.ctrl.SetCredentials)},
+		"showDeviceLinkQR": {async: m.showDeviceLinkQR},
+		"show":             {sync: func(*argReader) (any, error) { return nil, m.setVisible(true) }},
+		"hide":             {sync: func(*argReader) (any, error) { return nil, m.setVisible(false) }},
+		"request":          {async: m.request},
+		"authenticate":     {async: m.authenticateJS},
+		"on":               {sync: m.on},
+		"destroy":          {sync: func(*argReader) (any, error) { m.Destroy(); return nil, nil }},
 	}
-	for _, n := range []struct {
-		name string
-		f    func(ctx context.Context) (json.RawMessage, error)
-	}{
-		{"startRecording", m.ctrl.StartRecording},
-		{"stopRecording", m.ctrl.StopRecording},
-		{"getStatus", m.ctrl.GetStatus},
-		{"getTemplates", m.ctrl.GetTemplates},
+	for name, f := range map[string]func(ctx context.Context, payload any) (json.RawMessage, error){
+		"createInteraction":     m.ctrl.CreateInteraction,
+		"configureApp":          m.ctrl.ConfigureApp,
+		"setInteractionOptions": m.ctrl.SetInteractionOptions,
+		"addFacts":              m.ctrl.AddFacts,
 	} {
-		o.set(n.name, asyncMethod(n.name, noArgs(n.f)))
+		ms[name] = method{async: withPayload(f)}
 	}
-	m.moreMethods(o)
-	return o.
-		set("request", asyncMethod("request", m.request)).
-		set("authenticate", asyncMethod("authenticate", m.authenticateJS)).
-		set("on", syncMethod("on", m.on)).
-		set("destroy", syncMethod("destroy", func(*argReader) (any, error) { m.Destroy(); return nil, nil })).v
+	for name, f := range map[string]func(ctx context.Context) (json.RawMessage, error){
+		"startRecording": m.ctrl.StartRecording,
+		"stopRecording":  m.ctrl.StopRecording,
+		"getStatus":      m.ctrl.GetStatus,
+		"getTemplates":   m.ctrl.GetTemplates,
+	} {
+		ms[name] = method{async: noArgs(f)}
+	}
+	return publish("Assistant", m, ms, map[string]any{"iframe": m.iframe, "origin": m.frame.Origin})
 }
 
 func (m *mount) user() (any, error) {
@@ -393,14 +392,12 @@ func (m *mount) request(a *argReader) func(context.Context) (any, error) {
 	return func(ctx context.Context) (any, error) { return m.ctrl.Request(ctx, action, payload) }
 }
 
-// on(event | "*", fn) → unsubscribe.
+// on(event | "*", fn): the loader adds the listener once this accepts them.
 func (m *mount) on(a *argReader) (any, error) {
 	const usage = `takes (event name or "*", listener function)`
-	name, fn := a.nonEmpty(0, usage), a.fn(1, usage)
-	if a.err != nil {
-		return nil, a.err
-	}
-	return m.ev.on(name, fn), nil
+	a.nonEmpty(0, usage)
+	a.fn(1, usage)
+	return nil, a.err
 }
 
 // withPayload is a method taking one optional JSON payload.
@@ -416,21 +413,6 @@ func noArgs(f func(ctx context.Context) (json.RawMessage, error)) func(*argReade
 	return func(*argReader) func(context.Context) (any, error) {
 		return func(ctx context.Context) (any, error) { return f(ctx) }
 	}
-}
-
-// The typed methods of the rest of v1 on the assistant object (issue 15 §5):
-// glue only, the arguments are read in package assistant.
-
-// moreMethods adds navigate(path | {path}), setCredentials({password}),
-// showDeviceLinkQR(), show(), hide() and the visible getter to o.
-func (m *mount) moreMethods(o object) object {
-	return o.
-		set("navigate", asyncMethod("navigate", m.rawArg(m.ctrl.NavigateTo))).
-		set("setCredentials", asyncMethod("setCredentials", m.rawArg(m.ctrl.SetCredentials))).
-		set("showDeviceLinkQR", asyncMethod("showDeviceLinkQR", m.showDeviceLinkQR)).
-		set("show", syncMethod("show", func(*argReader) (any, error) { return nil, m.setVisible(true) })).
-		set("hide", syncMethod("hide", func(*argReader) (any, error) { return nil, m.setVisible(false) })).
-		getter("visible", m.visible)
 }
 
 // showDeviceLinkQR({ shareRefreshToken? }?): the refresh token goes to the

@@ -15,14 +15,9 @@ import (
 // decodeToken, createClient.
 func Namespace(version string) safejs.Value {
 	keys := token.NewKeySets(Fetcher{}.GetFunc())
-	o := newObject()
-	if benchStats != nil {
-		o = o.set("__runtimeStats", SyncFunc(func([]safejs.Value) (any, error) { return benchStats(), nil }))
-	}
-	return o.
-		set("version", version).
-		set("decodeToken", SyncFunc(func(args []safejs.Value) (any, error) {
-			raw, ok := argString(args, 0, "")
+	ms := methods{
+		"decodeToken": {sync: func(a *argReader) (any, error) {
+			raw, ok := argString(a.args, 0, "")
 			if !ok {
 				return nil, fmt.Errorf("%w: decodeToken takes a string", token.ErrInvalidToken)
 			}
@@ -31,18 +26,18 @@ func Namespace(version string) safejs.Value {
 				return nil, err
 			}
 			return c.Decoded(), nil
-		})).
-		set("createClient", SyncFunc(func(args []safejs.Value) (any, error) {
-			a := arg(args, 0)
-			if a.Type() != safejs.TypeObject || a.IsNull() {
+		}},
+		"createClient": {sync: func(a *argReader) (any, error) {
+			v := a.value(0)
+			if v.Type() != safejs.TypeObject || v.IsNull() {
 				return nil, &auth.ConfigError{Reason: "createClient takes a config object: {clientId, redirectUri, ...}"}
 			}
 			// Keys whose value is a function are invisible to JSON: refuse them
 			// explicitly rather than ignoring them.
-			if err := refuseFunctions(a); err != nil {
+			if err := refuseFunctions(v); err != nil {
 				return nil, err
 			}
-			b, err := JSONOf(a)
+			b, err := JSONOf(v)
 			if err != nil {
 				return nil, &auth.ConfigError{Reason: "the config cannot be serialised: " + err.Error()}
 			}
@@ -51,7 +46,15 @@ func Namespace(version string) safejs.Value {
 				return nil, err
 			}
 			return newClient(cfg, keys).object(), nil
-		})).v
+		}},
+	}
+	props := map[string]any{"version": version}
+	if benchStats != nil {
+		ms["__runtimeStats"] = method{sync: func(*argReader) (any, error) { return benchStats(), nil }}
+		props["stats"] = true
+	}
+	obj, _ := publish("CortiAuth", nil, ms, props)
+	return obj
 }
 
 // benchStats is set only in a build with the corti_bench tag (benchhooks.go): the benchmark's view of the Go

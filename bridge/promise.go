@@ -49,20 +49,22 @@ func NewPromise(fn func(ctx context.Context) (any, error)) safejs.Value {
 	if err != nil {
 		return safejs.Undefined()
 	}
-	go func() {
-		v, err := protect(func() (any, error) { return fn(context.Background()) })
-		if err != nil {
-			_, _ = reject.Invoke(ErrorValue(err))
-			return
-		}
-		jv, cerr := ToJS(v)
-		if cerr != nil {
-			_, _ = reject.Invoke(ErrorValue(cerr))
-			return
-		}
-		_, _ = resolve.Invoke(jv)
-	}()
+	go resolveWith(resolve, reject, fn)
 	return p
+}
+
+// resolveWith calls fn and then resolve with its value or reject with its error;
+// a panic in fn rejects with code "internal".
+func resolveWith(resolve, reject safejs.Value, fn func(ctx context.Context) (any, error)) {
+	v, err := protect(func() (any, error) { return fn(context.Background()) })
+	if err == nil {
+		var jv safejs.Value
+		if jv, err = ToJS(v); err == nil {
+			_, _ = resolve.Invoke(jv)
+			return
+		}
+	}
+	_, _ = reject.Invoke(ErrorValue(err))
 }
 
 // Await waits for a JS promise (or thenable), after net/http's roundtrip_js.go:
@@ -121,48 +123,4 @@ func arg(args []safejs.Value, i int) safejs.Value {
 		return args[i]
 	}
 	return safejs.Undefined()
-}
-
-// Func makes a JS function from fn for methods that return a Promise. Set on
-// an object (object.set), it is released with the object.
-func Func(fn func(args []safejs.Value) func(ctx context.Context) (any, error)) safejs.Value {
-	v, _ := bind(func(_ safejs.Value, args []safejs.Value) any {
-		work, err := protect(func() (any, error) { return fn(args), nil })
-		if err != nil {
-			return NewPromise(func(context.Context) (any, error) { return nil, err })
-		}
-		return NewPromise(work.(func(ctx context.Context) (any, error)))
-	}, modePromise)
-	return v
-}
-
-// SyncFunc makes a JS function from fn for methods that answer at once: its
-// error is thrown in JS as a CortiAuthError (through the loader's wrapSync, as a
-// Go function cannot throw), and a panic is thrown with code "internal". Set
-// on an object (object.set), it is released with the object.
-func SyncFunc(fn func(args []safejs.Value) (any, error)) safejs.Value {
-	raw, id := bind(func(_ safejs.Value, args []safejs.Value) any {
-		v, err := protect(func() (any, error) { return fn(args) })
-		if err == nil {
-			var jv safejs.Value
-			if jv, err = ToJS(v); err == nil {
-				return map[string]any{"v": safejs.Unsafe(jv)}
-			}
-		}
-		return map[string]any{"e": safejs.Unsafe(ErrorValue(err))}
-	}, modeSync)
-	w, err := rt.wrapSync.Invoke(raw)
-	if err != nil {
-		return raw
-	}
-	remember(w, id)
-	return w
-}
-
-// keep makes a long-lived JS function (helpers such as an emitter's remover);
-// releaseFunc frees it, after which calling it does nothing. Panics inside fn
-// are the caller's to recover.
-func keep(fn func(this safejs.Value, args []safejs.Value) any) safejs.Value {
-	v, _ := bind(fn, modePlain)
-	return v
 }

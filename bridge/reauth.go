@@ -46,6 +46,8 @@ func (js *jsSession) reauthenticate(a *argReader) func(context.Context) (any, er
 		if err := js.s.Reauthenticated(t); err != nil {
 			return nil, err
 		}
+		js.mu.Lock()
+		defer js.mu.Unlock()
 		return js.obj, nil
 	}
 }

@@ -4,6 +4,7 @@ package bridge
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/hack-pad/safejs"
 )
@@ -12,8 +13,9 @@ import (
 // package init, so the package also loads where they are missing).
 var rt struct {
 	errorClass safejs.Value // the loader's CortiAuthError class
-	wrapSync   safejs.Value // the loader's wrapSync(fn)
-	once       safejs.Value // once(f, ...args): a function that calls f(...args) the first time only
+	make       safejs.Value // makeObjects' make(kind, handle, props): a new object (objects.go)
+	end        safejs.Value // end(object, error): it answers from its saved state from now on
+	emit       safejs.Value // emit(object, name, detail): its listeners of name and "*"
 	json       safejs.Value
 	object     safejs.Value
 }
@@ -21,10 +23,11 @@ var rt struct {
 var jsPromise safejs.Value
 
 // Init reads the globals and the loader's hooks: an object with the
-// CortiAuthError class and the wrapSync and once helpers of web/loader/core.js,
-// their only copy (the bridge builds no function from source, which a strict
-// Content-Security-Policy would forbid anyway). It fails when Promise or JSON
-// is missing, or when a hook is not a function.
+// CortiAuthError class and makeObjects of web/loader/core.js, their only copy
+// (the bridge builds no function from source, which a strict
+// Content-Security-Policy would forbid anyway); makeObjects gets the one Go
+// function of the objects' methods, dispatch (objects.go). It fails when
+// Promise or JSON is missing, or when a hook is not a function.
 func Init(hooks safejs.Value) error {
 	g := safejs.Global()
 	var err error
@@ -35,13 +38,25 @@ func Init(hooks safejs.Value) error {
 		return errors.New("bridge: no JSON in this JS host")
 	}
 	rt.object, _ = g.Get("Object")
-	for _, h := range []struct {
-		name string
-		v    *safejs.Value
-	}{{"CortiAuthError", &rt.errorClass}, {"wrapSync", &rt.wrapSync}, {"once", &rt.once}} {
-		*h.v = mustGet(hooks, h.name)
-		if h.v.Type() != safejs.TypeFunction {
-			return errors.New("bridge: the loader gave no " + h.name + " (load the module through corti-auth.js or corti-auth.global.js)")
+	const noHook = "bridge: the loader gave no %s (load the module through corti-auth.js or corti-auth.global.js)"
+	rt.errorClass = mustGet(hooks, "CortiAuthError")
+	mk := mustGet(hooks, "makeObjects")
+	for name, v := range map[string]safejs.Value{"CortiAuthError": rt.errorClass, "makeObjects": mk} {
+		if v.Type() != safejs.TypeFunction {
+			return fmt.Errorf(noHook, name)
+		}
+	}
+	d, err := safejs.FuncOf(dispatch) // the one Go function the objects' methods call, for good
+	if err != nil {
+		return err
+	}
+	objs, err := mk.Invoke(d.Value())
+	if err != nil {
+		return fmt.Errorf("bridge: makeObjects: %w", err)
+	}
+	for name, v := range map[string]*safejs.Value{"make": &rt.make, "end": &rt.end, "emit": &rt.emit} {
+		if *v = mustGet(objs, name); v.Type() != safejs.TypeFunction {
+			return fmt.Errorf(noHook, "makeObjects()."+name)
 		}
 	}
 	return nil

@@ -32,10 +32,12 @@ type jsSession struct {
 
 	mu       sync.Mutex
 	releases []func()
-	obj      safejs.Value
+	obj      safejs.Value            // the page's session object (object)
+	h        uint32                  // its handle
 	started  time.Time               // when the session started in this page (bfcache check)
 	idleEnd  *auth.EndSessionRequest // idleSignOut "provider": where the idle end sends the page
 	idle     *session.Idle           // idle sign-out, nil when off or released (idle.go)
+	released bool                    // ended or closed: no more "internal" reports (reportInternal)
 }
 
 // newSession starts a session on a token response. idToken is the response's
@@ -122,22 +124,27 @@ func errString(err error) string {
 	return err.Error()
 }
 
+// object publishes the session object (once per session: reauthenticate
+// resolves with the same one).
 func (js *jsSession) object() safejs.Value {
-	o := newObject().
-		getter("tokens", func() (any, error) { return js.s.View(), nil }).
-		getter("claims", js.claims).
-		getter("ended", func() (any, error) { ended, _ := js.s.Ended(); return ended, nil }).
-		set("getAccessToken", asyncMethod("getAccessToken", js.getAccessToken)).
-		set("refresh", asyncMethod("refresh", js.refresh)).
-		set("on", syncMethod("on", js.on)).
-		set("touch", SyncFunc(js.touchJS)).
-		set("mountAssistant", asyncMethod("mountAssistant", js.mountAssistant)).
-		set("reauthenticate", asyncMethod("reauthenticate", js.reauthenticate)).
-		set("logout", asyncMethod("logout", js.logoutMethod)).
-		set("close", syncMethod("close", js.close))
-	js.obj = o.v
-	registerSession(js) // for assistant.authenticate(session) (authenticate.go)
-	return o.v
+	obj, h := publish("Session", js, methods{
+		"tokens":         {get: func() (any, error) { return js.s.View(), nil }},
+		"claims":         {get: js.claims},
+		"ended":          {get: func() (any, error) { ended, _ := js.s.Ended(); return ended, nil }},
+		"getAccessToken": {async: js.getAccessToken},
+		"refresh":        {async: js.refresh},
+		"on":             {sync: js.on},
+		"touch":          {sync: js.touch},
+		"mountAssistant": {async: js.mountAssistant},
+		"reauthenticate": {async: js.reauthenticate},
+		"logout":         {async: js.logoutMethod},
+		"close":          {sync: js.close},
+	}, nil)
+	js.mu.Lock()
+	js.obj, js.h = obj, h
+	js.mu.Unlock()
+	js.ev.to(obj)
+	return obj
 }
 
 // claims is decodeToken(tokens.access_token), still readable after the end.
@@ -165,18 +172,18 @@ func (js *jsSession) refresh(*argReader) func(context.Context) (any, error) {
 	}
 }
 
-// on(name, listener) → unsubscribe.
+// on(name, listener): the loader adds the listener once this accepts them.
 func (js *jsSession) on(a *argReader) (any, error) {
 	const reason = "takes (event name, listener function)"
 	name := a.str(0, "", reason)
-	fn := a.fn(1, reason)
+	a.fn(1, reason)
 	if a.err != nil {
 		return nil, a.err
 	}
 	if !session.IsListenerEvent(name) {
 		return nil, &auth.ConfigError{Key: "on", Reason: `unknown event "` + name + `" (refreshed, expiring, ended, error, idle, active)`}
 	}
-	return js.ev.on(name, fn), nil
+	return nil, nil
 }
 
 // mountAssistant(target, options?) → Promise<Assistant>.
@@ -217,6 +224,7 @@ func (js *jsSession) close(*argReader) (any, error) {
 	if len(handed) > 0 && js.tab == nil {
 		go js.revokeHanded(handed)
 	}
+	end(js.handle(), session.ErrClosed) // a method kept past close() rejects with session_ended
 	return nil, nil
 }
 
@@ -375,10 +383,17 @@ func (js *jsSession) keep(off func()) {
 	js.mu.Unlock()
 }
 
+// handle is the session object's handle (0 before object).
+func (js *jsSession) handle() uint32 {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	return js.h
+}
+
 // release removes the page listeners and the tab channel (idempotent).
 func (js *jsSession) release() {
-	unregisterSession(js)
 	js.mu.Lock()
+	js.released = true
 	rel := js.releases
 	js.releases = nil
 	js.mu.Unlock()
@@ -388,4 +403,11 @@ func (js *jsSession) release() {
 	if js.tab != nil {
 		js.tab.Close()
 	}
+}
+
+// isReleased reports whether the session ended or was closed.
+func (js *jsSession) isReleased() bool {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	return js.released
 }

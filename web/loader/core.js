@@ -2,26 +2,117 @@
 // corti-auth.global.js (classic script); the Makefile wraps it for each.
 // One Go instance per page: both entry points share it through a global slot.
 
-// The helpers below are handed to the Go side with CortiAuthError (bridge.Init
-// reads them from the hooks object); they are the only copy: the bridge's
-// GOOS=js tests evaluate this file to get them, and the Go code builds no
-// function from source (a strict Content-Security-Policy forbids it).
+// The objects a page gets — the namespace, Client, Session and Assistant — are
+// the classes below, each around a handle of the Go side. Every method goes
+// through one Go function, call(handle, method, resolve, reject, ...args): an
+// async method passes its Promise's resolve and reject, which Go settles from
+// a goroutine; a sync one passes neither and gets {v} or {e} back (a Go
+// function cannot throw). Listeners live here: Go hands each event to emit().
+// When an object ends (session.close(), assistant.destroy(), an Assistant
+// unloaded at its session's end), Go calls end() and forgets the handle; the
+// object then answers from what it saved without calling Go: a method rejects
+// (async) or throws (sync) with the error it ended with, close and destroy do
+// nothing, a getter gives the value it had. The bridge gets makeObjects with
+// CortiAuthError (bridge.Init reads them from the hooks object), and its
+// GOOS=js tests evaluate this file: one copy, and no function built from
+// source (a strict Content-Security-Policy forbids it).
 
-// A Go function cannot throw into JS: synchronous API functions answer
-// {v} or {e}, and this wrapper throws e.
-function wrapSync(fn) {
-  return function (...args) {
-    const r = fn.apply(this, args);
-    if (r && r.e !== undefined) throw r.e;
-    return r ? r.v : undefined;
+// The members of each kind: props are fixed at creation, getters ask Go at
+// each read, async methods return a Promise, sync ones answer at once; ends
+// names the method that ends the object, on whether it has events.
+const KINDS = {
+  CortiAuth: { props: ["version"], sync: ["decodeToken", "createClient"] },
+  Client: {
+    props: ["config"],
+    async: ["authorizeURL", "login", "handleCallback", "restore", "loginWithPopup", "loginWithPassword"],
+    sync: ["isCallback", "fromTokens", "mountAssistant"],
+  },
+  Session: {
+    getters: ["tokens", "claims", "ended"],
+    async: ["getAccessToken", "refresh", "mountAssistant", "reauthenticate", "logout"],
+    sync: ["touch"], ends: "close", on: true,
+  },
+  Assistant: {
+    props: ["iframe", "origin"],
+    getters: ["user", "visible"],
+    async: ["createInteraction", "configureApp", "setInteractionOptions", "addFacts", "startRecording", "stopRecording",
+      "getStatus", "getTemplates", "navigate", "setCredentials", "showDeviceLinkQR", "request", "authenticate"],
+    sync: ["show", "hide"], ends: "destroy", on: true,
+  },
+};
+
+function makeObjects(call) {
+  const recs = new WeakMap(); // object → its record: {kind, h, dead, last, subs}
+
+  function invoke(r, name, args, async) {
+    if (async) {
+      if (r.dead) return Promise.reject(r.dead);
+      return new Promise((resolve, reject) => call(r.h, name, resolve, reject, ...args));
+    }
+    if (r.dead) throw r.dead;
+    const out = call(r.h, name, undefined, undefined, ...args);
+    if (out && out.e !== undefined) throw out.e;
+    return out ? out.v : undefined;
+  }
+
+  const classes = {};
+  for (const [kind, spec] of Object.entries(KINDS)) {
+    classes[kind] = {
+      [kind]: class {
+        constructor(r, init) {
+          recs.set(this, r);
+          for (const p of spec.props || []) this[p] = init[p];
+          for (const g of spec.getters || []) {
+            Object.defineProperty(this, g, { enumerable: true, get: () => (r.dead ? r.last[g] : invoke(r, g, [], false)) });
+          }
+          for (const m of spec.async || []) this[m] = (...args) => invoke(r, m, args, true);
+          for (const m of spec.sync || []) this[m] = (...args) => invoke(r, m, args, false);
+          if (spec.ends) this[spec.ends] = (...args) => { if (!r.dead) invoke(r, spec.ends, args, false); };
+          if (spec.on) {
+            this.on = (name, listener) => {
+              invoke(r, "on", [name, listener], false); // Go checks the name and the listener (or throws)
+              let subs = r.subs.get(name);
+              if (!subs) r.subs.set(name, (subs = new Set()));
+              const entry = { listener };
+              subs.add(entry);
+              return () => { subs.delete(entry); };
+            };
+          }
+          if (init.stats) this.__runtimeStats = () => invoke(r, "__runtimeStats", [], false);
+        }
+      },
+    }[kind];
+  }
+
+  return {
+    // make(kind, handle, init) is the object of a new handle.
+    make(kind, h, init) {
+      return new classes[kind]({ kind, h, dead: null, last: {}, subs: new Map() }, init || {});
+    },
+    // emit(obj, name, detail) calls obj's listeners of name, then of "*", as they are now; one that throws is logged.
+    emit(obj, name, detail) {
+      const r = recs.get(obj);
+      if (!r) return;
+      for (const key of [name, "*"]) {
+        for (const { listener } of [...(r.subs.get(key) || [])]) {
+          try {
+            listener(detail, name);
+          } catch (e) {
+            console.error(`corti-auth: a ${name} listener threw:`, e);
+          }
+        }
+      }
+    },
+    // end(obj, err) ends obj: its getters keep the values they have now, its methods answer err.
+    end(obj, err) {
+      const r = recs.get(obj);
+      if (!r || r.dead) return;
+      for (const g of KINDS[r.kind].getters || []) {
+        try { r.last[g] = invoke(r, g, [], false); } catch { r.last[g] = undefined; }
+      }
+      r.dead = err;
+    },
   };
-}
-
-// once(f, a, b) is a function that calls f(a, b) the first time only (the
-// unsubscribe functions of on()).
-function once(f, a, b) {
-  let done = false;
-  return function () { if (!done) { done = true; f(a, b); } };
 }
 
 function makeLoader(defaultWasmURL) {
@@ -65,7 +156,7 @@ function makeLoader(defaultWasmURL) {
     go.env = Object.assign({}, go.env, { CORTI_AUTH_HOOKS: key });
     let resolve, reject;
     const ready = new Promise((res, rej) => { resolve = res; reject = rej; });
-    globalThis[key] = { CortiAuthError, wrapSync, once, resolve, reject: (m) => reject(new CortiAuthError(String(m), { code: "internal" })) };
+    globalThis[key] = { CortiAuthError, makeObjects, resolve, reject: (m) => reject(new CortiAuthError(String(m), { code: "internal" })) };
     try {
       let result;
       try {

@@ -1,0 +1,170 @@
+//go:build js && wasm
+
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/hack-pad/safejs"
+)
+
+// The objects of the API (the namespace, Client, Session, Assistant) are JS
+// classes of the loader (web/loader/core.js, makeObjects) around a handle. Go
+// keeps, for each live handle, the object and a table of its methods, and
+// answers every call through one function, dispatch; listeners live in JS. An
+// object ends (end) at close(), destroy() or an Assistant's unload: the loader
+// saves its getters' values and answers from them from then on, without
+// calling Go, and the handle is deleted — Go then holds nothing of it.
+
+// method is one member of an object's table: exactly one of async, sync and
+// get is set.
+type method struct {
+	key   string                                                // the ConfigError key of an argument error; "" is the method's name
+	async func(a *argReader) func(context.Context) (any, error) // reads its arguments in the caller's turn; the work runs on a goroutine
+	sync  func(a *argReader) (any, error)                       // answers at once (an argument error wins over its result)
+	get   func() (any, error)                                   // a getter: must not block; an error reads undefined
+}
+
+type methods map[string]method
+
+// handle is one live object.
+type handle struct {
+	obj safejs.Value
+	ms  methods
+	of  any // the Go side (*jsSession, *mount, …)
+}
+
+var handles struct {
+	mu   sync.Mutex
+	next uint32
+	m    map[uint32]*handle
+}
+
+// publish makes the JS object of kind (a class of makeObjects) for a new
+// handle with the methods ms and the fixed properties props; of is its Go
+// side. It returns the object and the handle.
+func publish(kind string, of any, ms methods, props map[string]any) (safejs.Value, uint32) {
+	init, _ := rt.object.New()
+	for k, v := range props {
+		_ = init.Set(k, v)
+	}
+	e := &handle{ms: ms, of: of}
+	handles.mu.Lock()
+	if handles.m == nil {
+		handles.m = map[uint32]*handle{}
+	}
+	handles.next++
+	h := handles.next
+	handles.m[h] = e
+	handles.mu.Unlock()
+	obj, err := rt.make.Invoke(kind, h, init)
+	if err != nil {
+		obj = safejs.Undefined()
+	}
+	handles.mu.Lock()
+	e.obj = obj
+	handles.mu.Unlock()
+	return obj, h
+}
+
+// end ends the object of handle h with err (what its methods answer from now
+// on) and forgets it. It is idempotent; h = 0 does nothing.
+func end(h uint32, err error) {
+	handles.mu.Lock()
+	e := handles.m[h]
+	handles.mu.Unlock()
+	if e == nil {
+		return
+	}
+	_, _ = rt.end.Invoke(e.obj, ErrorValue(err)) // the loader reads the getters through dispatch first
+	handles.mu.Lock()
+	delete(handles.m, h)
+	handles.mu.Unlock()
+}
+
+// liveOf lists the Go sides of the live objects for which keep says yes.
+func liveOf[T any](keep func(T, safejs.Value) bool) []T {
+	handles.mu.Lock()
+	defer handles.mu.Unlock()
+	var out []T
+	for _, e := range handles.m {
+		if v, ok := e.of.(T); ok && keep(v, e.obj) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+var errGone = errors.New("corti-auth: this object was released")
+
+// dispatch is the one Go function the loader calls: call(handle, method,
+// resolve, reject, ...args). An async method settles resolve or reject from a
+// goroutine; a sync one or a getter answers {v} or {e}. A panic rejects or
+// throws with code internal.
+func dispatch(_ safejs.Value, args []safejs.Value) any {
+	n, _ := arg(args, 0).Int()
+	name, _ := arg(args, 1).String()
+	resolve, reject := arg(args, 2), arg(args, 3)
+	var rest []safejs.Value
+	if len(args) > 4 {
+		rest = args[4:]
+	}
+	handles.mu.Lock()
+	e := handles.m[uint32(n)]
+	handles.mu.Unlock()
+	var m method
+	if e != nil {
+		m = e.ms[name]
+	}
+	key := m.key
+	if key == "" {
+		key = name
+	}
+	a := &argReader{args: rest, key: key}
+	switch {
+	case m.async != nil:
+		work, err := protect(func() (any, error) { w := m.async(a); return w, a.err })
+		if err != nil {
+			work = func(context.Context) (any, error) { return nil, err }
+		}
+		go resolveWith(resolve, reject, work.(func(context.Context) (any, error)))
+		return nil
+	case m.sync != nil:
+		return answer(protect(func() (any, error) {
+			v, err := m.sync(a)
+			if a.err != nil {
+				return nil, a.err
+			}
+			return v, err
+		}))
+	case m.get != nil:
+		v, err := protect(m.get)
+		if err != nil {
+			return map[string]any{}
+		}
+		return answer(v, nil)
+	}
+	err := errGone // the loader ends an object before Go forgets it: a defect
+	if e != nil {
+		err = fmt.Errorf("corti-auth: %s: no such method", name)
+	}
+	if resolve.Type() == safejs.TypeFunction {
+		go resolveWith(resolve, reject, func(context.Context) (any, error) { return nil, err })
+		return nil
+	}
+	return answer(nil, err)
+}
+
+// answer is a sync method's {v} or {e} (thrown by the loader).
+func answer(v any, err error) any {
+	if err == nil {
+		var jv safejs.Value
+		if jv, err = ToJS(v); err == nil {
+			return map[string]any{"v": safejs.Unsafe(jv)}
+		}
+	}
+	return map[string]any{"e": safejs.Unsafe(ErrorValue(err))}
+}
