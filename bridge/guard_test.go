@@ -3,6 +3,7 @@
 package bridge
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -160,4 +161,30 @@ func mountedAssistant(t *testing.T) (cl, s, a safejs.Value) {
 	}
 	t.Cleanup(func() { call(t, a, "destroy") })
 	return cl, s, a
+}
+
+// A panic in the dispatcher itself, before any method's guard: a sync method
+// throws and an async one rejects, each with code internal, and the next call
+// works.
+func TestDispatchRecoversAPanic(t *testing.T) {
+	obj, _ := testObject(t, methods{
+		"touch": {sync: func(*argReader) (any, error) { return "ok", nil }},
+		"refresh": {async: func(*argReader) func(context.Context) (any, error) {
+			return func(context.Context) (any, error) { return "ok", nil }
+		}},
+	})
+	panicOnce(t, "objects.dispatch")
+	if _, err := mustGet(obj, "touch").Invoke(); err == nil || str(jsErrorValue(err), "code") != "internal" {
+		t.Errorf("a sync method through a panicking dispatcher: %v, want an internal throw", err)
+	}
+	panicOnce(t, "objects.dispatch")
+	if _, err := settle(t, call(t, obj, "refresh")); err == nil || codeOf(t, err) != "internal" {
+		t.Errorf("an async method through a panicking dispatcher: %v, want an internal rejection", err)
+	}
+	if v := call(t, obj, "touch"); jsString(v) != "ok" {
+		t.Errorf("after the panics: %v", v)
+	}
+	if v, err := settle(t, call(t, obj, "refresh")); err != nil || jsString(v) != "ok" {
+		t.Errorf("async after the panics: %v, %v", v, err)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"github.com/hack-pad/safejs"
@@ -102,9 +103,16 @@ var errGone = errors.New("corti-auth: this object was released")
 
 // dispatch is the one Go function the loader calls: call(handle, method,
 // resolve, reject, ...args). An async method settles resolve or reject from a
-// goroutine; a sync one or a getter answers {v} or {e}. A panic rejects or
-// throws with code internal.
-func dispatch(_ safejs.Value, args []safejs.Value) any {
+// goroutine (or answers {e} at once, which the loader turns into the
+// rejection); a sync one or a getter answers {v} or {e}. A panic rejects or
+// throws with code internal, and the module keeps working.
+func dispatch(_ safejs.Value, args []safejs.Value) (out any) {
+	defer func() { // outside a method's own guard (protect): answered as a throw, or by the loader as a rejection
+		if r := recover(); r != nil {
+			out = map[string]any{"e": safejs.Unsafe(ErrorValue(&PanicError{Value: r, Stack: string(debug.Stack())}))}
+		}
+	}()
+	hook("objects.dispatch")
 	n, _ := arg(args, 0).Int()
 	name, _ := arg(args, 1).String()
 	resolve, reject := arg(args, 2), arg(args, 3)

@@ -47,7 +47,10 @@ function makeObjects(call) {
   function invoke(r, name, args, async) {
     if (async) {
       if (r.dead) return Promise.reject(r.dead);
-      return new Promise((resolve, reject) => call(r.h, name, resolve, reject, ...args));
+      return new Promise((resolve, reject) => {
+        const out = call(r.h, name, resolve, reject, ...args); // Go settles it later, or answers {e} at once
+        if (out && out.e !== undefined) reject(out.e);
+      });
     }
     if (r.dead) throw r.dead;
     const out = call(r.h, name, undefined, undefined, ...args);
