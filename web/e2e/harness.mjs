@@ -42,7 +42,17 @@ export async function setup(envOpts = {}, engine) {
   });
   let browser;
   try {
-    browser = engine ? await launch(engine) : await launchChromium(); // a fresh profile under TMPDIR per launch
+    // A fresh profile under TMPDIR per launch. A browser that dies while starting (Chromium 148 crashed once at
+    // launch in a fresh-clone run: "Target page, context or browser has been closed") is started again, twice at most.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        browser = engine ? await launch(engine) : await launchChromium();
+        break;
+      } catch (e) {
+        if (attempt >= 3 || !/has been closed|Browser closed|exited|crash/i.test(String(e && e.message))) throw e;
+        process.stderr.write(`e2e: ${engine || "chromium"} died while starting (${String(e.message).split("\n")[0]}); attempt ${attempt + 1}\n`);
+      }
+    }
   } catch (e) {
     await env.close().catch(() => {});
     throw e;
