@@ -358,22 +358,15 @@ func (m *mount) object() (safejs.Value, uint32) {
 		"authenticate":     {async: m.authenticateJS},
 		"on":               {sync: m.on},
 		"destroy":          {sync: func(*argReader) (any, error) { m.Destroy(); return nil, nil }},
-	}
-	for name, f := range map[string]func(ctx context.Context, payload any) (json.RawMessage, error){
-		"createInteraction":     m.ctrl.CreateInteraction,
-		"configureApp":          m.ctrl.ConfigureApp,
-		"setInteractionOptions": m.ctrl.SetInteractionOptions,
-		"addFacts":              m.ctrl.AddFacts,
-	} {
-		ms[name] = method{async: withPayload(f)}
-	}
-	for name, f := range map[string]func(ctx context.Context) (json.RawMessage, error){
-		"startRecording": m.ctrl.StartRecording,
-		"stopRecording":  m.ctrl.StopRecording,
-		"getStatus":      m.ctrl.GetStatus,
-		"getTemplates":   m.ctrl.GetTemplates,
-	} {
-		ms[name] = method{async: noArgs(f)}
+		// Typed v1 requests: one optional JSON payload, or none.
+		"createInteraction":     {async: withPayload(m.ctrl.CreateInteraction)},
+		"configureApp":          {async: withPayload(m.ctrl.ConfigureApp)},
+		"setInteractionOptions": {async: withPayload(m.ctrl.SetInteractionOptions)},
+		"addFacts":              {async: withPayload(m.ctrl.AddFacts)},
+		"startRecording":        {async: noArgs(m.ctrl.StartRecording)},
+		"stopRecording":         {async: noArgs(m.ctrl.StopRecording)},
+		"getStatus":             {async: noArgs(m.ctrl.GetStatus)},
+		"getTemplates":          {async: noArgs(m.ctrl.GetTemplates)},
 	}
 	return publish("Assistant", m, ms, map[string]any{"iframe": m.iframe, "origin": m.frame.Origin})
 }

@@ -54,17 +54,22 @@ func NewPromise(fn func(ctx context.Context) (any, error)) safejs.Value {
 }
 
 // resolveWith calls fn and then resolve with its value or reject with its error;
-// a panic in fn rejects with code "internal".
+// a panic in fn, in converting its value or in settling rejects with code
+// "internal" (the goroutine that runs it recovers whatever happens).
 func resolveWith(resolve, reject safejs.Value, fn func(ctx context.Context) (any, error)) {
-	v, err := protect(func() (any, error) { return fn(context.Background()) })
-	if err == nil {
-		var jv safejs.Value
-		if jv, err = ToJS(v); err == nil {
-			_, _ = resolve.Invoke(jv)
-			return
+	defer recovered(func(err error) { _, _ = reject.Invoke(ErrorValue(err)) })
+	jv, err := protect(func() (any, error) {
+		v, err := fn(context.Background())
+		if err != nil {
+			return nil, err
 		}
+		return ToJS(v)
+	})
+	if err != nil {
+		_, _ = reject.Invoke(ErrorValue(err))
+		return
 	}
-	_, _ = reject.Invoke(ErrorValue(err))
+	_, _ = resolve.Invoke(jv)
 }
 
 // Await waits for a JS promise (or thenable), after net/http's roundtrip_js.go:
