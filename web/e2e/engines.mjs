@@ -81,6 +81,9 @@ export function slow(start, what) {
   if (ms > 20000) console.error(`# slow: ${what.replace(/\s+/g, " ").slice(0, 200)}: ${(ms / 1000).toFixed(1)} s`);
 }
 
+const LONG_WAIT_MS = 2000;
+const LONG_WAIT_INTERVAL_MS = 200;
+
 /** Polls fn until it returns a truthy value (errors count as falsy: a page may be navigating); the harness's waitFor. */
 export async function poll(fn, { timeout = 60000, interval = 50, what = "condition" } = {}) {
   const start = Date.now();
@@ -100,7 +103,9 @@ export async function poll(fn, { timeout = 60000, interval = 50, what = "conditi
       last = e;
     }
     if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
-    await sleep(interval);
+    // A long wait polls less often: every probe is a round trip through the driver and the browser, and a test
+    // waiting out a token lifetime at 50 ms spent more CPU asking than the page spent working.
+    await sleep(Date.now() - start > LONG_WAIT_MS ? Math.max(interval, LONG_WAIT_INTERVAL_MS) : interval);
   }
 }
 
