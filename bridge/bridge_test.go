@@ -308,3 +308,18 @@ func waitJS(t *testing.T, what string, cond func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// TestFailingGetterReadsNull: a getter whose Go side fails (claims of an
+// access token that is no JWT) reads null, as before the loader's classes, not
+// undefined.
+func TestFailingGetterReadsNull(t *testing.T) {
+	obj, _ := testObject(t, methods{
+		"claims": {get: func() (any, error) { return nil, errors.New("not a JWT") }},
+		"tokens": {get: func() (any, error) { panic("boom") }},
+	})
+	for _, name := range []string{"claims", "tokens"} {
+		if v := mustGet(obj, name); !v.IsNull() {
+			t.Errorf("%s reads %v, want null", name, v)
+		}
+	}
+}

@@ -119,3 +119,63 @@ func TestEveryMemberReachesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestMemberKindsMatchGo: each member is of the same kind in the loader's
+// table (KINDS) and in Go's: an async method has an async entry (else its
+// Promise would never settle), a sync one, close, destroy and on a sync entry,
+// a getter a get entry.
+func TestMemberKindsMatchGo(t *testing.T) {
+	src, err := os.ReadFile("../web/loader/core.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn, _ := safejs.Global().Get("Function")
+	mk, err := fn.New(string(src) + `
+const out = [];
+for (const [kind, s] of Object.entries(KINDS)) {
+	for (const m of s.async || []) out.push(kind + " " + m + " async");
+	for (const m of [...(s.sync || []), ...(s.ends ? [s.ends] : []), ...(s.on ? ["on"] : [])]) out.push(kind + " " + m + " sync");
+	for (const m of s.getters || []) out.push(kind + " " + m + " get");
+}
+return out.join("\n");`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := mk.Invoke()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, s, a := mountedAssistant(t)
+	objs := map[string]safejs.Value{"CortiAuth": Namespace("test"), "Client": cl, "Session": s, "Assistant": a}
+	tables := map[string]methods{}
+	handles.mu.Lock()
+	for kind, obj := range objs {
+		for _, e := range handles.m {
+			if e.obj.Equal(obj) {
+				tables[kind] = e.ms
+			}
+		}
+	}
+	handles.mu.Unlock()
+	for _, line := range strings.Split(jsString(r), "\n") {
+		f := strings.Fields(line)
+		kind, name, want := f[0], f[1], f[2]
+		m, ok := tables[kind][name]
+		if !ok {
+			t.Errorf("%s.%s: no Go entry", kind, name)
+			continue
+		}
+		got := ""
+		switch {
+		case m.async != nil:
+			got = "async"
+		case m.sync != nil:
+			got = "sync"
+		case m.get != nil:
+			got = "get"
+		}
+		if got != want {
+			t.Errorf("%s.%s: %s in the loader, %s in Go", kind, name, want, got)
+		}
+	}
+}

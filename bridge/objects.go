@@ -150,8 +150,11 @@ func dispatch(_ safejs.Value, args []safejs.Value) (out any) {
 		}))
 	case m.get != nil:
 		v, err := protect(m.get)
-		if err != nil {
-			return map[string]any{}
+		if err != nil { // a getter does not throw: it reads null, and a panic is reported as internal
+			if isPanic(err) {
+				goSafe(nil, func() { reportInternal(err) })
+			}
+			return map[string]any{"v": nil}
 		}
 		return answer(v, nil)
 	}
