@@ -1,9 +1,9 @@
 // The browser tests, spread over a few workers: `make test-e2e` runs this. Each job is one test file in one engine
 // (a `node --test` process of its own, with its own environment, browser and TMPDIR), so jobs share nothing but the
-// machine; E2E_JOBS of them run at once, and up to E2E_MAX_JOBS while the CPUs are mostly idle (below) (3 by default: a job uses a fifth to a third of one core alone, measured with
-// /usr/bin/time, but 4 at once brought the load average to 15–28 and WebKit's page loads to 20 s and more, where
-// timing-sensitive tests failed more often; E2E_JOBS=4 is faster where the machine has room). A job's output is printed whole when it ends, so the log reads file by file;
-// at the end come a table of jobs and their times and the closing count line.
+// machine. E2E_JOBS of them run at once (3 by default; 4 at once brought the load average of a 2-core machine to
+// 15–28 and WebKit's page loads to 20 s and more, where timing-sensitive tests failed more often), and up to
+// E2E_MAX_JOBS while the CPUs are mostly idle (below). A job's output is printed whole when it ends, so the log reads
+// file by file; at the end come a table of jobs and their times, how busy the CPUs were, and the closing count line.
 //
 //   node web/e2e/run.mjs                          every file in every engine of ENGINES, and web/types/, web/dev/
 //   node web/e2e/run.mjs web/e2e/popup.test.mjs   one file (in every engine of ENGINES)
@@ -23,8 +23,9 @@ import { ENGINES } from "./engines.mjs";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const rel = (p) => relative(root, p);
 const JOBS = Math.max(1, Number(process.env.E2E_JOBS) || 3);
-// Most jobs spend most of their time waiting on real token lifetimes and timers (session [chromium]: 98 s, 19 s of
-// CPU), so the machine often has room for more than JOBS. Up to MAX_JOBS run at once, but a job beyond the first JOBS
+// Most jobs spend most of their time waiting on real token lifetimes and timers (idle [firefox] and [webkit] one after
+// the other: 207 s, during which the machine's CPUs were busy for 101 s of their 414), so the machine can have room
+// for more than JOBS. Up to MAX_JOBS run at once, but a job beyond the first JOBS
 // starts only while the machine is mostly idle (IDLE_MIN of its CPU time, over the last IDLE_WINDOW_MS, read from
 // /proc/stat), and at most one such start per START_GAP_MS, so that its own start-up (a browser, an environment) is
 // seen before the next. Under load (the soak's burners, another build) it never happens: JOBS at a time, as before.
