@@ -136,7 +136,8 @@ for (const coop of [false, true]) {
 // WebKitWebDriver answers no command into a popup whose opener closes it while its wasm page loads (seen: 310 s
 // without an answer), and at times none into the opener either while that popup goes (a restore() evaluated in the
 // opener got no answer in 90 s, under load, in CI and in make soak-e2e): in WebKit the test asks the provider, not the
-// browser, whether the other clinician's session ended, and looks at neither window after the prompt.
+// browser, whether the other clinician's session ended, and looks at neither window after the prompt (not even at the
+// opener's result).
 const watchClose = engine !== "webkit";
 test("another clinician, the popup landing on a page that calls handleCallback() (wasm hands over): user_mismatch, their provider session ended there" + (watchClose ? ", the popup closed, no silent sign-in" : " (WebKit: asked of the provider, not the windows; its driver hangs there)"), async () => {
   await withContext(h.browser, async (ctx) => {
@@ -146,8 +147,14 @@ test("another clinician, the popup landing on a page that calls handleCallback()
     const t0 = Date.now();
     const popup = await arm(page, "confirm");
     await fillLogin(popup, SECOND_USER);
-    const r = await result(page);
-    assert.equal(r.error?.code, "user_mismatch", JSON.stringify(r));
+    if (watchClose) {
+      const r = await result(page);
+      assert.equal(r.error?.code, "user_mismatch", JSON.stringify(r));
+    }
+    // WebKit: the opener is not asked either (its driver held an evaluate of window.t.result there for 90 to 180 s
+    // while the popup closed, in a fresh-clone run and in make soak-e2e). The outcome is read at the provider: the
+    // end-session form that ends the other clinician's session is submitted only on user_mismatch (the code itself
+    // is asserted in WebKit by the two tests above).
     // Their provider session ends in the popup, by the end-session form it submits: the provider logs it.
     await waitFor(() => h.env.control.endSessions().some((e) => e.at >= t0 && e.accountId && e.accountId !== h.env.user.sub),
       { timeout: 60000, what: "the other clinician's provider session ended" });
