@@ -82,8 +82,9 @@ test-native: wasm_exec.js
 	$(GO) test -race -count=1 ./...
 
 # The packages with JS halves, under Node (go_js_wasm_exec).
+# --expose-gc: bridge's TestDroppedObjectsAreForgotten runs the JS garbage collector (it skips without).
 test-wasm:
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC_TEST)" ./storage/ ./bridge/
+	NODE_OPTIONS=--expose-gc GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC_TEST)" ./storage/ ./bridge/
 
 # The browser tests: each file in each engine of ENGINES is a job (a node --test process with its own environment
 # and browser); E2E_JOBS of them run at once (web/e2e/run.mjs, web/e2e/README.md). `make test-e2e ENGINES=chromium`

@@ -52,7 +52,8 @@ func (m *mount) authenticateJS(a *argReader) func(context.Context) (any, error) 
 // gives ErrEnded; anything else, invalid_config.
 func sessionOf(v safejs.Value) (*jsSession, error) {
 	if v.Type() == safejs.TypeObject && !v.IsNull() {
-		if found := liveOf(func(js *jsSession, obj safejs.Value) bool { return obj.Equal(v) }); len(found) == 1 && !found[0].isReleased() {
+		h := handleOf(v)
+		if found := liveOf(func(_ *jsSession, oh uint32) bool { return h != 0 && oh == h }); len(found) == 1 && !found[0].isReleased() {
 			return found[0], nil
 		}
 		if e := mustGet(v, "ended"); e.Type() == safejs.TypeBoolean {

@@ -86,7 +86,7 @@ func testObject(t *testing.T, ms methods) (safejs.Value, *emitter) {
 	ms["on"] = method{sync: func(a *argReader) (any, error) { return nil, nil }}
 	e := newEmitter()
 	obj, h := publish("Session", nil, ms, nil)
-	e.to(obj)
+	e.to(h)
 	t.Cleanup(func() { e.stop(); end(h, errors.New("test over")) })
 	return obj, e
 }
@@ -286,7 +286,7 @@ func TestEmitterStopDeliversQueuedThenEnds(t *testing.T) {
 	e.emit("error", 3) // after stop: dropped
 	// The queue delivers only what it holds: an event it refuses now never
 	// reaches a listener.
-	if e.q.Push(queued{"error", 4}) {
+	if e.q.Push(queued{name: "error", detail: 4}) {
 		t.Errorf("an event emitted after stop was queued")
 	}
 	waitJS(t, "the queued events", func() bool { n, _ := mustGet(listener, "got").Length(); return n >= 2 })

@@ -72,7 +72,7 @@ func funcOf(site string, report func(error), fn func(this safejs.Value, args []s
 // (the tab channel, a login's handoff): an "error" event on every live
 // session, or a console line when there is none.
 func reportInternal(err error) {
-	live := liveOf(func(js *jsSession, _ safejs.Value) bool { return !js.isReleased() })
+	live := liveOf(func(js *jsSession, _ uint32) bool { return !js.isReleased() })
 	if len(live) == 0 {
 		console("error", "corti-auth: internal error:", err.Error())
 		return

@@ -52,7 +52,7 @@ func liveSession(t *testing.T) safejs.Value {
 	t.Helper()
 	js := &jsSession{ev: newEmitter()}
 	obj, h := publish("Session", js, methods{"on": {sync: func(*argReader) (any, error) { return nil, nil }}}, nil)
-	js.ev.to(obj)
+	js.ev.to(h)
 	t.Cleanup(func() { js.ev.stop(); end(h, errors.New("test over")) })
 	l := recorder(t)
 	call(t, obj, "on", "error", l)

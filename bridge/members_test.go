@@ -105,11 +105,9 @@ func TestEveryMemberReachesGo(t *testing.T) {
 		got := jsString(r)
 		var want []string
 		handles.mu.Lock()
-		for _, e := range handles.m {
-			if e.obj.Equal(obj) {
-				for name := range e.ms {
-					want = append(want, name)
-				}
+		if e := handles.m[handleOf(obj)]; e != nil {
+			for name := range e.ms {
+				want = append(want, name)
 			}
 		}
 		handles.mu.Unlock()
@@ -148,15 +146,14 @@ return out.join("\n");`)
 	cl, s, a := mountedAssistant(t)
 	objs := map[string]safejs.Value{"CortiAuth": Namespace("test"), "Client": cl, "Session": s, "Assistant": a}
 	tables := map[string]methods{}
-	handles.mu.Lock()
 	for kind, obj := range objs {
-		for _, e := range handles.m {
-			if e.obj.Equal(obj) {
-				tables[kind] = e.ms
-			}
+		h := handleOf(obj)
+		handles.mu.Lock()
+		if e := handles.m[h]; e != nil {
+			tables[kind] = e.ms
 		}
+		handles.mu.Unlock()
 	}
-	handles.mu.Unlock()
 	for _, line := range strings.Split(jsString(r), "\n") {
 		f := strings.Fields(line)
 		kind, name, want := f[0], f[1], f[2]

@@ -238,7 +238,7 @@ func addressCleaned() {
 // publish makes the assistant object the page gets.
 func (m *mount) publish() safejs.Value {
 	obj, h := m.object()
-	m.ev.to(obj)
+	m.ev.to(h)
 	m.mu.Lock()
 	destroyed := m.destroyed
 	m.h = h

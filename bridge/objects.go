@@ -14,11 +14,14 @@ import (
 
 // The objects of the API (the namespace, Client, Session, Assistant) are JS
 // classes of the loader (web/loader/core.js, makeObjects) around a handle. Go
-// keeps, for each live handle, the object and a table of its methods, and
-// answers every call through one function, dispatch; listeners live in JS. An
-// object ends (end) at close(), destroy() or an Assistant's unload: the loader
-// saves its getters' values and answers from them from then on, without
-// calling Go, and the handle is deleted — Go then holds nothing of it.
+// keeps, for each live handle, a table of its methods and its Go side, and
+// answers every call through one function, dispatch; listeners live in JS. Go
+// names the objects by handle and holds none of them (the loader does, while
+// Go may emit to them). An object ends (end) at close(), destroy() or an
+// Assistant's unload: the loader saves its getters' values and answers from
+// them from then on, without calling Go, and the handle is deleted — Go then
+// holds nothing of it. A Client, and a session that ended without close(), go
+// when the page's garbage collector takes their object (forget).
 
 // method is one member of an object's table: exactly one of async, sync and
 // get is set.
@@ -33,9 +36,8 @@ type methods map[string]method
 
 // handle is one live object.
 type handle struct {
-	obj safejs.Value
-	ms  methods
-	of  any // the Go side (*jsSession, *mount, …)
+	ms methods
+	of any // the Go side (*jsSession, *mount, …)
 }
 
 var handles struct {
@@ -65,9 +67,6 @@ func publish(kind string, of any, ms methods, props map[string]any) (safejs.Valu
 	if err != nil {
 		obj = safejs.Undefined()
 	}
-	handles.mu.Lock()
-	e.obj = obj
-	handles.mu.Unlock()
 	return obj, h
 }
 
@@ -80,19 +79,58 @@ func end(h uint32, err error) {
 	if e == nil {
 		return
 	}
-	_, _ = rt.end.Invoke(e.obj, ErrorValue(err)) // the loader reads the getters through dispatch first
+	_, _ = rt.end.Invoke(h, ErrorValue(err)) // the loader reads the getters through dispatch first
 	handles.mu.Lock()
 	delete(handles.m, h)
 	handles.mu.Unlock()
 }
 
+// letGo tells the loader that Go emits nothing more to the object of h (a
+// session that ended): the page alone keeps it, and forget drops h once the
+// page's garbage collector took it. h = 0 does nothing.
+func letGo(h uint32) {
+	if h != 0 {
+		_, _ = rt.letGo.Invoke(h)
+	}
+}
+
+// forget is the loader's call when the garbage collector took the object of
+// handle args[0]: Go drops its side.
+func forget(_ safejs.Value, args []safejs.Value) any {
+	defer recovered(nil)
+	n, _ := arg(args, 0).Int()
+	handles.mu.Lock()
+	delete(handles.m, uint32(n))
+	handles.mu.Unlock()
+	return nil
+}
+
+// objectOf is the object of handle h, undefined once collected.
+func objectOf(h uint32) safejs.Value {
+	v, err := rt.lookup.Invoke(h)
+	if err != nil {
+		return safejs.Undefined()
+	}
+	return v
+}
+
+// handleOf is the handle of v when it is one of the objects, else 0.
+func handleOf(v safejs.Value) uint32 {
+	hv, err := rt.handleOf.Invoke(v)
+	if err != nil {
+		return 0
+	}
+	n, _ := hv.Int()
+	return uint32(n)
+}
+
 // liveOf lists the Go sides of the live objects for which keep says yes.
-func liveOf[T any](keep func(T, safejs.Value) bool) []T {
+func liveOf[T any](keep func(T, uint32) bool) []T {
 	handles.mu.Lock()
 	defer handles.mu.Unlock()
 	var out []T
-	for _, e := range handles.m {
-		if v, ok := e.of.(T); ok && keep(v, e.obj) {
+	for h, e := range handles.m {
+		if v, ok := e.of.(T); ok && keep(v, h) {
 			out = append(out, v)
 		}
 	}

@@ -46,8 +46,6 @@ func (js *jsSession) reauthenticate(a *argReader) func(context.Context) (any, er
 		if err := js.s.Reauthenticated(t); err != nil {
 			return nil, err
 		}
-		js.mu.Lock()
-		defer js.mu.Unlock()
-		return js.obj, nil
+		return objectOf(js.handle()), nil // the same object (alive: this call holds it)
 	}
 }

@@ -14,8 +14,11 @@ import (
 var rt struct {
 	errorClass safejs.Value // the loader's CortiAuthError class
 	make       safejs.Value // makeObjects' make(kind, handle, props): a new object (objects.go)
-	end        safejs.Value // end(object, error): it answers from its saved state from now on
-	emit       safejs.Value // emit(object, name, detail): its listeners of name and "*"
+	end        safejs.Value // end(handle, error): its object answers from its saved state from now on
+	emit       safejs.Value // emit(handle, name, detail): its object's listeners of name and "*"
+	letGo      safejs.Value // letGo(handle): Go will emit no more to it; the page alone keeps it
+	lookup     safejs.Value // object(handle): its object, undefined once collected
+	handleOf   safejs.Value // handleOf(value): the handle of one of the objects, else 0
 	json       safejs.Value
 	object     safejs.Value
 }
@@ -50,11 +53,16 @@ func Init(hooks safejs.Value) error {
 	if err != nil {
 		return err
 	}
-	objs, err := mk.Invoke(d.Value())
+	f, err := safejs.FuncOf(forget) // and the one the loader calls when the page's garbage collector took one
+	if err != nil {
+		return err
+	}
+	objs, err := mk.Invoke(d.Value(), f.Value())
 	if err != nil {
 		return fmt.Errorf("bridge: makeObjects: %w", err)
 	}
-	for name, v := range map[string]*safejs.Value{"make": &rt.make, "end": &rt.end, "emit": &rt.emit} {
+	for name, v := range map[string]*safejs.Value{"make": &rt.make, "end": &rt.end, "emit": &rt.emit, "letGo": &rt.letGo,
+		"object": &rt.lookup, "handleOf": &rt.handleOf} {
 		if *v = mustGet(objs, name); v.Type() != safejs.TypeFunction {
 			return fmt.Errorf(noHook, "makeObjects()."+name)
 		}

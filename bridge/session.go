@@ -32,8 +32,7 @@ type jsSession struct {
 
 	mu       sync.Mutex
 	releases []func()
-	obj      safejs.Value            // the page's session object (object)
-	h        uint32                  // its handle
+	h        uint32                  // the handle of the page's session object (object)
 	started  time.Time               // when the session started in this page (bfcache check)
 	idleEnd  *auth.EndSessionRequest // idleSignOut "provider": where the idle end sends the page
 	idle     *session.Idle           // idle sign-out, nil when off or released (idle.go)
@@ -100,7 +99,10 @@ func (js *jsSession) onEvent(e session.Event) {
 		js.ev.emit("error", e.Err)
 	case session.EventEnded:
 		js.ev.emit("ended", map[string]any{"reason": e.Reason})
-		js.ev.stop()
+		// Once "ended" is delivered, the page alone keeps the object (a
+		// listener kept without it has heard the end): Go forgets it when the
+		// page's garbage collector takes it.
+		js.ev.stopThen(func() { letGo(js.handle()) })
 	}
 	js.hub.Event(e)
 	if e.Name == session.EventEnded {
@@ -141,9 +143,12 @@ func (js *jsSession) object() safejs.Value {
 		"close":          {sync: js.close},
 	}, nil)
 	js.mu.Lock()
-	js.obj, js.h = obj, h
+	js.h = h
 	js.mu.Unlock()
-	js.ev.to(obj)
+	js.ev.to(h)
+	if ended, _ := js.s.Ended(); ended { // ended before it was published: "ended" reached no listener
+		letGo(h)
+	}
 	return obj
 }
 

@@ -12,7 +12,14 @@
 // unloaded at its session's end), Go calls end() and forgets the handle; the
 // object then answers from what it saved without calling Go: a method rejects
 // (async) or throws (sync) with the error it ended with, close and destroy do
-// nothing, a getter gives the value it had. The bridge gets makeObjects with
+// nothing, a getter gives the value it had.
+// Go names objects by handle and holds none of them: this file does. An object
+// with events (a Session, an Assistant) is held while Go may still emit to it,
+// so that a page that kept only a listener still hears "ended"; Go lets go of
+// it at its end (letGo). From then on, and from the start for the others, it
+// is held only by the page (and by its own calls in flight), and once the
+// garbage collector takes it, forget(handle) tells Go to drop its side: a page
+// open all day keeps no session it let go of. The bridge gets makeObjects with
 // CortiAuthError (bridge.Init reads them from the hooks object), and its
 // GOOS=js tests evaluate this file: one copy, and no function built from
 // source (a strict Content-Security-Policy forbids it).
@@ -41,14 +48,37 @@ const KINDS = {
   },
 };
 
-function makeObjects(call) {
+function makeObjects(call, forget) {
   const recs = new WeakMap(); // object → its record: {kind, h, dead, last, subs}
+  // handle → {held: object} while Go may emit to it, then a WeakRef (where the
+  // engine has none, the object stays held, as everything did before).
+  const refs = new Map();
+  const weak = typeof WeakRef === "function" && typeof FinalizationRegistry === "function";
+  const collected = weak && new FinalizationRegistry((h) => {
+    const ref = refs.get(h);
+    if (ref && ref.deref && !ref.deref()) refs.delete(h);
+    try { forget(h); } catch { /* the Go program has ended */ }
+  });
+  const objectOf = (h) => {
+    const ref = refs.get(h);
+    return ref ? (ref.deref ? ref.deref() : ref.held) : undefined;
+  };
+  function letGo(h) {
+    const ref = refs.get(h);
+    if (!weak || !ref || !ref.held) return;
+    refs.set(h, new WeakRef(ref.held));
+    collected.register(ref.held, h);
+  }
 
-  function invoke(r, name, args, async) {
+  function invoke(r, name, args, async, self) {
     if (async) {
       if (r.dead) return Promise.reject(r.dead);
       return new Promise((resolve, reject) => {
-        const out = call(r.h, name, resolve, reject, ...args); // Go settles it later, or answers {e} at once
+        // Go holds these two until it settles them: through them, the object
+        // stays alive while its call is in flight.
+        const ok = (v) => { resolve(v); return self; };
+        const fail = (e) => { reject(e); return self; };
+        const out = call(r.h, name, ok, fail, ...args); // Go settles it later, or answers {e} at once
         if (out && out.e !== undefined) reject(out.e);
       });
     }
@@ -68,7 +98,7 @@ function makeObjects(call) {
           for (const g of spec.getters || []) {
             Object.defineProperty(this, g, { enumerable: true, get: () => (r.dead ? r.last[g] : invoke(r, g, [], false)) });
           }
-          for (const m of spec.async || []) this[m] = (...args) => invoke(r, m, args, true);
+          for (const m of spec.async || []) this[m] = (...args) => invoke(r, m, args, true, this);
           for (const m of spec.sync || []) this[m] = (...args) => invoke(r, m, args, false);
           if (spec.ends) this[spec.ends] = (...args) => { if (!r.dead) invoke(r, spec.ends, args, false); };
           if (spec.on) {
@@ -90,11 +120,23 @@ function makeObjects(call) {
   return {
     // make(kind, handle, init) is the object of a new handle.
     make(kind, h, init) {
-      return new classes[kind]({ kind, h, dead: null, last: {}, subs: new Map() }, init || {});
+      const obj = new classes[kind]({ kind, h, dead: null, last: {}, subs: new Map() }, init || {});
+      refs.set(h, { held: obj });
+      if (!KINDS[kind].on) letGo(h); // nothing to emit to: the page's alone from the start
+      return obj;
     },
-    // emit(obj, name, detail) calls obj's listeners of name, then of "*", as they are now; one that throws is logged.
-    emit(obj, name, detail) {
-      const r = recs.get(obj);
+    letGo,
+    // object(handle) is its object while it lives (undefined once collected).
+    object: objectOf,
+    // handleOf(value) is the handle of one of these objects, else 0.
+    handleOf(v) {
+      const r = v !== null && typeof v === "object" ? recs.get(v) : undefined;
+      return r ? r.h : 0;
+    },
+    // emit(handle, name, detail) calls its object's listeners of name, then of "*", as they are now; one that throws
+    // is logged.
+    emit(h, name, detail) {
+      const r = recs.get(objectOf(h));
       if (!r) return;
       for (const key of [name, "*"]) {
         for (const { listener } of [...(r.subs.get(key) || [])]) {
@@ -106,14 +148,16 @@ function makeObjects(call) {
         }
       }
     },
-    // end(obj, err) ends obj: its getters keep the values they have now, its methods answer err.
-    end(obj, err) {
-      const r = recs.get(obj);
+    // end(handle, err) ends its object: its getters keep the values they have now, its methods answer err; Go
+    // forgets the handle and emits nothing more to it.
+    end(h, err) {
+      const r = recs.get(objectOf(h));
       if (!r || r.dead) return;
       for (const g of KINDS[r.kind].getters || []) {
         try { r.last[g] = invoke(r, g, [], false); } catch { r.last[g] = undefined; }
       }
       r.dead = err;
+      letGo(h);
     },
   };
 }
