@@ -90,6 +90,7 @@ export async function startEnv(opts = {}) {
   const user = { ...DEFAULT_USER, sub: crypto.randomUUID() };
 
   const started = [];
+  const hostLog = []; // { what: "GET /path", at }: the host's requests, oldest first (the last 1000)
   let provider;
   let assistant;
   let hostURL;
@@ -108,6 +109,8 @@ export async function startEnv(opts = {}) {
     async function handleHost(req, res) {
       const url = new URL(req.url, hostURL);
       log(req.method, req.url);
+      hostLog.push({ what: `${req.method} ${url.pathname}`, at: Date.now() });
+      if (hostLog.length > 1000) hostLog.splice(0, hostLog.length - 1000);
       if (url.pathname === '/config.json' && (req.method === 'GET' || req.method === 'HEAD')) {
         const cfg = {
           authBaseURL: provider.authBaseURL,
@@ -155,6 +158,16 @@ export async function startEnv(opts = {}) {
     failTokenEndpoint(status = 503, ms = 1000) { provider.failTokenEndpoint(status, ms); },
     stats() { const s = provider.stats(); return s; },
     endSessions() { return provider.endSessions(); },
+    // What a flow did, for a test's failure message: the requests of the provider's login form ({what, at}: "GET
+    // form", "POST signed in doctor", …), of the host ("GET /dist/callback.html", …) and the token requests, since at.
+    trail(since = 0) {
+      const rows = [
+        ...provider.loginLog().map((e) => ({ at: e.at, what: `provider: ${e.what}` })),
+        ...hostLog.map((e) => ({ at: e.at, what: `host: ${e.what}` })),
+        ...provider.tokenLog().map((e) => ({ at: e.at, what: `provider: token ${e.grant} → ${e.status}` })),
+      ].filter((e) => e.at >= since).sort((a, b) => a.at - b.at);
+      return rows.map((e) => `+${((e.at - since) / 1000).toFixed(1)} s ${e.what}`).join("\n") || "(nothing)";
+    },
     resetStats() { provider.resetStats(); },
     // Token requests with what tells them apart ({ grant, status, client, sid, accessToken, at }), filtered by
     // the members given: tokenRequests({ grant: "refresh_token", sid }) counts one session's refreshes only.

@@ -119,6 +119,7 @@ export async function startProviderServer(opts) {
   // the session id (sid), the client, or the access token the answer issued.
   const tokenLog = [];
   const endSessions = []; // { accountId, at }: every successful end-session, oldest first
+  const loginLog = []; // { what, at }: every request of the login form (its page, a submission and its outcome), oldest first
   let failure = null; // { status, until }
   let signingKey = await newSigningKey();
   let provider;
@@ -384,6 +385,10 @@ export async function startProviderServer(opts) {
     // Keycloak-shaped token responses + stats.
     p.use(async (ctx, next) => {
       await next();
+      if (['authorization', 'resume', 'end_session', 'end_session_confirm'].includes(ctx.oidc?.route)) {
+        loginLog.push({ what: `${ctx.method} ${ctx.oidc.route} → ${ctx.status}`, at: Date.now() });
+        if (loginLog.length > 1000) loginLog.splice(0, loginLog.length - 1000);
+      }
       if (ctx.oidc?.route !== 'token') return;
       const grant = ctx.oidc.params?.grant_type ?? ctx.oidc.body?.grant_type;
       countToken(grant);
@@ -476,14 +481,20 @@ export async function startProviderServer(opts) {
 
   // ---- login interaction (Keycloak-like form) ----
   async function loginActions(req, res, uid) {
+    const note = (what) => {
+      loginLog.push({ what: `${req.method} ${what}`, at: Date.now() });
+      if (loginLog.length > 1000) loginLog.splice(0, loginLog.length - 1000);
+    };
     let details;
     try {
       details = await provider.interactionDetails(req, res);
     } catch (err) {
+      note('expired (no interaction)');
       sendText(res, 400, simplePage('Page has expired', 'Your login attempt timed out or the cookie is missing. Please start again.'), 'text/html; charset=utf-8');
       return;
     }
     if (details.uid !== uid) {
+      note('unknown interaction');
       sendText(res, 400, simplePage('Page has expired', 'Unknown login attempt.'), 'text/html; charset=utf-8');
       return;
     }
@@ -500,13 +511,15 @@ export async function startProviderServer(opts) {
       grant.addOIDCScope(SCOPES.join(' '));
       grant.addResourceScope(RESOURCE, SCOPES.join(' '));
       const grantId = await grant.save();
+      note('consent');
       await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
       return;
     }
-    if (req.method === 'GET') { render(200); return; }
+    if (req.method === 'GET') { note('form'); render(200); return; }
     if (req.method !== 'POST') { sendText(res, 405, 'method not allowed'); return; }
     const form = new URLSearchParams((await readBody(req)).toString());
     if (form.has('cancel')) {
+      note('cancel');
       await provider.interactionFinished(req, res, {
         error: 'access_denied', error_description: 'End-User aborted interaction',
       }, { mergeWithLastSubmission: false });
@@ -516,11 +529,13 @@ export async function startProviderServer(opts) {
     const password = form.get('password') || '';
     const who = userByLogin(username);
     if (who && password === who.password) {
+      note(`signed in ${who.username}`);
       await provider.interactionFinished(req, res, {
         login: { accountId: who.sub, acr: '1', amr: ['pwd'], remember: true }, // Keycloak's acr after a password login
       }, { mergeWithLastSubmission: false });
       return;
     }
+    note('refused (invalid username or password)');
     render(200, 'Invalid username or password.', username);
   }
 
@@ -636,6 +651,8 @@ export async function startProviderServer(opts) {
     tokenLog() { return tokenLog.map((e) => ({ ...e })); },
     /** The provider sessions ended by RP-initiated logout, oldest first: { accountId, at }. */
     endSessions() { return endSessions.map((e) => ({ ...e })); },
+    /** The requests of the login form, oldest first: { what ("GET form", "POST signed in doctor", …), at }. */
+    loginLog() { return loginLog.map((e) => ({ ...e })); },
     resetStats() {
       for (const k of Object.keys(stats.token)) stats.token[k] = 0;
       stats.revocations = 0;

@@ -40,9 +40,11 @@ async function arm(page, kind, opts = {}) {
     document.body.prepend(b);
   }, [kind, opts]);
   const popped = waitForPopup(page);
+  armedAt = Date.now();
   await page.click("#arm");
   return popped;
 }
+let armedAt = 0;
 
 async function fillLogin(popup, user, { hinted } = {}) {
   await popup.waitForSelector("#password", { timeout: 60000 });
@@ -54,7 +56,10 @@ async function fillLogin(popup, user, { hinted } = {}) {
   await popup.click("#kc-login").catch((e) => process.stderr.write(`# reauth: the click on #kc-login failed: ${String(e && e.message).split("\n")[0]}\n`));
 }
 
-const result = (page, timeout = 60000) => waitFor(() => page.evaluate(() => window.t.result), { timeout, what: "the popup call to settle" });
+// A result that does not come says what the flow did meanwhile, as the provider and the host saw it (WebKit's driver
+// may answer nothing about the popup then): where it stopped.
+const result = (page, timeout = 60000) => waitFor(() => page.evaluate(() => window.t.result), { timeout, what: "the popup call to settle" })
+  .catch((e) => { e.message += `\nsince the click:\n${h.env.control.trail(armedAt)}`; throw e; });
 const stats = () => h.env.control.stats();
 const idClaims = (page) => page.evaluate(() => window.t.corti.decodeToken(window.t.session.tokens.id_token));
 // Closed: evaluate fails on five polls in a row (one failure may be a navigation in progress).
