@@ -73,7 +73,10 @@ func TestDroppedObjectsAreForgotten(t *testing.T) {
 	base := liveHandles()
 
 	fn, _ := safejs.Global().Get("Function")
-	flag, err := fn.New(`globalThis.__endedHeard = (globalThis.__endedHeard || 0) + 1;`)
+	// Each listener also runs the collector: an object let go before its
+	// own queued "ended" is delivered would be taken here, and its
+	// listener never called.
+	flag, err := fn.New(`globalThis.__endedHeard = (globalThis.__endedHeard || 0) + 1; globalThis.gc();`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,15 +87,22 @@ func TestDroppedObjectsAreForgotten(t *testing.T) {
 		return n
 	}
 
-	// n clients, each with a session that ends 2 s from now; the page keeps
-	// nothing but an "ended" listener of each session.
+	// n clients, each with a session that ends 3 s from now and an Assistant
+	// mounted with it; the page keeps nothing but an "ended" listener of each
+	// session and each Assistant.
+	pane := fakeDOM(t)
 	const n = 5
 	var gone []weak.Pointer[jsSession]
 	func() {
 		for range n {
 			cl := testClient(t)
-			s := call(t, cl, "fromTokens", shortTokens(t, 2))
+			s := call(t, cl, "fromTokens", shortTokens(t, 3))
 			call(t, s, "on", "ended", flag)
+			a, err := settle(t, call(t, s, "mountAssistant", pane))
+			if err != nil {
+				t.Fatalf("mountAssistant: %v", err)
+			}
+			call(t, a, "on", "ended", flag)
 			h := handleOf(s)
 			handles.mu.Lock()
 			js := handles.m[h].of.(*jsSession)
@@ -101,19 +111,20 @@ func TestDroppedObjectsAreForgotten(t *testing.T) {
 		}
 	}()
 	// (testClient makes a namespace object too, as load() does.)
-	if got := liveHandles(); got != base+3*n {
-		t.Fatalf("%d handles after creating %d namespaces, clients and sessions, want %d", got, n, base+3*n)
+	if got := liveHandles(); got != base+4*n {
+		t.Fatalf("%d handles after creating %d namespaces, clients, sessions and assistants, want %d", got, n, base+4*n)
 	}
-	// The namespaces and clients are forgotten; the live sessions are not.
-	pollUntil(t, "the dropped namespaces and clients forgotten", func() bool { return liveHandles() <= base+n })
+	// The namespaces and clients are forgotten; the live sessions and
+	// assistants are not.
+	pollUntil(t, "the dropped namespaces and clients forgotten", func() bool { return liveHandles() <= base+2*n })
 	if heard() != 0 {
-		t.Fatalf("%d sessions ended early", heard())
+		t.Fatalf("%d objects ended early", heard())
 	}
-	if got := liveHandles(); got != base+n {
-		t.Fatalf("%d handles with %d live sessions, want %d", got, n, base+n)
+	if got := liveHandles(); got != base+2*n {
+		t.Fatalf("%d handles with %d live sessions and assistants, want %d", got, n, base+2*n)
 	}
 	// Their end reaches the listeners the page kept, then they go too.
-	pollUntil(t, "every ended listener called", func() bool { return heard() == n })
+	pollUntil(t, "every ended listener called", func() bool { return heard() == 2*n })
 	pollUntil(t, "the ended sessions forgotten", func() bool { return liveHandles() == base })
 	pollUntil(t, "the ended sessions' Go side freed", func() bool {
 		for _, w := range gone {

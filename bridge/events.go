@@ -50,6 +50,8 @@ func (e *emitter) emit(name string, detail any) {
 func (e *emitter) stop() { e.q.Drain() }
 
 // stopThen is stop, with then run once what is queued has been delivered.
+// On an emitter already stopped, then does not run: the first stop's then
+// (the same letGo, wherever it is called) comes after what it queued.
 func (e *emitter) stopThen(then func()) {
 	e.q.Push(queued{then: then})
 	e.q.Drain()

@@ -245,6 +245,7 @@ func (m *mount) publish() safejs.Value {
 	m.mu.Unlock()
 	if destroyed { // destroyed meanwhile (the session closed, say): hand out a dead object
 		end(h, assistant.ErrDestroyed)
+		letGo(h)
 	}
 	return obj
 }
@@ -329,7 +330,9 @@ func (m *mount) unload(u assistant.Unload, err error) {
 	m.stopListening = nil
 	m.mu.Unlock()
 	m.hub.Unloaded(err) // authenticate now fails with err; the session forgets it
-	m.ev.stop()         // delivers a queued "ended", then nothing more
+	// Delivers a queued "ended", then nothing more; only then may the object
+	// go with the page (a listener kept without it hears "ended").
+	m.ev.stopThen(func() { letGo(h) })
 	if stop != nil {
 		stop()
 	}

@@ -224,12 +224,13 @@ func (js *jsSession) logoutMethod(a *argReader) func(context.Context) (any, erro
 func (js *jsSession) close(*argReader) (any, error) {
 	handed := js.hub.Close()
 	js.s.Close()
-	js.ev.stop()
+	h := js.handle()
+	js.ev.stopThen(func() { letGo(h) }) // what is queued is delivered first
 	js.release()
 	if len(handed) > 0 && js.tab == nil {
 		go js.revokeHanded(handed)
 	}
-	end(js.handle(), session.ErrClosed) // a method kept past close() rejects with session_ended
+	end(h, session.ErrClosed) // a method kept past close() rejects with session_ended
 	return nil, nil
 }
 

@@ -149,7 +149,7 @@ function makeObjects(call, forget) {
       }
     },
     // end(handle, err) ends its object: its getters keep the values they have now, its methods answer err; Go
-    // forgets the handle and emits nothing more to it.
+    // forgets the handle, and lets go (letGo) once its last event is delivered.
     end(h, err) {
       const r = recs.get(objectOf(h));
       if (!r || r.dead) return;
@@ -157,7 +157,6 @@ function makeObjects(call, forget) {
         try { r.last[g] = invoke(r, g, [], false); } catch { r.last[g] = undefined; }
       }
       r.dead = err;
-      letGo(h);
     },
   };
 }
