@@ -135,4 +135,3 @@ func TestDroppedObjectsAreForgotten(t *testing.T) {
 		return true
 	})
 }
-
