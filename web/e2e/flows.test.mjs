@@ -102,26 +102,30 @@ test("bearer mode: 5 concurrent getAccessToken() when a refresh is due → 1 cal
         await f.sleep(600); // a backend round trip: long enough for everyone to pile up
         return f.refreshVia(tokenURL, clientId, cur);
       };
+      // The session dates the tokens at some instant between these two readings (under load they may be far apart).
       const base = Date.now();
       const s = f.rec(window.t.client.fromTokens(tokens, { refresh }), "bearer");
       const cycles = [];
-      let since = base;
+      let since = base, sinceLate = Date.now();
       for (let cycle = 0; cycle < 2; cycle++) {
         const old = s.tokens.access_token;
-        const due = since + 5000; // receipt + buffer (5 s = lifetime / 2); jitter only moves it earlier
-        await f.sleep(due - 700 - Date.now()); // wake before the earliest planned refresh (due − 0.5 s)
+        // Due at receipt + buffer (5 s = lifetime / 2); jitter only moves the session's own timer earlier, by 0.5 s
+        // at most. Wake 1.5 s before the earliest planned refresh (a loaded machine's timers fire late).
+        const due = since + 5000, dueLate = sinceLate + 5000;
+        await f.sleep(due - 2000 - Date.now());
         // Hold the main thread until the refresh is certainly due: the session's
         // own timer cannot fire meanwhile, so the five callers below start the refresh.
-        while (Date.now() < due + 150) { /* busy */ }
+        while (Date.now() < dueLate + 150) { /* busy */ }
         const callsBefore = calls.length;
         const got = await Promise.all(Array.from({ length: 5 }, () => s.getAccessToken()));
         // No pause to catch a stray second call: each cycle's calls are counted up to the next cycle's callers
         // (the ~4 s this loop waits anyway), the last cycle's up to close() below. The one source of a stray
         // call, the session's own timer for the old token, was overdue when the callers began and fired (or
         // not) while the callback's 600 ms ran, before Promise.all resolved.
-        cycles.push({ byCallers: calls.length > 0 && calls[calls.length - 1].at >= due + 150, callsBefore, distinct: new Set(got).size, same: got[0] === s.tokens.access_token, renewed: got[0] !== old });
-        // Expiries are dated from when the refresh was sent (the callback called), less 1 s (docs/api.md, Session).
-        since = calls[calls.length - 1].at - 1000;
+        cycles.push({ byCallers: calls.length > 0 && calls[calls.length - 1].at >= dueLate + 150, callsBefore, distinct: new Set(got).size, same: got[0] === s.tokens.access_token, renewed: got[0] !== old });
+        // Expiries are dated from when the refresh was sent (the callback called, after Go read its clock), less 1 s
+        // (docs/api.md, Session).
+        since = sinceLate = calls[calls.length - 1].at - 1000;
       }
       s.close();
       for (const [i, c] of cycles.entries()) c.calls = (cycles[i + 1]?.callsBefore ?? calls.length) - c.callsBefore;
